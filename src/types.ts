@@ -1,0 +1,136 @@
+/**
+ * Wire types of the Tinker management API. Field names follow the wire
+ * (snake_case), so JSON from the API, the CLI and the docs reads the same.
+ * Unknown fields the service adds pass through untouched.
+ * @module
+ */
+
+/** Kind of checkpoint: `training` (from save_state) or `sampler` (a PEFT adapter). Open for newer kinds such as `external`. */
+export type CheckpointType = "training" | "sampler" | (string & Record<never, never>);
+
+/** A saved checkpoint as the service describes it. */
+export interface Checkpoint {
+  /** Id within its run, keeping the kind: `weights/0001`, `sampler_weights/final`. */
+  checkpoint_id: string;
+  /** `training` or `sampler`. */
+  checkpoint_type: CheckpointType;
+  /** Creation time, ISO 8601. */
+  time: string;
+  /** `tinker://<run>/<kind>/<name>`. */
+  tinker_path: string;
+  /** Archive size in bytes, when known. */
+  size_bytes?: number | null;
+  /** Whether other users can read and download it. */
+  public?: boolean;
+  /** When it expires (ISO 8601), or null for never. */
+  expires_at?: string | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** Pagination cursor: there are more items while `offset + limit < total_count`. */
+export interface Cursor {
+  /** Offset of this page. */
+  offset: number;
+  /** Page size requested. */
+  limit: number;
+  /** Total number of items. */
+  total_count: number;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** Response of the checkpoint listings. */
+export interface CheckpointsListResponse {
+  /** The checkpoints on this page, newest first. */
+  checkpoints: Checkpoint[];
+  /** The page cursor (null for a run's unpaginated listing). */
+  cursor?: Cursor | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** A training run (one LoRA training client). */
+export interface TrainingRun {
+  /** The run id, e.g. `<session>:train:0`. */
+  training_run_id: string;
+  /** Base model name. */
+  base_model: string;
+  /** Owner of the run. */
+  model_owner: string;
+  /** Whether this is a LoRA run. */
+  is_lora: boolean;
+  /** Whether the run is marked corrupted. */
+  corrupted?: boolean;
+  /** LoRA rank, when LoRA. */
+  lora_rank?: number | null;
+  /** Last activity, ISO 8601. */
+  last_request_time: string;
+  /** The newest training checkpoint. */
+  last_checkpoint?: Checkpoint | null;
+  /** The newest sampler checkpoint. */
+  last_sampler_checkpoint?: Checkpoint | null;
+  /** Free-form metadata. */
+  user_metadata?: Record<string, string> | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** Response of the training-run listing. */
+export interface TrainingRunsResponse {
+  /** Runs on this page. */
+  training_runs: TrainingRun[];
+  /** The page cursor. */
+  cursor: Cursor;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** What the service knows of a checkpoint's weights. */
+export interface WeightsInfoResponse {
+  /** Base model the weights belong to. */
+  base_model: string;
+  /** Whether these are LoRA weights. */
+  is_lora: boolean;
+  /** LoRA rank. */
+  lora_rank?: number | null;
+  /** Whether the unembedding is trained. */
+  train_unembed?: boolean | null;
+  /** Whether MLP layers are trained. */
+  train_mlp?: boolean | null;
+  /** Whether attention layers are trained. */
+  train_attn?: boolean | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** A signed archive URL and when it expires. */
+export interface CheckpointArchiveUrlResponse {
+  /** The pre-signed URL; fetch it without the API key. */
+  url: string;
+  /** Expiry, ISO 8601. */
+  expires: string;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** Response of the session listing. */
+export interface SessionsListResponse {
+  /** Session ids. */
+  sessions: string[];
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** A session's runs and samplers. */
+export interface SessionResponse {
+  /** Training run ids made in this session. */
+  training_run_ids: string[];
+  /** Sampler ids made in this session. */
+  sampler_ids: string[];
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** Which runs a listing covers: the caller's own, or also others' runs with public checkpoints. */
+export type AccessScope = "owned" | "accessible";

@@ -1,0 +1,2 @@
+/** The tinkex version, kept in step with `deno.json`. */
+export const VERSION = "0.1.0";
