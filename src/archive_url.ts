@@ -2,14 +2,13 @@
  * Signed archive URLs (protocol §4): redirect or JSON, with waiting while the archive is built.
  * @module
  */
-import { joinUrl, type ResolvedConfig, type TinkerConfig } from "./config.ts";
+import { joinUrl, type TinkerConfig } from "./config.ts";
 import { apiErrorFor } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { type RequestOptions, sendRequest, toResolved } from "./http/request.ts";
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { CheckpointArchiveUrlResponse } from "./types.ts";
 
-type Config = TinkerConfig | ResolvedConfig;
 
 const REDIRECTS = [301, 302, 303, 307, 308];
 /** Assumed lifetime of a signed URL whose response carries no `Expires`. */
@@ -40,7 +39,7 @@ export interface ArchiveUrlOptions extends RequestOptions {
  * @throws {InternalServerError} when it is still being built after every attempt.
  */
 export async function getArchiveUrl(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: ArchiveUrlOptions = {},
 ): Promise<CheckpointArchiveUrlResponse> {

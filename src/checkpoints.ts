@@ -2,14 +2,13 @@
  * Checkpoint listing and management: list, inspect, publish, unpublish, TTL, delete.
  * @module
  */
-import type { ResolvedConfig, TinkerConfig } from "./config.ts";
+import type { TinkerConfig } from "./config.ts";
 import { NotFoundError } from "./errors.ts";
 import { requestJson, type RequestOptions, sendRequest } from "./http/request.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { Checkpoint, CheckpointsListResponse } from "./types.ts";
 
-type Config = TinkerConfig | ResolvedConfig;
 
 /** Options of {@link listCheckpoints}. */
 export interface ListCheckpointsOptions extends RequestOptions {
@@ -34,7 +33,7 @@ export interface ListCheckpointsOptions extends RequestOptions {
  * ```
  */
 export async function listCheckpoints(
-  config: Config,
+  config: TinkerConfig,
   opts: ListCheckpointsOptions = {},
 ): Promise<CheckpointsListResponse> {
   if (opts.runId !== undefined) {
@@ -57,7 +56,7 @@ export async function listCheckpoints(
  * ```
  */
 export async function listUserCheckpoints(
-  config: Config,
+  config: TinkerConfig,
   opts: Omit<ListCheckpointsOptions, "runId"> = {},
 ): Promise<CheckpointsListResponse> {
   return await requestJson<CheckpointsListResponse>(config, {
@@ -83,7 +82,7 @@ export interface IterateCheckpointsOptions extends IterateOptions {
  * ```
  */
 export async function* iterateCheckpoints(
-  config: Config,
+  config: TinkerConfig,
   opts: IterateCheckpointsOptions = {},
 ): AsyncGenerator<Checkpoint, void, undefined> {
   if (opts.runId !== undefined) {
@@ -119,7 +118,7 @@ export async function* iterateCheckpoints(
  * @throws {NotFoundError} when the run has no such checkpoint.
  */
 export async function getCheckpoint(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions = {},
 ): Promise<Checkpoint> {
@@ -148,7 +147,7 @@ export async function getCheckpoint(
  * @throws {ConflictError} when it is already public (at once; never retried).
  */
 export async function publishCheckpoint(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions = {},
 ): Promise<void> {
@@ -166,7 +165,7 @@ export async function publishCheckpoint(
  * @throws {ConflictError} when it is already private.
  */
 export async function unpublishCheckpoint(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions = {},
 ): Promise<void> {
@@ -186,7 +185,7 @@ export async function unpublishCheckpoint(
  * @throws {RangeError} when `ttlSeconds` is not a positive integer or null (nothing is sent).
  */
 export async function setCheckpointTtl(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   ttlSeconds: number | null,
   opts: RequestOptions = {},
@@ -210,7 +209,7 @@ export async function setCheckpointTtl(
  * @throws {NotFoundError} when it does not exist or is not yours.
  */
 export async function deleteCheckpoint(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions = {},
 ): Promise<void> {
@@ -218,7 +217,7 @@ export async function deleteCheckpoint(
 }
 
 async function checkpointAction(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   method: "POST" | "PUT" | "DELETE",
   suffix: string,

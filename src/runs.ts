@@ -2,13 +2,12 @@
  * Training runs: list, walk, inspect.
  * @module
  */
-import type { ResolvedConfig, TinkerConfig } from "./config.ts";
+import type { TinkerConfig } from "./config.ts";
 import { requestJson, type RequestOptions } from "./http/request.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import { parseTinkerPath } from "./paths.ts";
 import type { AccessScope, TrainingRun, TrainingRunsResponse } from "./types.ts";
 
-type Config = TinkerConfig | ResolvedConfig;
 
 /** Options of {@link listTrainingRuns}. */
 export interface ListTrainingRunsOptions extends RequestOptions {
@@ -32,7 +31,7 @@ export interface ListTrainingRunsOptions extends RequestOptions {
  * ```
  */
 export async function listTrainingRuns(
-  config: Config,
+  config: TinkerConfig,
   opts: ListTrainingRunsOptions = {},
 ): Promise<TrainingRunsResponse> {
   return await requestJson<TrainingRunsResponse>(config, {
@@ -58,7 +57,7 @@ export interface IterateTrainingRunsOptions extends IterateOptions {
  * ```
  */
 export async function* iterateTrainingRuns(
-  config: Config,
+  config: TinkerConfig,
   opts: IterateTrainingRunsOptions = {},
 ): AsyncGenerator<TrainingRun, void, undefined> {
   yield* walkPages(
@@ -83,7 +82,7 @@ export async function* iterateTrainingRuns(
  * @throws {NotFoundError} when there is no such run (or it is not visible to you).
  */
 export async function getTrainingRun(
-  config: Config,
+  config: TinkerConfig,
   runId: string,
   opts: RequestOptions & { accessScope?: AccessScope } = {},
 ): Promise<TrainingRun> {
@@ -105,7 +104,7 @@ export async function getTrainingRun(
  * @throws {InvalidTinkerPathError} before any request when the path is malformed.
  */
 export async function getTrainingRunByTinkerPath(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions & { accessScope?: AccessScope } = {},
 ): Promise<TrainingRun> {

@@ -2,12 +2,11 @@
  * Sessions: list, walk, inspect.
  * @module
  */
-import type { ResolvedConfig, TinkerConfig } from "./config.ts";
+import type { TinkerConfig } from "./config.ts";
 import { requestJson, type RequestOptions } from "./http/request.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import type { AccessScope, SessionResponse, SessionsListResponse } from "./types.ts";
 
-type Config = TinkerConfig | ResolvedConfig;
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends RequestOptions {
@@ -29,7 +28,7 @@ export interface ListSessionsOptions extends RequestOptions {
  * ```
  */
 export async function listSessions(
-  config: Config,
+  config: TinkerConfig,
   opts: ListSessionsOptions = {},
 ): Promise<SessionsListResponse> {
   return await requestJson<SessionsListResponse>(config, {
@@ -49,7 +48,7 @@ export async function listSessions(
  * ```
  */
 export async function* iterateSessions(
-  config: Config,
+  config: TinkerConfig,
   opts: IterateOptions & { accessScope?: AccessScope } = {},
 ): AsyncGenerator<string, void, undefined> {
   yield* walkPages(
@@ -73,7 +72,7 @@ export async function* iterateSessions(
  * ```
  */
 export async function getSession(
-  config: Config,
+  config: TinkerConfig,
   sessionId: string,
   opts: RequestOptions & { accessScope?: AccessScope } = {},
 ): Promise<SessionResponse> {

@@ -2,13 +2,12 @@
  * Weights info and compatibility checks.
  * @module
  */
-import type { ResolvedConfig, TinkerConfig } from "./config.ts";
+import type { TinkerConfig } from "./config.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { requestJson, type RequestOptions } from "./http/request.ts";
 import { parseTinkerPath } from "./paths.ts";
 import type { WeightsInfoResponse } from "./types.ts";
 
-type Config = TinkerConfig | ResolvedConfig;
 
 /**
  * What the service knows of a checkpoint's weights: base model, LoRA rank, trained parts.
@@ -22,7 +21,7 @@ type Config = TinkerConfig | ResolvedConfig;
  * @throws {InvalidTinkerPathError} before any request when the path is malformed.
  */
 export async function getWeightsInfo(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   opts: RequestOptions = {},
 ): Promise<WeightsInfoResponse> {
@@ -63,7 +62,7 @@ export interface CheckpointExpectations {
  * @throws {CheckpointMismatchError} listing each field that differs.
  */
 export async function validateCheckpoint(
-  config: Config,
+  config: TinkerConfig,
   tinkerPath: string,
   expected: CheckpointExpectations,
   opts: RequestOptions = {},

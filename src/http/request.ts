@@ -41,7 +41,7 @@ export interface RequestSpec {
 export const USER_AGENT: string = `tinkex-ts/${VERSION} (${runtimeDescription()})`;
 
 /** Accept either a raw config or an already resolved one. */
-export function toResolved(config: TinkerConfig | ResolvedConfig): ResolvedConfig {
+export function toResolved(config: TinkerConfig): ResolvedConfig {
   return resolveConfig(config as TinkerConfig);
 }
 
@@ -50,7 +50,7 @@ export function toResolved(config: TinkerConfig | ResolvedConfig): ResolvedConfi
  * or accepted by `passStatus`). Non-retryable or exhausted failures throw typed errors.
  */
 export async function sendRequest(
-  config: TinkerConfig | ResolvedConfig,
+  config: TinkerConfig,
   spec: RequestSpec,
   opts: RequestOptions = {},
 ): Promise<Response> {
@@ -59,7 +59,7 @@ export async function sendRequest(
 
 /** Send a request and parse its JSON body (an empty body gives `{}`). */
 export async function requestJson<T>(
-  config: TinkerConfig | ResolvedConfig,
+  config: TinkerConfig,
   spec: RequestSpec,
   opts: RequestOptions = {},
 ): Promise<T> {
@@ -70,7 +70,7 @@ export async function requestJson<T>(
 }
 
 async function withRetries<T>(
-  rawConfig: TinkerConfig | ResolvedConfig,
+  rawConfig: TinkerConfig,
   spec: RequestSpec,
   opts: RequestOptions,
   read: (res: Response) => Promise<T>,
