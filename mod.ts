@@ -25,3 +25,5 @@ export * from "./src/sessions.ts";
 export * from "./src/weights.ts";
 export * from "./src/archive_url.ts";
 export { VERSION } from "./src/version.ts";
+export * from "./src/training/futures.ts";
+export * from "./src/training/client.ts";

@@ -377,3 +377,28 @@ const SECRET_PARAM = /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|expi
 export function redactUrl(url: string): string {
   return url.replace(SECRET_PARAM, "$1…");
 }
+
+/**
+ * A multi-step training-state operation failed; `step` names the step, `cause` holds the error.
+ *
+ * @example
+ * ```ts
+ * import { TrainingStepError } from "@tinkex/tinkex";
+ * const e = new TrainingStepError("tinker://r/weights/a", "load_weights", new Error("rank mismatch"));
+ * console.log(e.step); // "load_weights"
+ * ```
+ */
+export class TrainingStepError extends TinkerError {
+  /** The step that failed: `weights_info`, `create_session`, `create_model` or `load_weights`. */
+  readonly step: string;
+  /** Build from the checkpoint path, the failed step and its error. */
+  constructor(path: string, step: string, cause: unknown) {
+    super(
+      `Cannot create a training client from ${path}: step ${step} failed: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause, category: cause instanceof TinkerError ? cause.category : "unknown" },
+    );
+    this.step = step;
+  }
+}
