@@ -3,7 +3,7 @@
  * resume from a checkpoint.
  * @module
  */
-import { type ResolvedConfig, type TinkerConfig } from "../config.ts";
+import type { ResolvedConfig, TinkerConfig } from "../config.ts";
 import { AbortError, TrainingStepError } from "../errors.ts";
 import { toResolved } from "../http/request.ts";
 import { parseTinkerPath } from "../paths.ts";
