@@ -1,0 +1,199 @@
+/**
+ * A small zero-dependency command-line parser: finds the command words, then reads options
+ * (`--name value`, `--name=value`, `-x value`, `-xvalue`, flags) and positionals, checking each
+ * value against its spec so bad input is a usage error before anything is sent.
+ * @module
+ */
+import { UsageError } from "./errors.ts";
+import {
+  type ArgSpec,
+  type CommandSpec,
+  GLOBAL_OPTIONS,
+  type GroupSpec,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValue,
+} from "./spec.ts";
+
+/** The outcome of parsing a command line. */
+export interface ParsedCommandLine {
+  /** The group named, if any. */
+  group?: GroupSpec;
+  /** The command named, if any. */
+  command?: CommandSpec;
+  /** The command words, e.g. `["checkpoint", "list"]`. */
+  words: string[];
+  /** Option values by long name. */
+  options: Record<string, OptionValue>;
+  /** Positional arguments after the command words. */
+  args: string[];
+  /** Whether `--help` / `-h` was given. */
+  help: boolean;
+  /** For a passthrough command: every argument after its word, untouched. */
+  passthrough?: string[];
+}
+
+/**
+ * Parse `argv` against the command tree. Throws {@link UsageError} for an unknown command or
+ * option, a missing or invalid value, or a wrong number of arguments (unless `--help` is given).
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  groups: readonly GroupSpec[],
+): ParsedCommandLine {
+  const out: ParsedCommandLine = { words: [], options: {}, args: [], help: false };
+  let specs: OptionSpecs = GLOBAL_OPTIONS;
+  let onlyPositionals = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (!onlyPositionals && token === "--") {
+      onlyPositionals = true;
+    } else if (!onlyPositionals && token.startsWith("-") && token !== "-") {
+      i = readOption(argv, i, specs, out);
+    } else if (!out.group || (!out.command && out.group.commands)) {
+      const command = resolveWord(token, out, groups);
+      if (command) {
+        specs = { ...GLOBAL_OPTIONS, ...command.options };
+        if (command.passthrough) {
+          out.passthrough = argv.slice(i + 1);
+          break;
+        }
+      }
+    } else {
+      out.args.push(token);
+    }
+  }
+  out.help = out.options.help === true;
+  if (out.command && !out.help && !out.passthrough) checkArgs(out.command.args, out);
+  return out;
+}
+
+function resolveWord(
+  word: string,
+  out: ParsedCommandLine,
+  groups: readonly GroupSpec[],
+): CommandSpec | undefined {
+  if (!out.group) {
+    const group = groups.find((g) => g.name === word);
+    if (!group) throw new UsageError(`Unknown command '${word}'`);
+    out.group = group;
+    out.words.push(word);
+    out.command = group.command;
+    return group.command;
+  }
+  const command = out.group.commands?.find((c) => c.name === word);
+  if (!command) {
+    throw new UsageError(`Unknown command '${word}' for 'tinkex ${out.group.name}'`, out.words);
+  }
+  out.command = command;
+  out.words.push(word);
+  return command;
+}
+
+function readOption(
+  argv: readonly string[],
+  i: number,
+  specs: OptionSpecs,
+  out: ParsedCommandLine,
+): number {
+  const token = argv[i];
+  const { name, inline } = lookupOption(token, specs, out.words);
+  const spec = specs[name];
+  const label = `--${name}`;
+  if (spec.type === "boolean") {
+    if (inline !== undefined) throw new UsageError(`Option ${label} takes no value`, out.words);
+    out.options[name] = true;
+    return i;
+  }
+  let raw = inline;
+  if (raw === undefined) {
+    if (i + 1 >= argv.length) {
+      throw new UsageError(
+        `Option ${label} needs a value (${spec.valueName ?? "VALUE"})`,
+        out.words,
+      );
+    }
+    raw = argv[++i];
+  }
+  out.options[name] = convertValue(label, spec, raw, out.words);
+  return i;
+}
+
+function lookupOption(
+  token: string,
+  specs: OptionSpecs,
+  words: readonly string[],
+): { name: string; inline?: string } {
+  const where = words.length > 0 ? ` for 'tinkex ${words.join(" ")}'` : "";
+  if (token.startsWith("--")) {
+    const eq = token.indexOf("=");
+    const name = eq === -1 ? token.slice(2) : token.slice(2, eq);
+    if (!Object.hasOwn(specs, name)) {
+      throw new UsageError(`Unknown option --${name}${where}`, words);
+    }
+    return { name, inline: eq === -1 ? undefined : token.slice(eq + 1) };
+  }
+  const letter = token[1];
+  const entry = Object.entries(specs).find(([, s]) => s.short === letter);
+  if (!entry) throw new UsageError(`Unknown option -${letter}${where}`, words);
+  const rest = token.slice(2).replace(/^=/, "");
+  if (entry[1].type === "boolean" && rest !== "") {
+    throw new UsageError(`Unknown option ${token}${where}`, words);
+  }
+  return { name: entry[0], inline: rest === "" ? undefined : rest };
+}
+
+function convertValue(
+  label: string,
+  spec: OptionSpec,
+  raw: string,
+  words: readonly string[],
+): OptionValue {
+  const invalid = (expected: string) =>
+    new UsageError(`Invalid value '${raw}' for ${label}: expected ${expected}`, words);
+  if (spec.type === "integer") {
+    const min = spec.min ?? 0;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
+      throw invalid(`a whole number ≥ ${min}`);
+    }
+    return Number(raw);
+  }
+  if (spec.type === "date") {
+    const date = parseDateArg(raw);
+    if (!date) throw invalid("an ISO date (2025-01-31), a date-time, or an age such as 7d or 12h");
+    return date;
+  }
+  if (spec.choices && !spec.choices.includes(raw)) throw invalid(spec.choices.join(" or "));
+  return raw;
+}
+
+const AGE_UNITS_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * Read a date argument: an ISO 8601 date or date-time, or an age before `now` such as `7d`,
+ * `12h`, `30m`, `2w`. Returns undefined when it is neither.
+ */
+export function parseDateArg(raw: string, now: number = Date.now()): Date | undefined {
+  const age = /^(\d+)([smhdw])$/.exec(raw.trim());
+  if (age) return new Date(now - Number(age[1]) * AGE_UNITS_MS[age[2]]);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw)) return undefined;
+  const t = Date.parse(raw);
+  return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
+function checkArgs(specs: readonly ArgSpec[], out: ParsedCommandLine): void {
+  const required = specs.filter((a) => a.required);
+  if (out.args.length < required.length) {
+    throw new UsageError(`Missing argument ${required[out.args.length].name}`, out.words);
+  }
+  const variadic = specs.some((a) => a.variadic);
+  if (!variadic && out.args.length > specs.length) {
+    throw new UsageError(`Unexpected argument '${out.args[specs.length]}'`, out.words);
+  }
+}

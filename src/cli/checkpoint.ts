@@ -1,0 +1,154 @@
+/**
+ * `tinkex checkpoint …`: list, info, url, publish, unpublish, set-ttl; delete, prune and
+ * download live in their own files.
+ * @module
+ */
+import {
+  type Checkpoint,
+  getArchiveUrl,
+  getCheckpoint,
+  getWeightsInfo,
+  iterateCheckpoints,
+  listCheckpoints,
+  listUserCheckpoints,
+  parseTinkerPath,
+  publishCheckpoint,
+  setCheckpointTtl,
+  unpublishCheckpoint,
+} from "../../mod.ts";
+import { itemError, reportBulk, runBulk } from "./bulk.ts";
+import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
+import { downloadCommand } from "./checkpoint_download.ts";
+import { UsageError } from "./errors.ts";
+import { formatDuration, formatTime, listTitle } from "./format.ts";
+import { configOf, isJson, note, printJson, printLine, printPairs, printResult } from "./output.ts";
+import { takeAll, type Taken, takePage, takeSlice } from "./paging.ts";
+import type { CommandContext, GroupModule, Handler } from "./spec.ts";
+import { checkpointPairs, checkpointTable } from "./views.ts";
+
+const DEFAULT_LIMIT = 20;
+
+async function list(ctx: CommandContext): Promise<number> {
+  const config = configOf(ctx);
+  const runId = ctx.options["run-id"] as string | undefined;
+  const limit = (ctx.options.limit as number | undefined) ?? DEFAULT_LIMIT;
+  const offset = (ctx.options.offset as number | undefined) ?? 0;
+  let taken: Taken<Checkpoint>;
+  if (runId !== undefined) {
+    const { checkpoints } = await listCheckpoints(config, { runId });
+    taken = takeSlice(checkpoints, offset, limit);
+  } else if (limit === 0) {
+    taken = await takeAll(iterateCheckpoints(config), offset);
+  } else {
+    taken = await takePage(
+      async (o, l) => {
+        const page = await listUserCheckpoints(config, { offset: o, limit: l });
+        return { items: page.checkpoints, total: page.cursor?.total_count };
+      },
+      offset,
+      limit,
+    );
+  }
+  const { items, total } = taken;
+  const cursor = { offset, limit: limit === 0 ? items.length : limit, total_count: total ?? null };
+  printResult(ctx, { checkpoints: items, cursor }, () =>
+    checkpointTable(
+      listTitle({
+        shown: items.length,
+        remaining: total === undefined ? undefined : total - offset,
+        hasMore: taken.hasMore,
+        noun: "checkpoint",
+        howToSeeMore: "use --limit 0 to show all",
+      }),
+      items,
+    ));
+  return 0;
+}
+
+async function info(ctx: CommandContext): Promise<number> {
+  const config = configOf(ctx);
+  const path = ctx.args[0];
+  parseTinkerPath(path);
+  const [checkpoint, weights] = await Promise.all([
+    getCheckpoint(config, path),
+    getWeightsInfo(config, path),
+  ]);
+  if (isJson(ctx)) printJson(ctx, { ...checkpoint, weights_info: weights });
+  else printPairs(ctx, checkpointPairs(checkpoint, weights));
+  return 0;
+}
+
+async function url(ctx: CommandContext): Promise<number> {
+  const config = configOf(ctx);
+  const archive = await getArchiveUrl(config, ctx.args[0], {
+    onBuilding: ({ waitMs }) =>
+      note(
+        ctx,
+        `The archive is still being built; asking again in ${Math.round(waitMs / 1000)} s…`,
+      ),
+  });
+  if (isJson(ctx)) {
+    printJson(ctx, archive);
+  } else {
+    printLine(ctx, archive.url);
+    note(
+      ctx,
+      `Expires ${formatTime(archive.expires)} (${archive.expires}). Fetch it without the API key.`,
+    );
+  }
+  return 0;
+}
+
+/** Check every path before acting on any. */
+function parsePaths(paths: readonly string[]): string[] {
+  for (const p of paths) parseTinkerPath(p);
+  return [...new Set(paths)];
+}
+
+function visibility(makePublic: boolean): Handler {
+  return async (ctx) => {
+    const config = configOf(ctx);
+    const paths = parsePaths(ctx.args);
+    const act = makePublic ? publishCheckpoint : unpublishCheckpoint;
+    const outcome = await runBulk(
+      paths,
+      (p) => act(config, p),
+      (e) => itemError(e, makePublic ? "already public" : "already private"),
+    );
+    return reportBulk(ctx, outcome, {
+      past: makePublic ? "Published" : "Unpublished",
+      jsonKey: makePublic ? "published" : "unpublished",
+    });
+  };
+}
+
+async function setTtl(ctx: CommandContext): Promise<number> {
+  const ttl = ctx.options.ttl as number | undefined;
+  const remove = ctx.options.remove === true;
+  if (ttl !== undefined && remove) {
+    throw new UsageError("Give either --ttl SECONDS or --remove, not both", ctx.command);
+  }
+  if (ttl === undefined && !remove) {
+    throw new UsageError("Missing --ttl SECONDS or --remove", ctx.command);
+  }
+  const path = ctx.args[0];
+  parseTinkerPath(path);
+  await setCheckpointTtl(configOf(ctx), path, remove ? null : ttl!);
+  if (isJson(ctx)) printJson(ctx, { tinker_path: path, ttl_seconds: remove ? null : ttl });
+  else if (remove) printLine(ctx, `Removed the expiry of ${path}: it is kept until deleted.`);
+  else printLine(ctx, `${path} now expires in ${formatDuration(ttl!)}.`);
+  return 0;
+}
+
+/** Handlers of `tinkex checkpoint`. */
+export const handlers: GroupModule["handlers"] = {
+  list,
+  info,
+  download: downloadCommand,
+  url,
+  publish: visibility(true),
+  unpublish: visibility(false),
+  "set-ttl": setTtl,
+  delete: deleteCommand,
+  prune: pruneCommand,
+};

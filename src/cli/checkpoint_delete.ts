@@ -1,0 +1,211 @@
+/**
+ * `tinkex checkpoint delete` and `tinkex checkpoint prune`: choose checkpoints, confirm
+ * (count, size, "permanent") unless -y, delete with a concurrency bound, report failures.
+ * @module
+ */
+import {
+  type Checkpoint,
+  checkpointTypeOf,
+  deleteCheckpoint,
+  iterateCheckpoints,
+  listCheckpoints,
+  NotFoundError,
+  parseTinkerPath,
+  type ResolvedConfig,
+} from "../../mod.ts";
+import { itemError, reportBulk, runBulk } from "./bulk.ts";
+import { stylesFor } from "./color.ts";
+import { confirm } from "./confirm.ts";
+import { CliError, UsageError } from "./errors.ts";
+import { formatSize, plural } from "./format.ts";
+import { configOf, isJson, printJson, printLine, printTable, warn } from "./output.ts";
+import type { CommandContext } from "./spec.ts";
+import { renderTable } from "./table.ts";
+import { checkpointTable } from "./views.ts";
+
+/** At most this many checkpoints are listed in a confirmation. */
+const PREVIEW_ROWS = 20;
+
+/** `tinkex checkpoint delete (PATH… | --run-id R [--type T] [--before D] [--after D]) [-y]`. */
+export async function deleteCommand(ctx: CommandContext): Promise<number> {
+  const runId = ctx.options["run-id"] as string | undefined;
+  const filters = ["type", "before", "after"].filter((f) => ctx.options[f] !== undefined);
+  if (ctx.args.length > 0 && runId !== undefined) {
+    throw new UsageError("Give checkpoint paths or --run-id, not both", ctx.command);
+  }
+  if (ctx.args.length === 0 && runId === undefined) {
+    throw new UsageError("Missing checkpoint paths (PATH...) or --run-id RUN_ID", ctx.command);
+  }
+  if (runId === undefined && filters.length > 0) {
+    throw new UsageError(`--${filters[0]} only applies with --run-id`, ctx.command);
+  }
+  const config = configOf(ctx);
+  const targets = runId === undefined
+    ? await selectByPaths(ctx, config)
+    : await selectByRun(config, runId, ctx.options);
+  return await deleteAll(ctx, config, targets);
+}
+
+/** `tinkex checkpoint prune --keep N [--run-id R] [--dry-run] [-y]`. */
+export async function pruneCommand(ctx: CommandContext): Promise<number> {
+  const keep = ctx.options.keep as number | undefined;
+  if (keep === undefined) throw new UsageError("Missing --keep N", ctx.command);
+  const runId = ctx.options["run-id"] as string | undefined;
+  const config = configOf(ctx);
+  const all = runId === undefined
+    ? await Array.fromAsync(iterateCheckpoints(config))
+    : (await listCheckpoints(config, { runId })).checkpoints;
+  const { prune, kept } = selectPrunable(all, keep);
+  if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
+  const bytes = totalBytes(prune);
+  if (isJson(ctx)) {
+    printJson(ctx, { dry_run: true, would_delete: prune, kept, bytes });
+  } else {
+    const title = prune.length === 0
+      ? `Nothing to prune: every run has at most ${keep} of each kind (${kept} kept)`
+      : `Would delete ${plural(prune.length, "checkpoint")} (${
+        formatSize(bytes)
+      }), keeping ${kept}`;
+    printTable(ctx, checkpointTable(title, prune));
+  }
+  return 0;
+}
+
+/**
+ * Split checkpoints into those to prune and the count kept: in every run, the newest `keep` of
+ * each kind (training, sampler) stay. Checkpoints without a readable path or time are kept.
+ */
+export function selectPrunable(
+  checkpoints: readonly Checkpoint[],
+  keep: number,
+): { prune: Checkpoint[]; kept: number } {
+  const groups = new Map<string, Checkpoint[]>();
+  for (const c of checkpoints) {
+    const key = groupKey(c);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [c]);
+  }
+  const prune: Checkpoint[] = [];
+  for (const group of groups.values()) {
+    group.sort((a, b) => timeOf(b) - timeOf(a) || b.checkpoint_id.localeCompare(a.checkpoint_id));
+    prune.push(...group.slice(keep));
+  }
+  return { prune, kept: checkpoints.length - prune.length };
+}
+
+function groupKey(c: Checkpoint): string | undefined {
+  try {
+    const p = parseTinkerPath(c.tinker_path);
+    return `${p.runId}\n${p.kind}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creation time in ms; unknown times sort as newest, so they are kept. */
+function timeOf(c: Checkpoint): number {
+  const t = Date.parse(c.time);
+  return Number.isFinite(t) ? t : Infinity;
+}
+
+async function selectByPaths(ctx: CommandContext, config: ResolvedConfig): Promise<Checkpoint[]> {
+  const paths = [...new Set(ctx.args)];
+  const parsed = paths.map((p) => parseTinkerPath(p));
+  const runs = [...new Set(parsed.map((p) => p.runId))];
+  const listings = await Promise.all(runs.map((runId) =>
+    listCheckpoints(config, { runId }).then(
+      (r) => r.checkpoints,
+      (e) => {
+        if (e instanceof NotFoundError) return [];
+        throw e;
+      },
+    )
+  ));
+  const known = new Map(listings.flat().map((c) => [c.tinker_path, c]));
+  return paths.map((path, i) => {
+    const found = known.get(path);
+    if (found) return found;
+    warn(ctx, `${path} is not in its run's checkpoint list; trying to delete it anyway`);
+    const { kind, name } = parsed[i];
+    return {
+      checkpoint_id: `${kind}/${name}`,
+      checkpoint_type: checkpointTypeOf(kind),
+      time: "",
+      tinker_path: path,
+      size_bytes: null,
+    };
+  });
+}
+
+async function selectByRun(
+  config: ResolvedConfig,
+  runId: string,
+  options: CommandContext["options"],
+): Promise<Checkpoint[]> {
+  const { checkpoints } = await listCheckpoints(config, { runId });
+  const type = options.type as string | undefined;
+  const before = (options.before as Date | undefined)?.getTime();
+  const after = (options.after as Date | undefined)?.getTime();
+  return checkpoints.filter((c) => {
+    const t = Date.parse(c.time);
+    if (type !== undefined && !c.tinker_path.includes(`/${type}/`)) return false;
+    if (before !== undefined && !(t < before)) return false;
+    if (after !== undefined && !(t > after)) return false;
+    return true;
+  });
+}
+
+function totalBytes(checkpoints: readonly Checkpoint[]): number {
+  return checkpoints.reduce((sum, c) => sum + (c.size_bytes ?? 0), 0);
+}
+
+/** `3 checkpoints (1.2 GB)`, noting unknown sizes. */
+function describeSet(checkpoints: readonly Checkpoint[]): string {
+  const unknown = checkpoints.filter((c) => typeof c.size_bytes !== "number").length;
+  const size = formatSize(totalBytes(checkpoints));
+  const note = unknown > 0 ? `, size unknown for ${unknown}` : "";
+  return `${plural(checkpoints.length, "checkpoint")} (${size}${note})`;
+}
+
+async function deleteAll(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  targets: readonly Checkpoint[],
+): Promise<number> {
+  if (targets.length === 0) {
+    if (isJson(ctx)) printJson(ctx, { deleted: [], failed: [], bytes: 0 });
+    else printLine(ctx, "No checkpoints match: nothing to delete.");
+    return 0;
+  }
+  if (ctx.options.yes !== true) await confirmDeletion(ctx, targets);
+  const outcome = await runBulk(
+    targets.map((c) => c.tinker_path),
+    (path) => deleteCheckpoint(config, path),
+    (e) => itemError(e),
+  );
+  const done = new Set(outcome.done);
+  const bytes = totalBytes(targets.filter((c) => done.has(c.tinker_path)));
+  return reportBulk(ctx, outcome, {
+    past: "Deleted",
+    jsonKey: "deleted",
+    extra: { bytes },
+    summary: `Deleted ${plural(done.size, "checkpoint")} (${formatSize(bytes)}).`,
+  });
+}
+
+async function confirmDeletion(ctx: CommandContext, targets: readonly Checkpoint[]): Promise<void> {
+  const shown = targets.slice(0, PREVIEW_ROWS);
+  const more = targets.length - shown.length;
+  const title = `To delete: ${plural(targets.length, "checkpoint")}` +
+    (more > 0 ? ` (${more} more not shown)` : "");
+  ctx.io.stderr(renderTable(checkpointTable(title, shown), stylesFor(ctx.io, "stderr")));
+  const what = describeSet(targets);
+  const yes = await confirm(
+    ctx.io,
+    `Delete ${what}? This is permanent: they cannot be recovered.`,
+    `permanently delete ${what}`,
+  );
+  if (!yes) throw new CliError("Aborted: nothing was deleted", "Answer y to delete, or pass -y.");
+}

@@ -1,0 +1,227 @@
+/**
+ * The command tree: every group, command, argument and option, with help text. Handlers are
+ * loaded lazily from one module per group, so `--help` and `version` start fast.
+ * @module
+ */
+import type { ArgSpec, CommandSpec, GroupSpec, OptionSpec } from "./spec.ts";
+
+const PATH_ARG: ArgSpec = {
+  name: "PATH",
+  required: true,
+  description: "Checkpoint path: tinker://<run-id>/<weights|sampler_weights>/<name>",
+};
+const PATHS_ARG: ArgSpec = { ...PATH_ARG, variadic: true, description: "One or more paths" };
+
+const RUN_ID: OptionSpec = {
+  type: "string",
+  valueName: "RUN_ID",
+  description: "Only this training run's checkpoints",
+};
+const LIMIT = (what: string, dflt: number): OptionSpec => ({
+  type: "integer",
+  valueName: "N",
+  description: `How many ${what} to show (default ${dflt}; 0 = all)`,
+});
+const OFFSET: OptionSpec = {
+  type: "integer",
+  valueName: "N",
+  description: "Skip this many first (default 0)",
+};
+const ACCESS_SCOPE: OptionSpec = {
+  type: "string",
+  valueName: "SCOPE",
+  choices: ["owned", "accessible"],
+  description: "owned (default) or accessible (adds others' runs with public checkpoints)",
+};
+const YES: OptionSpec = {
+  type: "boolean",
+  short: "y",
+  description: "Do not ask for confirmation (required when stdin is not a terminal)",
+};
+
+const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "list",
+    summary: "List checkpoints, newest first",
+    args: [],
+    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints", 20), offset: OFFSET },
+    examples: ["tinkex checkpoint list --limit 0", "tinkex checkpoint list --run-id RUN --json"],
+  },
+  {
+    name: "info",
+    summary: "Show a checkpoint and its weights info",
+    args: [PATH_ARG],
+    options: {},
+    examples: ["tinkex checkpoint info tinker://RUN/weights/0001"],
+  },
+  {
+    name: "download",
+    summary: "Download and extract a checkpoint archive",
+    description: "Extracts into <DIR>/<run>_<kind>_<name>. Progress goes to stderr.",
+    args: [PATH_ARG],
+    options: {
+      output: {
+        type: "string",
+        short: "o",
+        valueName: "DIR",
+        description: "Directory to extract into (default: current directory)",
+      },
+      force: { type: "boolean", description: "Replace the destination if it exists" },
+    },
+    examples: ["tinkex checkpoint download tinker://RUN/sampler_weights/final -o ./ckpts"],
+  },
+  {
+    name: "url",
+    summary: "Print a signed download URL for a checkpoint archive",
+    description: "Prints the URL on stdout and its expiry on stderr. Fetch it without the API key.",
+    args: [PATH_ARG],
+    options: {},
+    examples: ['curl -o ckpt.tar "$(tinkex checkpoint url tinker://RUN/weights/0001)"'],
+  },
+  {
+    name: "publish",
+    summary: "Make checkpoints public",
+    args: [PATHS_ARG],
+    options: {},
+  },
+  {
+    name: "unpublish",
+    summary: "Make checkpoints private",
+    args: [PATHS_ARG],
+    options: {},
+  },
+  {
+    name: "set-ttl",
+    summary: "Set or remove a checkpoint's expiry",
+    args: [PATH_ARG],
+    options: {
+      ttl: {
+        type: "integer",
+        min: 1,
+        valueName: "SECONDS",
+        description: "Expire this many seconds from now",
+      },
+      remove: { type: "boolean", description: "Remove the expiry: keep it forever" },
+    },
+    examples: ["tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 604800"],
+  },
+  {
+    name: "delete",
+    summary: "Delete checkpoints permanently",
+    description: "Give paths, or --run-id with optional filters. Asks for confirmation unless -y.",
+    args: [{ ...PATHS_ARG, required: false }],
+    options: {
+      "run-id": { ...RUN_ID, description: "Delete this run's checkpoints (with the filters)" },
+      type: {
+        type: "string",
+        valueName: "TYPE",
+        choices: ["weights", "sampler_weights"],
+        description: "With --run-id: only this kind",
+      },
+      before: {
+        type: "date",
+        valueName: "DATE",
+        description: "With --run-id: only created before (2025-01-31, a date-time, or 7d)",
+      },
+      after: {
+        type: "date",
+        valueName: "DATE",
+        description: "With --run-id: only created after",
+      },
+      yes: YES,
+    },
+    examples: [
+      "tinkex checkpoint delete tinker://RUN/weights/0001 tinker://RUN/weights/0002",
+      "tinkex checkpoint delete --run-id RUN --type weights --before 30d -y",
+    ],
+  },
+  {
+    name: "prune",
+    summary: "Delete all but the newest N checkpoints of each run",
+    description:
+      "Training (weights) and sampler checkpoints are counted apart: the newest N of each kind\n" +
+      "are kept in every run. Asks for confirmation unless -y.",
+    args: [],
+    options: {
+      keep: {
+        type: "integer",
+        min: 1,
+        valueName: "N",
+        description: "How many of the newest to keep per run and kind (required)",
+      },
+      "run-id": { ...RUN_ID, description: "Only prune this run" },
+      "dry-run": { type: "boolean", description: "Show what would be deleted; delete nothing" },
+      yes: YES,
+    },
+    examples: ["tinkex checkpoint prune --keep 3 --dry-run", "tinkex checkpoint prune --keep 1 -y"],
+  },
+];
+
+/** Every command group of `tinkex`. */
+export const GROUPS: readonly GroupSpec[] = [
+  {
+    name: "checkpoint",
+    summary: "List, inspect, download, publish, expire and delete checkpoints",
+    load: () => import("./checkpoint.ts"),
+    commands: CHECKPOINT_COMMANDS,
+  },
+  {
+    name: "run",
+    summary: "List and inspect training runs",
+    load: () => import("./run.ts"),
+    commands: [
+      {
+        name: "list",
+        summary: "List training runs",
+        args: [],
+        options: { limit: LIMIT("runs", 20), offset: OFFSET, "access-scope": ACCESS_SCOPE },
+      },
+      {
+        name: "info",
+        summary: "Show a training run",
+        args: [{ name: "RUN_ID", required: true, description: "The training run id" }],
+        options: { "access-scope": ACCESS_SCOPE },
+      },
+    ],
+  },
+  {
+    name: "session",
+    summary: "List and inspect sessions",
+    load: () => import("./session.ts"),
+    commands: [
+      {
+        name: "list",
+        summary: "List session ids",
+        args: [],
+        options: { limit: LIMIT("sessions", 20), offset: OFFSET },
+      },
+      {
+        name: "info",
+        summary: "Show a session's training runs and samplers",
+        args: [{ name: "ID", required: true, description: "The session id" }],
+        options: {},
+      },
+    ],
+  },
+  {
+    name: "serve",
+    summary: "Run the local Tinker-compatible server",
+    load: () => import("./serve.ts"),
+    command: {
+      name: "serve",
+      summary: "Run the local Tinker-compatible server until Ctrl-C",
+      description: "Options are those of the server: --data DIR --port N --api-key KEY " +
+        "(repeatable) [--seed] [--host H].",
+      args: [],
+      options: {},
+      passthrough: true,
+      examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],
+    },
+  },
+  {
+    name: "version",
+    summary: "Print the tinkex version",
+    load: () => import("./version.ts"),
+    command: { name: "version", summary: "Print the tinkex version", args: [], options: {} },
+  },
+];

@@ -1,0 +1,84 @@
+/**
+ * Turning any error into the two lines the CLI prints: `Error: <message>` and a hint.
+ * Loaded only when something failed.
+ * @module
+ */
+import {
+  AbortError,
+  AuthenticationError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DestinationExistsError,
+  IntegrityError,
+  InternalServerError,
+  InvalidTinkerPathError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+  UnsafeArchiveError,
+} from "../../mod.ts";
+import { CliError } from "./errors.ts";
+
+/** What to print for a failure. */
+export interface FailureReport {
+  /** The message after `Error: `. */
+  message: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+type HintRule = [new (...args: never[]) => Error, string];
+
+// First match wins: subclasses before their parents.
+const HINTS: readonly HintRule[] = [
+  [
+    ConfigError,
+    "Set TINKER_API_KEY (or pass --api-key); TINKER_BASE_URL or --base-url picks the server.",
+  ],
+  [
+    InvalidTinkerPathError,
+    "A checkpoint path looks like tinker://<run-id>/weights/<name>; 'tinkex checkpoint list' shows yours.",
+  ],
+  [AuthenticationError, "Check the API key in TINKER_API_KEY or --api-key."],
+  [
+    PermissionDeniedError,
+    "Your API key may not do this. Check that the checkpoint or run is yours.",
+  ],
+  [
+    NotFoundError,
+    "Check the id or path: 'tinkex checkpoint list' and 'tinkex run list' show what exists.",
+  ],
+  [ConflictError, "It is probably already in that state: 'tinkex checkpoint info PATH' shows it."],
+  [RateLimitError, "The service is rate limiting requests: wait a little and try again."],
+  [InternalServerError, "The service failed or is busy: try again later."],
+  [TimeoutError, "The server did not answer in time: check TINKER_BASE_URL and your network."],
+  [
+    ConnectionError,
+    "Could not reach the server: check TINKER_BASE_URL (or --base-url) and your network.",
+  ],
+  [DestinationExistsError, "Pass --force to replace it, or -o DIR to download elsewhere."],
+  [
+    UnsafeArchiveError,
+    "The archive was refused and nothing was extracted; report it to the service.",
+  ],
+  [IntegrityError, "The download was incomplete or corrupted: run the command again."],
+  [AbortError, "The operation was cancelled."],
+];
+
+/** The message and hint for an error. */
+export function describeFailure(error: unknown): FailureReport {
+  if (error instanceof CliError) {
+    return { message: error.message, hint: error.hint ?? "" };
+  }
+  if (!(error instanceof Error)) {
+    return { message: String(error), hint: "" };
+  }
+  const rule = HINTS.find(([cls]) => error instanceof cls);
+  return {
+    message: error.message,
+    hint: rule?.[1] ??
+      "This looks like a bug in tinkex: please report it with the command you ran.",
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * What command handlers share: the config from flags and environment, and printing results as
+ * JSON or tables on stdout, notes and warnings on stderr.
+ * @module
+ */
+import { configFromEnv, type ResolvedConfig } from "../../mod.ts";
+import { stylesFor } from "./color.ts";
+import type { CommandContext } from "./spec.ts";
+import { renderPairs, renderTable, type Table } from "./table.ts";
+
+/** The config of a command: `--api-key` / `--base-url`, falling back to the environment. */
+export function configOf(ctx: CommandContext): ResolvedConfig {
+  return configFromEnv({ apiKey: ctx.globals.apiKey, baseUrl: ctx.globals.baseUrl });
+}
+
+/** Whether the output format is JSON. */
+export function isJson(ctx: CommandContext): boolean {
+  return ctx.globals.format === "json";
+}
+
+/** Print a value as pretty JSON on stdout (wire field names, parseable as a whole). */
+export function printJson(ctx: CommandContext, value: unknown): void {
+  ctx.io.stdout(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Print a table on stdout. */
+export function printTable(ctx: CommandContext, table: Table): void {
+  ctx.io.stdout(renderTable(table, stylesFor(ctx.io, "stdout")));
+}
+
+/** Print labelled values on stdout. */
+export function printPairs(
+  ctx: CommandContext,
+  pairs: readonly (readonly [string, string])[],
+): void {
+  ctx.io.stdout(renderPairs(pairs, stylesFor(ctx.io, "stdout")));
+}
+
+/** Print one line of result text on stdout (table format). */
+export function printLine(ctx: CommandContext, text: string): void {
+  ctx.io.stdout(text + "\n");
+}
+
+/** Print a note on stderr (never mixed into the results). */
+export function note(ctx: CommandContext, text: string): void {
+  ctx.io.stderr(text + "\n");
+}
+
+/** Print a warning on stderr. */
+export function warn(ctx: CommandContext, text: string): void {
+  const s = stylesFor(ctx.io, "stderr");
+  ctx.io.stderr(`${s.yellow("Warning:")} ${text}\n`);
+}
+
+/** Print a table or the JSON value, by the chosen format. */
+export function printResult(ctx: CommandContext, json: unknown, table: () => Table): void {
+  if (isJson(ctx)) printJson(ctx, json);
+  else printTable(ctx, table());
+}

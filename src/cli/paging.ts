@@ -1,0 +1,66 @@
+/**
+ * Taking "N items from offset O" (or all) out of the module's page functions and generators,
+ * for the list commands.
+ * @module
+ */
+
+/** Items taken from a listing, and what is known of the rest. */
+export interface Taken<T> {
+  /** The items, in listing order. */
+  items: T[];
+  /** Items in the whole listing, when the service says. */
+  total?: number;
+  /** Whether more items follow (known even without a total). */
+  hasMore: boolean;
+}
+
+/** One page as the list commands see it. */
+export interface PageResult<T> {
+  /** Items of the page. */
+  items: T[];
+  /** Total of the listing, when known. */
+  total?: number;
+}
+
+/**
+ * Take up to `limit` items from `offset`, asking again when the service returns a shorter page
+ * than asked (services cap page sizes) until the listing ends. One item past the limit is asked
+ * for so that `hasMore` is known even without a total.
+ */
+export async function takePage<T>(
+  fetchPage: (offset: number, limit: number) => Promise<PageResult<T>>,
+  offset: number,
+  limit: number,
+): Promise<Taken<T>> {
+  const items: T[] = [];
+  let total: number | undefined;
+  for (;;) {
+    // Without a total, one item past the limit tells whether more follow.
+    const want = (total === undefined ? limit + 1 : limit) - items.length;
+    const page = await fetchPage(offset + items.length, want);
+    items.push(...page.items);
+    total = page.total ?? total;
+    const enough = total === undefined ? items.length > limit : items.length >= limit;
+    const ended = page.items.length === 0 ||
+      (total !== undefined ? offset + items.length >= total : page.items.length < want);
+    if (enough || ended) break;
+  }
+  const hasMore = total === undefined ? items.length > limit : offset + limit < total;
+  return { items: items.slice(0, limit), total, hasMore };
+}
+
+/** Every item of a generator after the first `offset`. */
+export async function takeAll<T>(all: AsyncIterable<T>, offset: number): Promise<Taken<T>> {
+  const items: T[] = [];
+  let index = 0;
+  for await (const item of all) {
+    if (index++ >= offset) items.push(item);
+  }
+  return { items, total: index, hasMore: false };
+}
+
+/** `limit` items from `offset` of an array already in memory (0 = all). */
+export function takeSlice<T>(all: readonly T[], offset: number, limit: number): Taken<T> {
+  const end = limit === 0 ? all.length : offset + limit;
+  return { items: all.slice(offset, end), total: all.length, hasMore: end < all.length };
+}
