@@ -1,0 +1,80 @@
+/**
+ * Options of the local server and their defaults.
+ * @module
+ */
+
+/** What the seed puts into an empty data directory. */
+export interface SeedOptions {
+  /** Approximate size of each seeded checkpoint archive in bytes (default: a natural ~100 KiB). */
+  checkpointBytes?: number;
+  /** How many training runs to create (default 3). */
+  runs?: number;
+  /** Checkpoints per run, of both kinds (default 3). */
+  checkpointsPerRun?: number;
+}
+
+/** Options of {@link createHandler}. */
+export interface ServerOptions {
+  /** Persistent store; default: a fresh temp dir that `close()` removes. */
+  dataDir?: string;
+  /** Each `tml-…` key is one user; default `["tml-local-dev-key"]`. */
+  apiKeys?: string[];
+  /** Fill an EMPTY data dir with a few runs, sessions and checkpoints of both kinds. */
+  seed?: boolean | SeedOptions;
+  /** Lifetime of signed archive URLs in seconds (default 900). */
+  signedUrlTtlSeconds?: number;
+  /** How long futures stay pending, in ms (default 50). */
+  futureDelayMs?: number;
+  /** How long `retrieve_future` holds a poll before answering try_again, in ms (default 2000). */
+  longPollMs?: number;
+  /** If > 0, the archive endpoint answers 503 (+ Retry-After) until this long after first asked. */
+  archiveBuildDelayMs?: number;
+  /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
+  futureTtlMs?: number;
+}
+
+/** The default API key of a local server started without keys. */
+export const DEFAULT_API_KEY = "tml-local-dev-key";
+
+/** Options with every default filled in. */
+export interface ResolvedServerOptions {
+  dataDir?: string;
+  apiKeys: string[];
+  seed: SeedOptions | false;
+  signedUrlTtlSeconds: number;
+  futureDelayMs: number;
+  longPollMs: number;
+  archiveBuildDelayMs: number;
+  futureTtlMs: number;
+}
+
+/** Fill defaults and reject unusable options (a `tml-` key is required, numbers must be ≥ 0). */
+export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const apiKeys = options.apiKeys?.length ? [...new Set(options.apiKeys)] : [DEFAULT_API_KEY];
+  for (const key of apiKeys) {
+    if (typeof key !== "string" || !key.startsWith("tml-") || key.length < 8) {
+      throw new TypeError(
+        'Cannot start the server: every API key must be a string starting with "tml-" (8+ chars)',
+      );
+    }
+  }
+  const seed = options.seed === true ? {} : options.seed ? options.seed : false;
+  return {
+    dataDir: options.dataDir,
+    apiKeys,
+    seed,
+    signedUrlTtlSeconds: nonNegative("signedUrlTtlSeconds", options.signedUrlTtlSeconds, 900),
+    futureDelayMs: nonNegative("futureDelayMs", options.futureDelayMs, 50),
+    longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
+    archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
+    futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+  };
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`Cannot start the server: ${name} must be a number ≥ 0, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,51 @@
+/**
+ * JSON responses and the error type handlers throw to answer with a status.
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** An error that becomes a JSON `{"detail": …}` response with `status`. */
+export class HttpError extends Error {
+  /** The HTTP status to answer with. */
+  readonly status: number;
+  /** Extra response headers (e.g. `Allow`, `Retry-After`, `Content-Range`). */
+  readonly headers: Record<string, string>;
+  /** Build from a status, a message naming the problem, and optional headers. */
+  constructor(status: number, detail: string, headers: Record<string, string> = {}) {
+    super(detail);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** Shorthands for the common statuses. */
+export const badRequest = (detail: string): HttpError => new HttpError(400, detail);
+/** 404 with a message. */
+export const notFound = (detail: string): HttpError => new HttpError(404, detail);
+/** 409 with a message. */
+export const conflict = (detail: string): HttpError => new HttpError(409, detail);
+/** 422 with a message. */
+export const unprocessable = (detail: string): HttpError => new HttpError(422, detail);
+
+/** A JSON response with `Content-Type` and `Content-Length`. */
+export function json(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  const bytes = encoder.encode(JSON.stringify(body));
+  return new Response(bytes, {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "content-length": String(bytes.byteLength),
+      ...headers,
+    },
+  });
+}
+
+/** The JSON error response of an {@link HttpError}: `{"detail": "<message>"}`. */
+export function errorResponse(error: HttpError): Response {
+  return json({ detail: error.message || `HTTP ${error.status}` }, error.status, error.headers);
+}

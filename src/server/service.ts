@@ -1,0 +1,36 @@
+/**
+ * Service endpoints clients call beside the management API (protocol §7): client config,
+ * health, telemetry.
+ * @module
+ */
+import type { Route } from "./context.ts";
+import { readJsonBody } from "./input.ts";
+import { json } from "./responses.ts";
+
+/** The service routes. */
+export const serviceRoutes: Route[] = [
+  {
+    method: "GET",
+    pattern: "/api/v1/healthz",
+    auth: false,
+    handler: () => Promise.resolve(json({ status: "ok" })),
+  },
+  {
+    method: "POST",
+    pattern: "/api/v1/client/config",
+    auth: true,
+    handler: async (ctx) => {
+      await readJsonBody(ctx.request, false);
+      return json({});
+    },
+  },
+  {
+    method: "POST",
+    pattern: "/api/v1/telemetry",
+    auth: true,
+    handler: async (ctx) => {
+      await readJsonBody(ctx.request, false);
+      return json({ status: "accepted" });
+    },
+  },
+];

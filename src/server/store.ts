@@ -1,0 +1,210 @@
+/**
+ * The persistent store: sessions and runs (each run file holds its checkpoints), kept in memory
+ * and written through atomically. Mutations run one at a time under a mutex and are applied to a
+ * copy first, so a failing mutation changes nothing, in memory or on disk.
+ * @module
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { clearDir, ensureDirs, fileNameFor, readJsonDir, writeFileAtomic } from "./atomic_fs.ts";
+import { Mutex } from "./mutex.ts";
+import { type CheckpointRecord, isLive, type RunRecord, type SessionRecord } from "./records.ts";
+
+/** A checkpoint together with its run. */
+export interface CheckpointRef {
+  run: RunRecord;
+  ckpt: CheckpointRecord;
+}
+
+/** Persistent, concurrency-safe state of one server. */
+export class Store {
+  /** The data directory. */
+  readonly dir: string;
+  /** Directory of temp files (same file system, for atomic renames). */
+  readonly tmpDir: string;
+  /** Directory of archive objects. */
+  readonly objectsDir: string;
+  readonly #sessions = new Map<string, SessionRecord>();
+  readonly #runs = new Map<string, RunRecord>();
+  readonly #objects = new Map<string, { runId: string; key: string }>();
+  readonly #mutex = new Mutex();
+  #seq = 0;
+  #version = 0;
+  #sortedCache = new Map<string, { version: number; refs: CheckpointRef[] }>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.tmpDir = join(dir, "tmp");
+    this.objectsDir = join(dir, "objects");
+  }
+
+  /** Open (or create) the store in `dir` and drop checkpoints whose TTL has passed. */
+  static async open(dir: string): Promise<Store> {
+    const store = new Store(dir);
+    await ensureDirs(dir, join(dir, "sessions"), join(dir, "runs"), store.objectsDir);
+    await clearDir(store.tmpDir);
+    for (const s of await readJsonDir<SessionRecord>(join(dir, "sessions"))) {
+      store.#sessions.set(s.id, s);
+    }
+    for (const r of await readJsonDir<RunRecord>(join(dir, "runs"))) {
+      store.#runs.set(r.id, r);
+      store.#index(undefined, r);
+      for (const c of Object.values(r.checkpoints)) store.#seq = Math.max(store.#seq, c.seq);
+    }
+    const now = Date.now();
+    for (const run of [...store.#runs.values()]) {
+      if (Object.values(run.checkpoints).some((c) => !isLive(c, now))) {
+        await store.updateRun(run.id, () => undefined);
+      }
+    }
+    return store;
+  }
+
+  /** Whether the store holds nothing yet. */
+  isEmpty(): boolean {
+    return this.#sessions.size === 0 && this.#runs.size === 0;
+  }
+
+  /** A session by id. */
+  session(id: string): SessionRecord | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** All sessions. */
+  sessions(): SessionRecord[] {
+    return [...this.#sessions.values()];
+  }
+
+  /** A run by id. */
+  run(id: string): RunRecord | undefined {
+    return this.#runs.get(id);
+  }
+
+  /** All runs. */
+  runs(): RunRecord[] {
+    return [...this.#runs.values()];
+  }
+
+  /** The checkpoint stored as archive object `objectId`, if any. */
+  objectOwner(objectId: string): CheckpointRef | undefined {
+    const at = this.#objects.get(objectId);
+    const run = at && this.#runs.get(at.runId);
+    const ckpt = run?.checkpoints[at!.key];
+    return run && ckpt ? { run, ckpt } : undefined;
+  }
+
+  /** Path of an archive object on disk. */
+  objectPath(objectId: string): string {
+    return join(this.objectsDir, `${objectId}.tar`);
+  }
+
+  /** The next ordering number for a new checkpoint (call inside a mutation). */
+  nextSeq(): number {
+    return ++this.#seq;
+  }
+
+  /**
+   * All checkpoints of runs owned by `owner` (expired ones included), newest first.
+   * Cached until the next mutation.
+   */
+  checkpointsOf(owner: string): CheckpointRef[] {
+    const hit = this.#sortedCache.get(owner);
+    if (hit && hit.version === this.#version) return hit.refs;
+    const refs: CheckpointRef[] = [];
+    for (const run of this.#runs.values()) {
+      if (run.owner !== owner) continue;
+      for (const ckpt of Object.values(run.checkpoints)) refs.push({ run, ckpt });
+    }
+    refs.sort(newestFirst);
+    this.#sortedCache.set(owner, { version: this.#version, refs });
+    return refs;
+  }
+
+  /** Run a critical section under the store's mutex (for multi-step reads-then-writes). */
+  exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.#mutex.run(fn);
+  }
+
+  /** Create a session; false (and no change) if one with its id exists. */
+  createSession(session: SessionRecord): Promise<boolean> {
+    return this.#mutex.run(async () => {
+      if (this.#sessions.has(session.id)) return false;
+      await this.#writeSession(session);
+      return true;
+    });
+  }
+
+  /** Change a session: `fn` edits a copy, which replaces the stored one once written. */
+  updateSession<T>(id: string, fn: (draft: SessionRecord) => T): Promise<T> {
+    return this.#mutex.run(async () => {
+      const current = this.#sessions.get(id);
+      if (!current) throw new Error(`session ${id} is missing`);
+      const draft = structuredClone(current);
+      const result = fn(draft);
+      await this.#writeSession(draft);
+      return result;
+    });
+  }
+
+  /** Create a run; false (and no change) if one with its id exists. */
+  createRun(run: RunRecord): Promise<boolean> {
+    return this.#mutex.run(async () => {
+      if (this.#runs.has(run.id)) return false;
+      await this.#commitRun(undefined, run);
+      return true;
+    });
+  }
+
+  /**
+   * Change a run: `fn` edits a copy (expired checkpoints already dropped); if it throws,
+   * nothing changes. Archives of checkpoints that disappear are deleted afterwards.
+   */
+  updateRun<T>(id: string, fn: (draft: RunRecord, now: number) => T): Promise<T> {
+    return this.#mutex.run(() => this.updateRunLocked(id, fn));
+  }
+
+  /** {@link updateRun} for a caller already inside {@link exclusive}. */
+  async updateRunLocked<T>(id: string, fn: (draft: RunRecord, now: number) => T): Promise<T> {
+    const current = this.#runs.get(id);
+    if (!current) throw new Error(`run ${id} is missing`);
+    const now = Date.now();
+    const draft = structuredClone(current);
+    for (const [key, c] of Object.entries(draft.checkpoints)) {
+      if (!isLive(c, now)) delete draft.checkpoints[key];
+    }
+    const result = fn(draft, now);
+    await this.#commitRun(current, draft);
+    return result;
+  }
+
+  async #writeSession(session: SessionRecord): Promise<void> {
+    const file = join(this.dir, "sessions", fileNameFor(session.id, ".json"));
+    await writeFileAtomic(this.tmpDir, file, JSON.stringify(session));
+    this.#sessions.set(session.id, session);
+    this.#version++;
+  }
+
+  async #commitRun(before: RunRecord | undefined, after: RunRecord): Promise<void> {
+    const file = join(this.dir, "runs", fileNameFor(after.id, ".json"));
+    await writeFileAtomic(this.tmpDir, file, JSON.stringify(after));
+    this.#runs.set(after.id, after);
+    this.#index(before, after);
+    this.#version++;
+    const kept = new Set(Object.values(after.checkpoints).map((c) => c.object_id));
+    for (const c of Object.values(before?.checkpoints ?? {})) {
+      if (!kept.has(c.object_id)) await rm(this.objectPath(c.object_id), { force: true });
+    }
+  }
+
+  #index(before: RunRecord | undefined, after: RunRecord): void {
+    for (const c of Object.values(before?.checkpoints ?? {})) this.#objects.delete(c.object_id);
+    for (const [key, c] of Object.entries(after.checkpoints)) {
+      this.#objects.set(c.object_id, { runId: after.id, key });
+    }
+  }
+}
+
+/** Order: newest creation time first, then the later-made first. */
+export function newestFirst(a: CheckpointRef, b: CheckpointRef): number {
+  return b.ckpt.created - a.ckpt.created || b.ckpt.seq - a.ckpt.seq;
+}
