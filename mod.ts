@@ -27,3 +27,4 @@ export * from "./src/archive_url.ts";
 export { VERSION } from "./src/version.ts";
 export * from "./src/training/futures.ts";
 export * from "./src/training/client.ts";
+export * from "./src/download/mod.ts";

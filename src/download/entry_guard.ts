@@ -1,0 +1,183 @@
+/**
+ * The safety rules for archive members: where they may go, what they may be, how many and
+ * how big. Pure checks, no I/O.
+ * @module
+ */
+import { UnsafeArchiveError } from "../errors.ts";
+
+/** Most bytes an archive may extract, summed over its members (default 64 GiB). */
+export const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
+/** Most members an archive may have, directories included (default 100 000). */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+/** Limits on what an archive may extract. */
+export interface ArchiveLimits {
+  /** Most bytes extracted, summed over members (default 64 GiB). */
+  maxBytes?: number;
+  /** Most members, directories included (default 100 000). */
+  maxEntries?: number;
+}
+
+/** What kind of member: regular files and directories are the only kinds accepted. */
+export type ArchiveEntryType = "file" | "directory";
+
+/** A member that passed the checks: its normalized relative path, type and size. */
+export interface CheckedEntry {
+  /** Relative path with `/` separators, no `.`/`..` segments, no leading or trailing `/`. */
+  path: string;
+  /** `file` or `directory`. */
+  type: ArchiveEntryType;
+  /** Declared size in bytes (0 for directories). */
+  size: number;
+}
+
+/** The header fields the checks look at (as the tar decoder reports them). */
+export interface EntryHeader {
+  /** Member name as stored (after PAX / GNU long-name overrides). */
+  name: string;
+  /** Declared size. */
+  size: number;
+  /** Decoder type: `file`, `directory`, `symlink`, `link`, devices, `fifo`, … */
+  type?: string;
+}
+
+const REFUSED_TYPES: Record<string, string> = {
+  symlink: "symbolic links are not allowed",
+  link: "hard links are not allowed",
+  "character-device": "character devices are not allowed",
+  "block-device": "block devices are not allowed",
+  fifo: "FIFOs are not allowed",
+};
+
+/**
+ * Checks each member of one archive in order: containment (no absolute paths, no `..`, no
+ * drive letters or backslashes), types (files and directories only), duplicates (also ones
+ * differing only in case, which would overwrite each other on macOS and Windows), file/directory
+ * clashes, and the byte and entry limits. Throws {@link UnsafeArchiveError} naming the member.
+ *
+ * @example
+ * ```ts
+ * import { EntryGuard } from "@tinkex/tinkex";
+ * const guard = new EntryGuard({ maxEntries: 10 });
+ * guard.check({ name: "./adapter_config.json", size: 12, type: "file" }); // { path: "adapter_config.json", … }
+ * try { guard.check({ name: "../etc/passwd", size: 1, type: "file" }); } catch (e) { console.log(e.message); }
+ * ```
+ */
+export class EntryGuard {
+  readonly #maxBytes: number;
+  readonly #maxEntries: number;
+  #bytes = 0;
+  #entries = 0;
+  /** Case-folded path → kind, for every member and every implied parent directory. */
+  readonly #seen = new Map<string, { path: string; type: ArchiveEntryType; explicit: boolean }>();
+
+  /** Start checking one archive with the given limits. */
+  constructor(limits: ArchiveLimits = {}) {
+    this.#maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  }
+
+  /** Total declared bytes of the members accepted so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Check the next member. Returns the normalized entry, or `null` for the archive's root
+   * directory (`./`), which has nothing to create.
+   */
+  check(header: EntryHeader): CheckedEntry | null {
+    const name = header.name;
+    const type = this.#type(header);
+    const path = normalize(name);
+    if (path === "") {
+      if (type === "directory") return null;
+      throw new UnsafeArchiveError(name, "a file without a name");
+    }
+    if (++this.#entries > this.#maxEntries) {
+      throw new UnsafeArchiveError(
+        name,
+        `the archive has more than ${this.#maxEntries} entries (raise maxEntries if you trust it)`,
+      );
+    }
+    const size = type === "directory" ? 0 : header.size;
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new UnsafeArchiveError(name, `invalid size ${size}`);
+    }
+    this.#bytes += size;
+    if (this.#bytes > this.#maxBytes) {
+      throw new UnsafeArchiveError(
+        name,
+        `the archive would extract more than ${this.#maxBytes} bytes (raise maxBytes if you trust it)`,
+      );
+    }
+    this.#claim(name, path, type);
+    return { path, type, size };
+  }
+
+  #type(header: EntryHeader): ArchiveEntryType {
+    const t = header.type ?? "file";
+    if (t === "file" || t === "directory") return t;
+    throw new UnsafeArchiveError(
+      header.name,
+      REFUSED_TYPES[t] ?? `entries of type ${t} are not allowed`,
+    );
+  }
+
+  /** Record the member and its parents; refuse duplicates and file/directory clashes. */
+  #claim(name: string, path: string, type: ArchiveEntryType): void {
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join("/");
+      const prior = this.#seen.get(fold(parent));
+      if (prior === undefined) {
+        this.#seen.set(fold(parent), { path: parent, type: "directory", explicit: false });
+      } else if (prior.type === "file" || prior.path !== parent) {
+        throw new UnsafeArchiveError(name, clash(prior.path, prior.type));
+      }
+    }
+    const key = fold(path);
+    const prior = this.#seen.get(key);
+    if (prior !== undefined) {
+      const implicitDir = !prior.explicit && type === "directory" && prior.path === path;
+      if (!implicitDir) {
+        throw new UnsafeArchiveError(
+          name,
+          prior.explicit && prior.path === path && prior.type === type
+            ? "it appears twice in the archive (duplicate entry)"
+            : clash(prior.path, prior.type),
+        );
+      }
+    }
+    this.#seen.set(key, { path, type, explicit: true });
+  }
+}
+
+/**
+ * Normalize a member name to a safe relative path, or throw: absolute paths, drive letters,
+ * backslashes, NUL and `..` segments are refused; `.` segments and repeated `/` are dropped.
+ */
+function normalize(name: string): string {
+  if (name.includes("\0")) throw new UnsafeArchiveError(name, "the name contains a NUL byte");
+  if (name.startsWith("/")) throw new UnsafeArchiveError(name, "absolute paths are not allowed");
+  if (/^[A-Za-z]:/.test(name)) {
+    throw new UnsafeArchiveError(name, "paths with a drive letter are not allowed");
+  }
+  if (name.includes("\\")) {
+    throw new UnsafeArchiveError(name, "backslashes are not allowed (a separator on Windows)");
+  }
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) {
+    throw new UnsafeArchiveError(name, "'..' would leave the destination directory");
+  }
+  return parts.join("/");
+}
+
+function fold(path: string): string {
+  return path.normalize("NFC").toLowerCase();
+}
+
+function clash(prior: string, type: ArchiveEntryType): string {
+  return `it clashes with the ${type} ${JSON.stringify(prior)} already in the archive ` +
+    "(duplicate, file/directory or case-only clash)";
+}
