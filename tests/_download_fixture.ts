@@ -23,6 +23,8 @@ export interface FixtureOptions {
   urlsWorkOnce?: boolean;
   /** Blob request i sends stallAfter[i] body bytes, then nothing (connection stays open). */
   stallAfter?: (number | undefined)[];
+  /** Called when a stalling response has sent its bytes and stops. */
+  onStall?: () => void;
   /** Blob request i answers this status with a JSON error body. */
   failStatus?: (number | undefined)[];
   /** Every blob request sees a new ETag: the archive "changed" on the server. */
@@ -67,12 +69,19 @@ function bodyFrom(src: ArchiveSource, start: number): ReadableStream<Uint8Array>
 }
 
 /** Pass `limit` bytes of `body`, then hold the connection open without sending more. */
-function stalling(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+function stalling(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  onStall?: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let sent = 0;
   return new ReadableStream({
     async pull(c) {
-      if (sent >= limit) return await new Promise<void>(() => {}); // never more data
+      if (sent >= limit) {
+        onStall?.();
+        return await new Promise<void>(() => {}); // never more data
+      }
       const { done, value } = await reader.read();
       if (done) return c.close();
       const part = value.subarray(0, limit - sent);
@@ -157,7 +166,7 @@ export function startFixture(opts: FixtureOptions): Fixture {
     }
     let body = bodyFrom(opts.archive, start);
     const stall = opts.stallAfter?.[i];
-    if (stall !== undefined) body = stalling(body, stall);
+    if (stall !== undefined) body = stalling(body, stall, opts.onStall);
     rec.status = rangeOk ? 206 : 200;
     return new Response(body, {
       status: rec.status,

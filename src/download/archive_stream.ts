@@ -191,8 +191,9 @@ class ArchiveFetcher {
       this.#link?.reset();
       result = await this.#reader.read();
     } catch (e) {
+      const failure = this.#networkFailure(e);
       this.#dropResponse();
-      await this.#recover(this.#networkFailure(e));
+      await this.#recover(failure);
       return new Uint8Array(0);
     }
     if (result.done) {
