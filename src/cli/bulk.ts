@@ -6,6 +6,7 @@
 import { ConflictError, NotFoundError } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { CliError } from "./errors.ts";
+import { describeFailure } from "./failure.ts";
 import { plural } from "./format.ts";
 import { isJson, printJson, printLine } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
@@ -19,6 +20,8 @@ export interface BulkFailure {
   tinker_path: string;
   /** Why it failed. */
   error: string;
+  /** The error thrown. */
+  cause: unknown;
 }
 
 /** What a bulk action did, in input order. */
@@ -39,7 +42,7 @@ export async function runBulk(
   describe: (error: unknown) => string,
   concurrency: number = BULK_CONCURRENCY,
 ): Promise<BulkOutcome> {
-  const results: (string | undefined)[] = new Array(paths.length);
+  const results: ({ error: string; cause: unknown } | undefined)[] = new Array(paths.length);
   let next = 0;
   const worker = async () => {
     while (next < paths.length) {
@@ -47,16 +50,17 @@ export async function runBulk(
       try {
         await action(paths[i]);
       } catch (e) {
-        results[i] = describe(e);
+        results[i] = { error: describe(e), cause: e };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
   return {
     done: paths.filter((_, i) => results[i] === undefined),
-    failed: paths.flatMap((p, i) =>
-      results[i] === undefined ? [] : [{ tinker_path: p, error: results[i]! }]
-    ),
+    failed: paths.flatMap((tinker_path, i) => {
+      const r = results[i];
+      return r === undefined ? [] : [{ tinker_path, ...r }];
+    }),
   };
 }
 
@@ -69,6 +73,8 @@ export function itemError(error: unknown, conflict = "it is already in that stat
 
 /** How to word a bulk action's report. */
 export interface BulkWords {
+  /** The action, e.g. `delete`. */
+  verb: string;
   /** Past tense, capitalized, e.g. `Deleted`. */
   past: string;
   /** Key of the succeeded list in JSON, e.g. `deleted`. */
@@ -85,19 +91,28 @@ export interface BulkWords {
  */
 export function reportBulk(ctx: CommandContext, outcome: BulkOutcome, words: BulkWords): number {
   if (isJson(ctx)) {
-    printJson(ctx, { [words.jsonKey]: outcome.done, failed: outcome.failed, ...words.extra });
+    const failed = outcome.failed.map(({ tinker_path, error }) => ({ tinker_path, error }));
+    printJson(ctx, { [words.jsonKey]: outcome.done, failed, ...words.extra });
   } else {
     for (const path of outcome.done) printLine(ctx, `${words.past} ${path}`);
-    if (words.summary) printLine(ctx, words.summary);
+    if (words.summary && outcome.done.length > 0) printLine(ctx, words.summary);
   }
-  if (outcome.failed.length === 0) return 0;
+  const { done, failed } = outcome;
+  if (failed.length === 0) return 0;
+  if (failed.length === 1 && done.length === 0) {
+    const { hint } = describeFailure(failed[0].cause);
+    throw new CliError(`Cannot ${words.verb} ${failed[0].tinker_path}: ${failed[0].error}`, hint);
+  }
   const s = stylesFor(ctx.io, "stderr");
-  for (const f of outcome.failed) {
-    ctx.io.stderr(`${s.red("Failed:")} ${f.tinker_path}: ${f.error}\n`);
-  }
-  const total = outcome.done.length + outcome.failed.length;
+  for (const f of failed) ctx.io.stderr(`${s.red("Failed:")} ${f.tinker_path}: ${f.error}\n`);
+  const total = done.length + failed.length;
+  const past = words.past.toLowerCase();
   throw new CliError(
-    `${outcome.failed.length} of ${plural(total, "checkpoint")} failed`,
-    `The others were ${words.past.toLowerCase()}. Fix the cause and run the command again for the failed ones.`,
+    `${failed.length} of ${plural(total, "checkpoint")} could not be ${past}`,
+    done.length > 0
+      ? `The other ${done.length} ${
+        done.length === 1 ? "was" : "were"
+      } ${past}. Run the command again for the failed ones once fixed.`
+      : "Nothing was changed.",
   );
 }

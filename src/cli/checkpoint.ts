@@ -116,6 +116,7 @@ function visibility(makePublic: boolean): Handler {
       (e) => itemError(e, makePublic ? "already public" : "already private"),
     );
     return reportBulk(ctx, outcome, {
+      verb: makePublic ? "publish" : "unpublish",
       past: makePublic ? "Published" : "Unpublished",
       jsonKey: makePublic ? "published" : "unpublished",
     });

@@ -188,6 +188,7 @@ async function deleteAll(
   const done = new Set(outcome.done);
   const bytes = totalBytes(targets.filter((c) => done.has(c.tinker_path)));
   return reportBulk(ctx, outcome, {
+    verb: "delete",
     past: "Deleted",
     jsonKey: "deleted",
     extra: { bytes },

@@ -45,15 +45,13 @@ export function createProgress(io: CliIo, opts: ProgressOptions = {}): ProgressD
   return io.isTerminal.stderr ? terminalProgress(io, now, opts.redrawMs ?? 100) : lineProgress(io);
 }
 
-/** The label of a phase: `download` → `Downloading`; unknown phases are capitalized. */
+/** The label of a phase: `downloading` → `Downloading`; unknown phases are capitalized. */
 export function phaseLabel(phase: string): string {
   const known: Record<string, string> = {
-    url: "Requesting download URL",
-    download: "Downloading",
+    resolving: "Requesting the download URL",
     downloading: "Downloading",
-    extract: "Extracting",
     extracting: "Extracting",
-    verify: "Verifying",
+    verifying: "Verifying",
     done: "Done",
   };
   return known[phase] ?? phase.charAt(0).toUpperCase() + phase.slice(1);
@@ -87,6 +85,7 @@ export function progressLine(
   bar: (text: string) => string = (t) => t,
 ): string {
   const pct = percentOf(info);
+  if (pct === undefined && info.transferredBytes === 0) return `${phaseLabel(info.phase)}...`;
   const parts = [phaseLabel(info.phase)];
   if (pct !== undefined) {
     const filled = Math.round((pct / 100) * BAR_WIDTH);
@@ -115,6 +114,7 @@ function terminalProgress(io: CliIo, now: () => number, redrawMs: number): Progr
   let drawn = false;
   return {
     update(info) {
+      if (info.phase === "done") return;
       const t = now();
       const changed = info.phase !== phase;
       if (changed) {
@@ -128,9 +128,12 @@ function terminalProgress(io: CliIo, now: () => number, redrawMs: number): Progr
       lastDraw = t;
       const elapsed = (t - phaseStart) / 1000;
       const rate = elapsed > 0.2 ? (info.transferredBytes - phaseStartBytes) / elapsed : undefined;
-      const line = progressLine(info, rate, s.cyan);
+      const plain = progressLine(info, rate);
       const width = io.columns();
-      io.stderr(`\r\x1b[2K${width ? line.slice(0, width - 1) : line}`);
+      const line = !width || plain.length < width
+        ? progressLine(info, rate, s.cyan)
+        : plain.slice(0, width - 1);
+      io.stderr(`\r\x1b[2K${line}`);
       drawn = true;
     },
     finish() {
@@ -148,8 +151,9 @@ function lineProgress(io: CliIo): ProgressDisplay {
       if (info.phase !== phase) {
         phase = info.phase;
         nextStep = 10;
-        io.stderr(`${phaseLabel(phase)}...\n`);
+        if (phase !== "done") io.stderr(`${phaseLabel(phase)}...\n`);
       }
+      if (["resolving", "verifying", "done"].includes(phase)) return;
       const pct = percentOf(info);
       if (pct === undefined || pct < nextStep) return;
       const step = Math.floor(pct / 10) * 10;

@@ -1,14 +1,13 @@
 /**
- * `tinkex serve …`: hands its arguments to the local server's own `main`, loaded only now.
+ * `tinkex serve …`: hands its arguments to the local server's own `main`, loaded only now so
+ * the other commands start fast.
  * @module
  */
 import type { CommandContext, GroupModule } from "./spec.ts";
 
-type ServerMain = (args: string[]) => Promise<number>;
-
 async function serve(ctx: CommandContext): Promise<number> {
-  const server = await import("../../server.ts") as unknown as { main: ServerMain };
-  return await server.main([...ctx.args]);
+  const { main } = await import("../../server.ts");
+  return await main([...ctx.args]);
 }
 
 /** Handlers of `tinkex serve`. */
