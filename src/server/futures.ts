@@ -83,7 +83,6 @@ export class Futures {
     owner: string,
     requestId: string,
     allowMetadataOnly: boolean,
-    signal: AbortSignal,
   ): Promise<Response> {
     this.#sweep();
     const entry = this.#entries.get(requestId);
@@ -92,7 +91,7 @@ export class Futures {
       const stop = new AbortController();
       await Promise.race([
         entry.ready,
-        sleep(this.#timings.longPollMs, signal, this.#closed, stop.signal),
+        sleep(this.#timings.longPollMs, this.#closed, stop.signal),
       ]);
       stop.abort();
     }

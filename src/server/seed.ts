@@ -45,7 +45,7 @@ export async function seedStore(server: ServerContext, opts: SeedOptions): Promi
   const users = server.users.ids();
   const now = Date.now();
   for (let i = 0; i < runs; i++) {
-    const owner = i === runs - 1 && users.length > 1 ? users[1] : users[0];
+    const owner = runs > 1 && i === runs - 1 && users.length > 1 ? users[1] : users[0];
     const created = now - (runs - i) * DAY;
     const [base_model, lora_rank] = MODELS[i % MODELS.length];
     const lora = {

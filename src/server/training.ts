@@ -257,7 +257,7 @@ async function retrieveFuture(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.request);
   const requestId = stringField(body, "request_id");
   const metadataOnly = boolField(body, "allow_metadata_only", false);
-  return await ctx.server.futures.retrieve(ctx.user, requestId, metadataOnly, ctx.request.signal);
+  return await ctx.server.futures.retrieve(ctx.user, requestId, metadataOnly);
 }
 
 function submit(ctx: RequestContext, modelId: string, work: () => Promise<unknown>): Response {

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import {
+  ALICE,
+  api,
+  archiveUrl,
+  assertError,
+  BOB,
+  ckptPath,
+  createModel,
+  runFuture,
+  save,
+  withServer,
+} from "./_server_helpers.ts";
+
+Deno.test("server: a missing or unknown API key is 401 JSON on every API route", async () => {
+  await withServer({}, async (s) => {
+    for (const key of [null, "", "tml-not-a-known-key"]) {
+      for (
+        const [method, path] of [
+          ["GET", "/api/v1/checkpoints"],
+          ["GET", "/api/v1/training_runs"],
+          ["POST", "/api/v1/create_session"],
+          ["POST", "/api/v1/retrieve_future"],
+          ["POST", "/api/v1/client/config"],
+        ]
+      ) {
+        const res = await api(s, method, path, { key, body: method === "POST" ? {} : undefined });
+        assertError(res, 401, key ? /Invalid API key/ : /Missing API key/);
+        assert.ok(!res.text.includes("tml-not-a-known-key"), "the key must not be echoed");
+      }
+    }
+  });
+});
+
+Deno.test("server: another user's private checkpoint is 404 for every operation", async () => {
+  await withServer({}, async (s) => {
+    const { modelId, sessionId } = await createModel(s, { key: ALICE });
+    const path = (await save(s, modelId, "secret")).body.path;
+    const asBob = (method: string, p: string, body?: unknown) =>
+      api(s, method, p, { key: BOB, body });
+    assertError(await asBob("GET", ckptPath(path)), 404, /not found/);
+    assertError(await asBob("GET", ckptPath(path, "/archive")), 404);
+    assertError(await asBob("POST", ckptPath(path, "/publish")), 404);
+    assertError(await asBob("DELETE", ckptPath(path, "/publish")), 404);
+    assertError(await asBob("PUT", ckptPath(path, "/ttl"), { ttl_seconds: 5 }), 404);
+    assertError(await asBob("DELETE", ckptPath(path)), 404);
+    assertError(await asBob("POST", "/api/v1/weights_info", { tinker_path: path }), 404);
+    assertError(await asBob("GET", `/api/v1/training_runs/${encodeURIComponent(modelId)}`), 404);
+    assertError(
+      await asBob(
+        "GET",
+        `/api/v1/training_runs/${encodeURIComponent(modelId)}?access_scope=accessible`,
+      ),
+      404,
+    );
+    assertError(
+      await asBob("GET", `/api/v1/training_runs/${encodeURIComponent(modelId)}/checkpoints`),
+      404,
+    );
+    assertError(await asBob("GET", `/api/v1/sessions/${sessionId}`), 404);
+    assertError(
+      await asBob("POST", "/api/v1/save_weights", { model_id: modelId, path: "x", seq_id: 1 }),
+      404,
+      /Model/,
+    );
+    assert.equal((await asBob("GET", "/api/v1/checkpoints")).body.cursor.total_count, 0);
+    assert.equal(
+      (await asBob("GET", "/api/v1/training_runs?access_scope=accessible")).body.cursor.total_count,
+      0,
+    );
+    // Nothing changed for the owner.
+    const mine = await api(s, "GET", ckptPath(path));
+    assert.equal(mine.body.public, false);
+    assert.equal(mine.body.expires_at, null);
+  });
+});
+
+Deno.test("server: a public checkpoint is readable and downloadable by others, never changeable", async () => {
+  await withServer({}, async (s) => {
+    const { modelId, sessionId } = await createModel(s, { key: ALICE });
+    const pub = (await save(s, modelId, "shared")).body.path;
+    const priv = (await save(s, modelId, "mine", { sampler: true })).body.path;
+    assert.equal((await api(s, "POST", ckptPath(pub, "/publish"))).status, 200);
+    const run = encodeURIComponent(modelId);
+
+    assert.equal((await api(s, "GET", ckptPath(pub), { key: BOB })).body.public, true);
+    const url = await archiveUrl(s, pub, BOB);
+    const download = await fetch(url);
+    assert.equal(download.status, 200);
+    assert.ok((await download.arrayBuffer()).byteLength > 0);
+    const info = await api(s, "POST", "/api/v1/weights_info", {
+      key: BOB,
+      body: { tinker_path: pub },
+    });
+    assert.equal(info.body.lora_rank, 8);
+    const runCkpts = await api(s, "GET", `/api/v1/training_runs/${run}/checkpoints`, { key: BOB });
+    assert.deepEqual(runCkpts.body.checkpoints.map((c: { tinker_path: string }) => c.tinker_path), [
+      pub,
+    ]);
+    assertError(await api(s, "GET", ckptPath(priv), { key: BOB }), 404);
+
+    // Scope: owned hides Alice's run from Bob, accessible shows it (with only what he may see).
+    assert.equal(
+      (await api(s, "GET", "/api/v1/training_runs", { key: BOB })).body.cursor.total_count,
+      0,
+    );
+    const accessible = await api(s, "GET", "/api/v1/training_runs?access_scope=accessible", {
+      key: BOB,
+    });
+    assert.equal(accessible.body.training_runs.length, 1);
+    assert.equal(accessible.body.training_runs[0].last_checkpoint.tinker_path, pub);
+    assert.equal(accessible.body.training_runs[0].last_sampler_checkpoint, null);
+    assertError(await api(s, "GET", `/api/v1/training_runs/${run}`, { key: BOB }), 404);
+    assert.equal(
+      (await api(s, "GET", `/api/v1/training_runs/${run}?access_scope=accessible`, { key: BOB }))
+        .status,
+      200,
+    );
+    assert.deepEqual(
+      (await api(s, "GET", "/api/v1/sessions?access_scope=accessible", { key: BOB })).body.sessions,
+      [sessionId],
+    );
+    assert.deepEqual((await api(s, "GET", "/api/v1/sessions", { key: BOB })).body.sessions, []);
+    // Bob's own listing does not include Alice's public checkpoint.
+    assert.equal(
+      (await api(s, "GET", "/api/v1/checkpoints", { key: BOB })).body.cursor.total_count,
+      0,
+    );
+
+    for (
+      const [method, suffix, body] of [
+        ["POST", "/publish", undefined],
+        ["DELETE", "/publish", undefined],
+        ["PUT", "/ttl", { ttl_seconds: 60 }],
+        ["DELETE", "", undefined],
+      ] as const
+    ) {
+      assertError(await api(s, method, ckptPath(pub, suffix), { key: BOB, body }), 404);
+    }
+    const after = await api(s, "GET", ckptPath(pub));
+    assert.equal(after.body.public, true);
+    assert.equal(after.body.expires_at, null);
+
+    // Bob may load Alice's public training checkpoint into his own model.
+    const bobModel = await createModel(s, { key: BOB });
+    const loaded = await runFuture(s, "/api/v1/load_weights", {
+      model_id: bobModel.modelId,
+      seq_id: 1,
+      path: pub,
+      optimizer: false,
+      type: "load_weights",
+    }, BOB);
+    assert.equal(loaded.body.path, pub);
+  });
+});
+
+Deno.test("server: futures are private to the user who submitted them", async () => {
+  await withServer({ futureDelayMs: 0 }, async (s) => {
+    const session = await api(s, "POST", "/api/v1/create_session", { body: {} });
+    const submitted = await api(s, "POST", "/api/v1/create_model", {
+      body: {
+        session_id: session.body.session_id,
+        model_seq_id: 0,
+        base_model: "Qwen/Qwen3-8B",
+        lora_config: { rank: 4 },
+      },
+    });
+    const asBob = await api(s, "POST", "/api/v1/retrieve_future", {
+      key: BOB,
+      body: { request_id: submitted.body.request_id },
+    });
+    assertError(asBob, 410);
+  });
+});
