@@ -46,7 +46,12 @@ export function makeStyles(enabled: boolean): Styles {
 // deno-lint-ignore no-control-regex -- matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
 
+/** Text without its ANSI codes. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
 /** Visible length of text, ignoring ANSI codes. */
 export function visibleLength(text: string): number {
-  return text.replace(ANSI, "").length;
+  return stripAnsi(text).length;
 }
