@@ -82,6 +82,25 @@ export async function runCliProcess(
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }
 
+/**
+ * Run the CLI's `main` in this process with the same inputs as {@link runCliProcess}: the
+ * environment's key and URL become `--api-key` / `--base-url`, stdin is not a terminal.
+ * Cheaper than a process; for the variants of a command whose process run is tested already.
+ */
+export async function runCliInProcess(
+  args: string[],
+  env: Record<string, string>,
+): Promise<CliRun> {
+  const { main } = await import("../cli.ts");
+  const captured = captureIo({ env });
+  const flags = [
+    ...(env.TINKER_API_KEY ? ["--api-key", env.TINKER_API_KEY] : []),
+    ...(env.TINKER_BASE_URL ? ["--base-url", env.TINKER_BASE_URL] : []),
+  ];
+  const code = await main([...args, ...flags], captured.io);
+  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+}
+
 /** Parse stdout as JSON, failing with the whole output in the message when it is not. */
 export function parseJson<T = Record<string, unknown>>(run: CliRun): T {
   try {

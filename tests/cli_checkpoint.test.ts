@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { getCheckpoint, getWeightsInfo, listTrainingRuns, listUserCheckpoints } from "../mod.ts";
-import { type CliRun, KEYS, parseJson, runCliProcess, startCliServer } from "./_cli_helpers.ts";
+import {
+  type CliRun,
+  KEYS,
+  parseJson,
+  runCliInProcess,
+  runCliProcess,
+  startCliServer,
+} from "./_cli_helpers.ts";
 
 interface ListJson {
   checkpoints: { tinker_path: string; size_bytes: number | null; checkpoint_id: string }[];
@@ -40,11 +47,11 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
         runCliProcess(["checkpoint", "list"], alice),
         runCliProcess(["checkpoint", "list", "--limit", "2"], alice),
         runCliProcess(["--json", "checkpoint", "list", "--limit", "0"], alice),
-        runCliProcess(
+        runCliInProcess(
           ["checkpoint", "list", "--format", "json", "--limit", "2", "--offset", "4"],
           alice,
         ),
-        runCliProcess(["checkpoint", "list", "--run-id", runId, "--json"], alice),
+        runCliInProcess(["checkpoint", "list", "--run-id", runId, "--json"], alice),
       ]);
       for (const r of [table, limited, everything, paged, ofRun]) assertClean(r, "list");
       const lines = table.stdout.trimEnd().split("\n");
@@ -82,9 +89,9 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
         runCliProcess(["checkpoint", "info", path], alice),
         runCliProcess(["checkpoint", "info", path, "--json"], alice),
         runCliProcess(["checkpoint", "info", `tinker://${runId}/weights/does-not-exist`], alice),
-        runCliProcess(["checkpoint", "info", "not-a-path"], alice),
+        runCliInProcess(["checkpoint", "info", "not-a-path"], alice),
         runCliProcess(["checkpoint", "url", path], alice),
-        runCliProcess(["checkpoint", "url", path, "--json"], alice),
+        runCliInProcess(["checkpoint", "url", path, "--json"], alice),
       ]);
       const weights = await getWeightsInfo(srv.config(KEYS.alice), path);
       assertClean(info, "info");
@@ -119,7 +126,7 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
       const [published, ttl, invalid] = await Promise.all([
         runCliProcess(["checkpoint", "publish", a, b], carol),
         runCliProcess(["checkpoint", "set-ttl", c, "--ttl", "3600"], carol),
-        runCliProcess(["checkpoint", "publish", a, "tinker://only-two/parts"], carol),
+        runCliInProcess(["checkpoint", "publish", a, "tinker://only-two/parts"], carol),
       ]);
       assertClean(published, "publish");
       assert.equal(published.stdout, `Published ${a}\nPublished ${b}\n`);
@@ -160,7 +167,9 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
       const { tinkerPaths: [a] } = await srv.seedRun(KEYS.carol, 1);
       const first = await runCliProcess(["checkpoint", "download", a, "-o", tmp], carol);
       assertClean(first, "download");
-      const m = /^Downloaded (\S+) to (.+) \((\d+) files, [\d.]+ KB\)$/.exec(first.stdout.trim());
+      const m = /^Downloaded (\S+) to (.+) \((\d+) files, [\d.]+ [KMG]B\)$/.exec(
+        first.stdout.trim(),
+      );
       assert.ok(m, first.stdout);
       const destination = m[2];
       assert.ok(destination.startsWith(tmp));
