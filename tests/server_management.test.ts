@@ -162,7 +162,9 @@ Deno.test("server: publish/unpublish toggle, 409 when nothing changes", async ()
     const published = await api(s, "POST", ckptPath(path, "/publish"));
     assert.equal(published.status, 200);
     assert.equal(published.body.public, true);
-    assertError(await api(s, "POST", ckptPath(path, "/publish")), 409, /already public/);
+    const again = await api(s, "POST", ckptPath(path, "/publish"));
+    assertError(again, 409, /already public/);
+    assert.equal(again.headers.get("x-should-retry"), "false");
     assert.equal((await api(s, "DELETE", ckptPath(path, "/publish"))).body.public, false);
     assertError(await api(s, "DELETE", ckptPath(path, "/publish")), 409, /already private/);
     assert.equal((await api(s, "GET", ckptPath(path))).body.public, false);

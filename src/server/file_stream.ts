@@ -5,7 +5,7 @@
  */
 import { open } from "node:fs/promises";
 
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** Bytes `start..end` (inclusive) of the file at `path`. */
 export async function fileRangeStream(

@@ -22,7 +22,20 @@ import { Store } from "./store.ts";
 import { serviceRoutes } from "./service.ts";
 import { trainingRoutes } from "./training.ts";
 
-/** A running handler over a data directory. */
+/**
+ * A running handler over a data directory.
+ *
+ * @example
+ * ```ts
+ * import { createHandler } from "@tinkex/tinkex/server";
+ * const handler = await createHandler();
+ * const res = await handler.fetch(new Request("http://local/api/v1/checkpoints", {
+ *   headers: { "X-API-Key": handler.apiKeys[0] },
+ * }));
+ * console.log(res.status, handler.dataDir);
+ * await handler.close();
+ * ```
+ */
 export interface TinkerHandler {
   /** Answer one request. */
   fetch(request: Request): Promise<Response>;

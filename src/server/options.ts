@@ -3,7 +3,17 @@
  * @module
  */
 
-/** What the seed puts into an empty data directory. */
+/**
+ * What the seed puts into an empty data directory.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@tinkex/tinkex/server";
+ * // One run holding one ~1 GiB checkpoint, for download benchmarks.
+ * const server = await serve({ seed: { runs: 1, checkpointsPerRun: 1, checkpointBytes: 2 ** 30 } });
+ * await server.close();
+ * ```
+ */
 export interface SeedOptions {
   /** Approximate size of each seeded checkpoint archive in bytes (default: a natural ~100 KiB). */
   checkpointBytes?: number;
@@ -13,7 +23,22 @@ export interface SeedOptions {
   checkpointsPerRun?: number;
 }
 
-/** Options of {@link createHandler}. */
+/**
+ * Options of `createHandler` and `serve`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@tinkex/tinkex/server";
+ * const server = await serve({
+ *   dataDir: "./tinker-data", // kept across restarts
+ *   apiKeys: ["tml-alice-key", "tml-bob-key"], // two users
+ *   seed: true, // sample runs and checkpoints when the directory is empty
+ *   futureDelayMs: 3000, // futures stay pending 3 s…
+ *   longPollMs: 1000, // …so retrieve_future answers try_again after holding 1 s
+ * });
+ * await server.close();
+ * ```
+ */
 export interface ServerOptions {
   /** Persistent store; default: a fresh temp dir that `close()` removes. */
   dataDir?: string;
@@ -33,7 +58,15 @@ export interface ServerOptions {
   futureTtlMs?: number;
 }
 
-/** The default API key of a local server started without keys. */
+/**
+ * The default API key of a local server started without keys.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_API_KEY } from "@tinkex/tinkex/server";
+ * console.log(DEFAULT_API_KEY); // "tml-local-dev-key"
+ * ```
+ */
 export const DEFAULT_API_KEY = "tml-local-dev-key";
 
 /** Options with every default filled in. */

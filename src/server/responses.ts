@@ -45,7 +45,16 @@ export function json(
   });
 }
 
-/** The JSON error response of an {@link HttpError}: `{"detail": "<message>"}`. */
+/**
+ * The JSON error response of an {@link HttpError}: `{"detail": "<message>"}`. Client errors
+ * that retrying cannot fix carry `x-should-retry: false`, so SDKs that honour it (the Python
+ * SDK does) surface them at once instead of retrying, e.g. a 409 on publish.
+ */
 export function errorResponse(error: HttpError): Response {
-  return json({ detail: error.message || `HTTP ${error.status}` }, error.status, error.headers);
+  const final = error.status >= 400 && error.status < 500 && error.status !== 408 &&
+    error.status !== 429;
+  return json({ detail: error.message || `HTTP ${error.status}` }, error.status, {
+    ...(final ? { "x-should-retry": "false" } : {}),
+    ...error.headers,
+  });
 }

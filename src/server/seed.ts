@@ -18,7 +18,18 @@ const MODELS: [string, number][] = [
   ["Qwen/Qwen3-30B-A3B", 8],
 ];
 
-/** Options of {@link seedCheckpoints}. */
+/**
+ * Options of {@link seedCheckpoints}.
+ *
+ * @example
+ * ```ts
+ * import { seedCheckpoints, serve } from "@tinkex/tinkex/server";
+ * const server = await serve();
+ * const first = await seedCheckpoints(server.handler, { userKey: server.apiKeys[0], count: 500 });
+ * await seedCheckpoints(server.handler, { userKey: server.apiKeys[0], count: 500, runId: first.runId });
+ * await server.close();
+ * ```
+ */
 export interface SeedCheckpointsOptions {
   /** API key of the user who will own the checkpoints. */
   userKey: string;
@@ -28,7 +39,21 @@ export interface SeedCheckpointsOptions {
   runId?: string;
 }
 
-/** What {@link seedCheckpoints} made. */
+/**
+ * What {@link seedCheckpoints} made.
+ *
+ * @example
+ * ```ts
+ * import { seedCheckpoints, serve } from "@tinkex/tinkex/server";
+ * const server = await serve();
+ * const { runId, tinkerPaths } = await seedCheckpoints(server.handler, {
+ *   userKey: server.apiKeys[0],
+ *   count: 3,
+ * });
+ * console.log(runId, tinkerPaths); // tinker://<run>/weights/bench-0000001, …
+ * await server.close();
+ * ```
+ */
 export interface SeedCheckpointsResult {
   /** The run holding the new checkpoints. */
   runId: string;

@@ -7,7 +7,16 @@ import { abortWaits, createHandler, type TinkerHandler } from "./handler.ts";
 import { listenNode } from "./node_adapter.ts";
 import type { ServerOptions } from "./options.ts";
 
-/** Options of {@link serve}: the handler's plus where to listen. */
+/**
+ * Options of {@link serve}: the handler's plus where to listen.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@tinkex/tinkex/server";
+ * const server = await serve({ hostname: "0.0.0.0", port: 8080, dataDir: "./tinker-data" });
+ * await server.close();
+ * ```
+ */
 export interface ServeOptions extends ServerOptions {
   /** Interface to listen on (default `127.0.0.1`). */
   hostname?: string;
@@ -15,7 +24,18 @@ export interface ServeOptions extends ServerOptions {
   port?: number;
 }
 
-/** A server listening on a port. */
+/**
+ * A server listening on a port.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@tinkex/tinkex/server";
+ * const server = await serve();
+ * const res = await fetch(`${server.baseUrl}/api/v1/healthz`);
+ * console.log(await res.json(), server.port, server.apiKeys);
+ * await server.close();
+ * ```
+ */
 export interface RunningServer {
   /** Base URL to give clients, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
