@@ -84,15 +84,17 @@ export async function runCliProcess(
 
 /**
  * Run the CLI's `main` in this process with the same inputs as {@link runCliProcess}: the
- * environment's key and URL become `--api-key` / `--base-url`, stdin is not a terminal.
+ * environment's key and URL become `--api-key` / `--base-url`; no stream is a terminal unless
+ * `capture` says so.
  * Cheaper than a process; for the variants of a command whose process run is tested already.
  */
 export async function runCliInProcess(
   args: string[],
   env: Record<string, string>,
+  capture: Omit<CaptureOptions, "env"> = {},
 ): Promise<CliRun> {
   const { main } = await import("../cli.ts");
-  const captured = captureIo({ env });
+  const captured = captureIo({ ...capture, env });
   const flags = [
     ...(env.TINKER_API_KEY ? ["--api-key", env.TINKER_API_KEY] : []),
     ...(env.TINKER_BASE_URL ? ["--base-url", env.TINKER_BASE_URL] : []),

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type Checkpoint, listCheckpoints, listUserCheckpoints } from "../mod.ts";
+import { stripAnsi } from "../src/cli/color.ts";
 import {
   type CliRun,
   KEYS,
@@ -54,6 +55,35 @@ Deno.test("tinkex checkpoint delete and prune, as a process against the local se
       assert.match(byRun.stderr, /^To delete: 4 checkpoints$/m, "the preview lists them");
       assert.deepEqual(await pathsOf(runId), [...tinkerPaths].sort());
     });
+
+    await t.step(
+      "on a terminal: asks with count, size and 'permanent'; only y deletes",
+      async () => {
+        const { runId, tinkerPaths: [a, b] } = await srv.seedRun(KEYS.carol, 2);
+        const terminal = { stdin: true, stderr: true };
+        const declined = await runCliInProcess(["checkpoint", "delete", a, b], carol, {
+          terminal,
+          answers: ["n"],
+        });
+        assertCode(declined, 1, "declined");
+        assert.ok(declined.stderr.includes("\x1b["), "colour on a terminal without NO_COLOR");
+        assert.match(
+          stripAnsi(declined.stderr),
+          /Delete 2 checkpoints \(\d+\.\d [KMG]B\)\? This is permanent: they cannot be recovered\. \[y\/N\] /,
+        );
+        assert.match(stripAnsi(declined.stderr), /Error: Aborted: nothing was deleted$/m);
+        assert.equal(declined.stdout, "");
+        assert.equal((await pathsOf(runId)).length, 2);
+        const accepted = await runCliInProcess(["checkpoint", "delete", a], carol, {
+          terminal,
+          answers: ["yes"],
+        });
+        assertCode(accepted, 0, "accepted");
+        assert.match(stripAnsi(accepted.stderr), /Delete 1 checkpoint \(/);
+        assert.match(accepted.stdout, new RegExp(`^Deleted ${escape(a)}$`, "m"));
+        assert.deepEqual(await pathsOf(runId), [b]);
+      },
+    );
 
     await t.step("paths with -y: deleted, reported, gone from the server", async () => {
       const { runId, tinkerPaths: [a, b, c, d] } = await srv.seedRun(KEYS.carol, 4);
