@@ -107,6 +107,9 @@ Deno.test("server: run and checkpoint routes accept percent-encoded ids and name
   await withServer({}, async (s) => {
     const { modelId } = await createModel(s);
     assert.match(modelId, /:train:0$/);
+    const odd = await save(s, modelId, "ünï cödé & ?#%", { seq: 2 });
+    assert.equal(odd.body.path, `tinker://${modelId}/weights/ünï cödé & ?#%`);
+    assert.equal((await api(s, "GET", ckptPath(odd.body.path))).body.tinker_path, odd.body.path);
     const saved = await save(s, modelId, "step_1.final");
     const path = saved.body.path;
     const encoded = `/api/v1/training_runs/${encodeURIComponent(modelId)}`;

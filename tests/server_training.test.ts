@@ -357,6 +357,9 @@ Deno.test("server: malformed training requests are 4xx at once, nothing created"
       ],
       ["save_weights", { model_id: modelId, path: "a/b", seq_id: 1 }, 422, /path/],
       ["save_weights", { model_id: modelId, seq_id: 1 }, 422, /path/],
+      ["save_weights", { model_id: modelId, path: "..", seq_id: 1 }, 422, /path/],
+      ["save_weights", { model_id: modelId, path: " x", seq_id: 1 }, 422, /path/],
+      ["save_weights", { model_id: modelId, path: "a\u0000b", seq_id: 1 }, 422, /path/],
       [
         "save_weights",
         { model_id: modelId, path: "ok", seq_id: 1, ttl_seconds: 0 },

@@ -46,7 +46,14 @@ export async function readJsonDir<T>(dir: string): Promise<T[]> {
   }
   const out: T[] = [];
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
-    out.push(JSON.parse(await readFile(join(dir, name), "utf8")) as T);
+    const file = join(dir, name);
+    try {
+      out.push(JSON.parse(await readFile(file, "utf8")) as T);
+    } catch (e) {
+      throw new Error(
+        `Cannot read the data directory: ${file} is not valid JSON (${(e as Error).message})`,
+      );
+    }
   }
   return out;
 }

@@ -7,13 +7,19 @@ import type { Checkpoint, CheckpointsListResponse, WeightsInfoResponse } from ".
 import { canRead, canSeeRun, findCheckpoint, visibleRun } from "./access.ts";
 import { addressFromParams, addressFromPath } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "./context.ts";
-import { intField, pageQuery, readJsonBody, scopeQuery, stringField } from "./input.ts";
+import {
+  intField,
+  MAX_TTL_SECONDS,
+  pageQuery,
+  readJsonBody,
+  scopeQuery,
+  stringField,
+} from "./input.ts";
 import { checkpointKey, type CheckpointRecord, isLive } from "./records.ts";
 import { conflict, json, notFound, unprocessable } from "./responses.ts";
 import { newestFirst } from "./store.ts";
 import { checkpointWire, runWire, tinkerPathOf } from "./wire.ts";
 
-const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
 const CKPT = "/api/v1/training_runs/:run/checkpoints/:kind/:name";
 
 /** The management routes. */

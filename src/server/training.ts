@@ -18,6 +18,7 @@ import {
   checkType,
   intField,
   type JsonObject,
+  MAX_TTL_SECONDS,
   optionalString,
   readJsonBody,
   stringArrayField,
@@ -35,7 +36,6 @@ import { HttpError, json, notFound, unprocessable } from "./responses.ts";
 
 const MAX_RANK = 1024;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The training routes. */
 export const trainingRoutes: Route[] = [
@@ -115,19 +115,14 @@ async function saveWeights(ctx: RequestContext, kind: CheckpointKind): Promise<R
   checkType(body, type);
   const run = ownModel(ctx, stringField(body, "model_id"));
   const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
-  const ttl = intField(body, "ttl_seconds", { min: 1, max: 100 * 365 * 86400, fallback: 0 });
+  const ttl = intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS, fallback: 0 });
   const overwrite = boolField(body, "overwrite", false);
   const name = optionalString(body, "path");
   if (name === undefined && kind === "sampler_weights") {
     return submit(ctx, run.id, () => makeSampler(ctx.server, run, seqId));
   }
-  if (name === undefined || !NAME.test(name)) {
-    throw unprocessable(
-      `Field "path" must be a checkpoint name of 1-128 letters, digits, ".", "_" or "-" (starting with a letter or digit), got ${
-        JSON.stringify(name ?? null)
-      }`,
-    );
-  }
+  if (name === undefined) throw unprocessable('Field "path" (the checkpoint name) is required');
+  checkName(name);
   return submit(
     ctx,
     run.id,
@@ -264,6 +259,20 @@ function submit(ctx: RequestContext, modelId: string, work: () => Promise<unknow
   const key = ctx.request.headers.get("x-idempotency-key");
   const requestId = ctx.server.futures.submit(ctx.user, key, work);
   return json({ request_id: requestId, model_id: modelId });
+}
+
+/** A checkpoint name: 1-255 characters, no `/`, no control characters, not `.` or `..`. */
+function checkName(name: string): void {
+  // deno-lint-ignore no-control-regex
+  const bad = /[\/\x00-\x1f\x7f]/.test(name) || name === "." || name === ".." ||
+    name.length > 255 || name.trim() !== name;
+  if (bad) {
+    throw unprocessable(
+      `Field "path" must be a checkpoint name (1-255 characters, no "/", control characters or surrounding spaces), got ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
 }
 
 function touch(run: RunRecord, seqId: number, now: number): void {
