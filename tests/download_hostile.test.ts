@@ -308,3 +308,14 @@ Deno.test("archiveEntries: a body read after the next entry was requested fails,
   for await (const e of archiveEntries(streamOf(archive))) bodies.push(e.body);
   await assert.rejects(new Response(bodies[0]).arrayBuffer(), TinkerError);
 });
+
+Deno.test("archiveEntries: zero padding after the end marker (GNU tar records) is fine", async () => {
+  const archive = tar([{ name: "a.txt", body: "a" }]);
+  const record = concat([archive, new Uint8Array(10_240 - archive.length)]);
+  const names: string[] = [];
+  for await (const e of archiveEntries(streamOf(record, 700))) {
+    names.push(e.path);
+    await e.body.cancel();
+  }
+  assert.deepEqual(names, ["a.txt"]);
+});

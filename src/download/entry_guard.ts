@@ -57,10 +57,9 @@ const REFUSED_TYPES: Record<string, string> = {
  *
  * @example
  * ```ts
- * import { EntryGuard } from "@tinkex/tinkex";
  * const guard = new EntryGuard({ maxEntries: 10 });
  * guard.check({ name: "./adapter_config.json", size: 12, type: "file" }); // { path: "adapter_config.json", … }
- * try { guard.check({ name: "../etc/passwd", size: 1, type: "file" }); } catch (e) { console.log(e.message); }
+ * guard.check({ name: "../etc/passwd", size: 1, type: "file" }); // throws UnsafeArchiveError
  * ```
  */
 export class EntryGuard {
