@@ -5,6 +5,7 @@
  */
 import {
   AbortError,
+  ApiStatusError,
   AuthenticationError,
   ConfigError,
   ConflictError,
@@ -77,8 +78,17 @@ export function describeFailure(error: unknown): FailureReport {
   }
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
-    message: error.message,
+    message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
     hint: rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
+}
+
+/** `<detail> (HTTP 404, request <id>)` when the body says what went wrong, else the full message. */
+function statusMessage(error: ApiStatusError): string {
+  const body = error.body as { detail?: unknown; message?: unknown; error?: unknown } | null;
+  const said = [body?.detail, body?.message, body?.error].find((v) => typeof v === "string");
+  if (typeof said !== "string" || said === "") return error.message;
+  const request = error.requestId ? `, request ${error.requestId}` : "";
+  return `${said.replace(/\.$/, "")} (HTTP ${error.status}${request})`;
 }
