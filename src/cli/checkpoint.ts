@@ -20,48 +20,24 @@ import { itemError, reportBulk, runBulk } from "./bulk.ts";
 import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
 import { downloadCommand } from "./checkpoint_download.ts";
 import { UsageError } from "./errors.ts";
-import { formatDuration, formatTime, listTitle } from "./format.ts";
+import { formatDuration, formatTime, takenTitle } from "./format.ts";
 import { configOf, isJson, note, printJson, printLine, printPairs, printResult } from "./output.ts";
-import { takeAll, type Taken, takePage, takeSlice } from "./paging.ts";
+import { listingCursor, pageOptions, takeListing, type Taken, takeSlice } from "./paging.ts";
 import type { CommandContext, GroupModule, Handler } from "./spec.ts";
 import { checkpointPairs, checkpointTable } from "./views.ts";
-
-const DEFAULT_LIMIT = 20;
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const runId = ctx.options["run-id"] as string | undefined;
-  const limit = (ctx.options.limit as number | undefined) ?? DEFAULT_LIMIT;
-  const offset = (ctx.options.offset as number | undefined) ?? 0;
-  let taken: Taken<Checkpoint>;
-  if (runId !== undefined) {
-    const { checkpoints } = await listCheckpoints(config, { runId });
-    taken = takeSlice(checkpoints, offset, limit);
-  } else if (limit === 0) {
-    taken = await takeAll(iterateCheckpoints(config), offset);
-  } else {
-    taken = await takePage(
-      async (o, l) => {
-        const page = await listUserCheckpoints(config, { offset: o, limit: l });
-        return { items: page.checkpoints, total: page.cursor?.total_count };
-      },
-      offset,
-      limit,
-    );
-  }
-  const { items, total } = taken;
-  const cursor = { offset, limit: limit === 0 ? items.length : limit, total_count: total ?? null };
-  printResult(ctx, { checkpoints: items, cursor }, () =>
-    checkpointTable(
-      listTitle({
-        shown: items.length,
-        remaining: total === undefined ? undefined : total - offset,
-        hasMore: taken.hasMore,
-        noun: "checkpoint",
-        howToSeeMore: "use --limit 0 to show all",
-      }),
-      items,
-    ));
+  const page = pageOptions(ctx.options);
+  const taken: Taken<Checkpoint> = runId !== undefined
+    ? takeSlice((await listCheckpoints(config, { runId })).checkpoints, page.offset, page.limit)
+    : await takeListing(page, () => iterateCheckpoints(config), async (offset, limit) => {
+      const res = await listUserCheckpoints(config, { offset, limit });
+      return { items: res.checkpoints, total: res.cursor?.total_count };
+    });
+  const json = { checkpoints: taken.items, cursor: listingCursor(taken, page) };
+  printResult(ctx, json, () => checkpointTable(takenTitle(taken, page, "checkpoint"), taken.items));
   return 0;
 }
 

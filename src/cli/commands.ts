@@ -3,6 +3,7 @@
  * loaded lazily from one module per group, so `--help` and `version` start fast.
  * @module
  */
+import { DEFAULT_LIST_LIMIT } from "./paging.ts";
 import type { ArgSpec, CommandSpec, GroupSpec, OptionSpec } from "./spec.ts";
 
 const PATH_ARG: ArgSpec = {
@@ -17,10 +18,10 @@ const RUN_ID: OptionSpec = {
   valueName: "RUN_ID",
   description: "Only this training run's checkpoints",
 };
-const LIMIT = (what: string, dflt: number): OptionSpec => ({
+const LIMIT = (what: string): OptionSpec => ({
   type: "integer",
   valueName: "N",
-  description: `How many ${what} to show (default ${dflt}; 0 = all)`,
+  description: `How many ${what} to show (default ${DEFAULT_LIST_LIMIT}; 0 = all)`,
 });
 const OFFSET: OptionSpec = {
   type: "integer",
@@ -44,7 +45,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
     name: "list",
     summary: "List checkpoints, newest first",
     args: [],
-    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints", 20), offset: OFFSET },
+    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints"), offset: OFFSET },
     examples: ["tinkex checkpoint list --limit 0", "tinkex checkpoint list --run-id RUN --json"],
   },
   {
@@ -174,7 +175,7 @@ export const GROUPS: readonly GroupSpec[] = [
         name: "list",
         summary: "List training runs",
         args: [],
-        options: { limit: LIMIT("runs", 20), offset: OFFSET, "access-scope": ACCESS_SCOPE },
+        options: { limit: LIMIT("runs"), offset: OFFSET, "access-scope": ACCESS_SCOPE },
       },
       {
         name: "info",
@@ -193,7 +194,7 @@ export const GROUPS: readonly GroupSpec[] = [
         name: "list",
         summary: "List session ids",
         args: [],
-        options: { limit: LIMIT("sessions", 20), offset: OFFSET },
+        options: { limit: LIMIT("sessions"), offset: OFFSET },
       },
       {
         name: "info",

@@ -123,3 +123,18 @@ export function listTitle(
   if (more > 0) return `${base} (${more} more not shown, ${howToSeeMore})`;
   return opts.hasMore ? `${base} (more not shown, ${howToSeeMore})` : base;
 }
+
+/** The title of a listing taken from `offset`: see {@link listTitle}. */
+export function takenTitle(
+  taken: { items: readonly unknown[]; total?: number; hasMore: boolean },
+  page: { offset: number },
+  noun: string,
+): string {
+  return listTitle({
+    shown: taken.items.length,
+    remaining: taken.total === undefined ? undefined : taken.total - page.offset,
+    hasMore: taken.hasMore,
+    noun,
+    howToSeeMore: "use --limit 0 to show all",
+  });
+}

@@ -64,3 +64,43 @@ export function takeSlice<T>(all: readonly T[], offset: number, limit: number): 
   const end = limit === 0 ? all.length : offset + limit;
   return { items: all.slice(offset, end), total: all.length, hasMore: end < all.length };
 }
+
+/** How many items a list command shows when `--limit` is not given. */
+export const DEFAULT_LIST_LIMIT = 20;
+
+/** `--limit` (default 20; 0 = all) and `--offset` (default 0) of a list command. */
+export function pageOptions(options: Readonly<Record<string, unknown>>): {
+  limit: number;
+  offset: number;
+} {
+  return {
+    limit: typeof options.limit === "number" ? options.limit : DEFAULT_LIST_LIMIT,
+    offset: typeof options.offset === "number" ? options.offset : 0,
+  };
+}
+
+/**
+ * Take `limit` items from `offset`: every item for `--limit 0` (walking the generator),
+ * else one page (following capped pages).
+ */
+export async function takeListing<T>(
+  opts: { limit: number; offset: number },
+  all: () => AsyncIterable<T>,
+  fetchPage: (offset: number, limit: number) => Promise<PageResult<T>>,
+): Promise<Taken<T>> {
+  return opts.limit === 0
+    ? await takeAll(all(), opts.offset)
+    : await takePage(fetchPage, opts.offset, opts.limit);
+}
+
+/** The cursor printed with a listing's JSON: where it started, how many, out of how many. */
+export function listingCursor<T>(
+  taken: Taken<T>,
+  opts: { limit: number; offset: number },
+): { offset: number; limit: number; total_count: number | null } {
+  return {
+    offset: opts.offset,
+    limit: opts.limit === 0 ? taken.items.length : opts.limit,
+    total_count: taken.total ?? null,
+  };
+}

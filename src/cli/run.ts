@@ -9,40 +9,26 @@ import {
   listTrainingRuns,
   type TrainingRun,
 } from "../../mod.ts";
-import { listTitle } from "./format.ts";
+import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printPairs, printResult } from "./output.ts";
-import { takeAll, type Taken, takePage } from "./paging.ts";
+import { listingCursor, pageOptions, takeListing, type Taken } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 import { runPairs, runTable } from "./views.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
-  const limit = (ctx.options.limit as number | undefined) ?? 20;
-  const offset = (ctx.options.offset as number | undefined) ?? 0;
+  const page = pageOptions(ctx.options);
   const accessScope = ctx.options["access-scope"] as AccessScope | undefined;
-  const taken: Taken<TrainingRun> = limit === 0
-    ? await takeAll(iterateTrainingRuns(config, { accessScope }), offset)
-    : await takePage(
-      async (o, l) => {
-        const page = await listTrainingRuns(config, { offset: o, limit: l, accessScope });
-        return { items: page.training_runs, total: page.cursor?.total_count };
-      },
-      offset,
-      limit,
-    );
-  const { items, total } = taken;
-  const cursor = { offset, limit: limit === 0 ? items.length : limit, total_count: total ?? null };
-  printResult(ctx, { training_runs: items, cursor }, () =>
-    runTable(
-      listTitle({
-        shown: items.length,
-        remaining: total === undefined ? undefined : total - offset,
-        hasMore: taken.hasMore,
-        noun: "training run",
-        howToSeeMore: "use --limit 0 to show all",
-      }),
-      items,
-    ));
+  const taken: Taken<TrainingRun> = await takeListing(
+    page,
+    () => iterateTrainingRuns(config, { accessScope }),
+    async (offset, limit) => {
+      const res = await listTrainingRuns(config, { offset, limit, accessScope });
+      return { items: res.training_runs, total: res.cursor?.total_count };
+    },
+  );
+  const json = { training_runs: taken.items, cursor: listingCursor(taken, page) };
+  printResult(ctx, json, () => runTable(takenTitle(taken, page, "training run"), taken.items));
   return 0;
 }
 

@@ -4,33 +4,22 @@
  */
 import { getSession, iterateSessions, listSessions } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
-import { listTitle } from "./format.ts";
+import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
-import { takeAll, takePage } from "./paging.ts";
+import { pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
-  const limit = (ctx.options.limit as number | undefined) ?? 20;
-  const offset = (ctx.options.offset as number | undefined) ?? 0;
-  const taken = limit === 0 ? await takeAll(iterateSessions(config), offset) : await takePage(
-    async (o, l) => {
-      const page = await listSessions(config, { offset: o, limit: l });
-      return { items: page.sessions };
-    },
-    offset,
-    limit,
-  );
-  const sessions = taken.items;
-  printResult(ctx, { sessions }, () => ({
-    title: listTitle({
-      shown: sessions.length,
-      hasMore: taken.hasMore,
-      noun: "session",
-      howToSeeMore: "use --limit 0 to show all",
-    }),
+  const page = pageOptions(ctx.options);
+  const taken = await takeListing(page, () => iterateSessions(config), async (offset, limit) => {
+    const res = await listSessions(config, { offset, limit });
+    return { items: res.sessions };
+  });
+  printResult(ctx, { sessions: taken.items }, () => ({
+    title: takenTitle(taken, page, "session"),
     columns: ["Session ID"],
-    rows: sessions.map((id) => [id]),
+    rows: taken.items.map((id) => [id]),
   }));
   return 0;
 }
