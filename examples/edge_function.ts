@@ -55,4 +55,7 @@ export async function handler(request: Request): Promise<Response> {
 
 export default { fetch: handler };
 
-if (import.meta.main) Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8787) }, handler);
+if (import.meta.main) {
+  const port = Number(Deno.env.get("PORT") ?? 8787);
+  Deno.serve({ hostname: Deno.env.get("HOST") ?? "127.0.0.1", port }, handler);
+}
