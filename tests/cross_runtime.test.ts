@@ -76,7 +76,7 @@ Deno.test("mod.ts's static import graph has no node: module and no npm package b
 
 Deno.test("an edge function streams a checkpoint's entries with no file system access", async () => {
   const server = await serve({ seed: true });
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     // No --allow-read/--allow-write: any file system access would throw.
     args: [
@@ -115,7 +115,7 @@ Deno.test("an edge function streams a checkpoint's entries with no file system a
   }
 });
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
