@@ -161,13 +161,16 @@ Deno.test("takePage follows capped pages and knows whether more follow", async (
     return Promise.resolve({ items, total: withTotal ? all.length : undefined });
   };
   const a = await takePage(capped(true), 5, 25);
+  assert.deepEqual(calls, ["5+25", "15+15", "25+5"], "asks exactly for what is missing");
   assert.deepEqual(a.items, all.slice(5, 30));
   assert.equal(a.hasMore, true);
   assert.equal(a.total, 45);
   const b = await takePage(capped(false), 40, 25);
   assert.deepEqual(b.items, all.slice(40));
   assert.equal(b.hasMore, false);
+  calls.length = 0;
   const c = await takePage(capped(false), 0, 3);
+  assert.deepEqual(calls, ["0+3", "3+1"], "a full page without a total is followed by a probe");
   assert.deepEqual(c.items, [0, 1, 2]);
   assert.equal(c.hasMore, true);
   assert.deepEqual(takeSlice(all, 40, 0).items, all.slice(40));

@@ -8,9 +8,19 @@ import { stylesFor } from "./color.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderPairs, renderTable, type Table } from "./table.ts";
 
-/** The config of a command: `--api-key` / `--base-url`, falling back to the environment. */
+/**
+ * The config of a command: `--api-key` / `--base-url`, falling back to the environment. Retries
+ * are announced on stderr, so a slow or failing server does not look like a hang.
+ */
 export function configOf(ctx: CommandContext): ResolvedConfig {
-  return configFromEnv({ apiKey: ctx.globals.apiKey, baseUrl: ctx.globals.baseUrl });
+  return configFromEnv({
+    apiKey: ctx.globals.apiKey,
+    baseUrl: ctx.globals.baseUrl,
+    onRetry: ({ retry, delayMs, status }) => {
+      const cause = status === undefined ? "no response" : `HTTP ${status}`;
+      note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
+    },
+  });
 }
 
 /** Whether the output format is JSON. */

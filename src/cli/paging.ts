@@ -23,9 +23,10 @@ export interface PageResult<T> {
 }
 
 /**
- * Take up to `limit` items from `offset`, asking again when the service returns a shorter page
- * than asked (services cap page sizes) until the listing ends. One item past the limit is asked
- * for so that `hasMore` is known even without a total.
+ * Take up to `limit` items from `offset`, asking again while the service returns shorter pages
+ * than asked (services cap page sizes) and its total says more follow. Without a total, a short
+ * page ends the listing, and a full one is followed by a one-item probe so that `hasMore` is
+ * known.
  */
 export async function takePage<T>(
   fetchPage: (offset: number, limit: number) => Promise<PageResult<T>>,
@@ -35,18 +36,17 @@ export async function takePage<T>(
   const items: T[] = [];
   let total: number | undefined;
   for (;;) {
-    // Without a total, one item past the limit tells whether more follow.
-    const want = (total === undefined ? limit + 1 : limit) - items.length;
-    const page = await fetchPage(offset + items.length, want);
+    const page = await fetchPage(offset + items.length, limit - items.length);
     items.push(...page.items);
     total = page.total ?? total;
-    const enough = total === undefined ? items.length > limit : items.length >= limit;
-    const ended = page.items.length === 0 ||
-      (total !== undefined ? offset + items.length >= total : page.items.length < want);
-    if (enough || ended) break;
+    const ended = total === undefined || offset + items.length >= total;
+    if (page.items.length === 0 || items.length >= limit || ended) break;
   }
-  const hasMore = total === undefined ? items.length > limit : offset + limit < total;
-  return { items: items.slice(0, limit), total, hasMore };
+  const taken = items.slice(0, limit);
+  const hasMore = total !== undefined
+    ? offset + taken.length < total
+    : taken.length === limit && (await fetchPage(offset + limit, 1)).items.length > 0;
+  return { items: taken, total, hasMore };
 }
 
 /** Every item of a generator after the first `offset`. */
