@@ -1,6 +1,6 @@
 /**
  * Training-state endpoints (protocol §5 and §7): sessions, create_model, save_weights,
- * save_weights_for_sampler, load_weights, optim_step (an extension that advances the optimizer
+ * save_weights_for_sampler, load_weights, unload_model, optim_step (an extension that advances the optimizer
  * step), retrieve_future, session_heartbeat. Request-shape problems are HTTP 4xx at once;
  * failures of the operation itself (name taken, mismatch, wrong kind) are future errors with
  * category `user`.
@@ -56,6 +56,7 @@ export const trainingRoutes: Route[] = [
   },
   { method: "POST", pattern: "/api/v1/load_weights", auth: true, handler: loadWeights },
   { method: "POST", pattern: "/api/v1/optim_step", auth: true, handler: optimStep },
+  { method: "POST", pattern: "/api/v1/unload_model", auth: true, handler: unloadModel },
   { method: "POST", pattern: "/api/v1/retrieve_future", auth: true, handler: retrieveFuture },
 ];
 
@@ -253,6 +254,14 @@ async function retrieveFuture(ctx: RequestContext): Promise<Response> {
   const requestId = stringField(body, "request_id");
   const metadataOnly = boolField(body, "allow_metadata_only", false);
   return await ctx.server.futures.retrieve(ctx.user, requestId, metadataOnly);
+}
+
+/** Release a training client (the official SDKs' `unload_model`); its run and checkpoints stay. */
+async function unloadModel(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "unload_model");
+  const run = ownModel(ctx, stringField(body, "model_id"));
+  return submit(ctx, run.id, () => Promise.resolve({ model_id: run.id, type: "unload_model" }));
 }
 
 function submit(ctx: RequestContext, modelId: string, work: () => Promise<unknown>): Response {
