@@ -9,7 +9,6 @@ import { type RequestOptions, sendRequest, toResolved } from "./http/request.ts"
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { CheckpointArchiveUrlResponse } from "./types.ts";
 
-
 const REDIRECTS = [301, 302, 303, 307, 308];
 /** Assumed lifetime of a signed URL whose response carries no `Expires`. */
 const DEFAULT_URL_LIFETIME_MS = 15 * 60_000;

@@ -9,7 +9,6 @@ import { type IterateOptions, walkPages } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { Checkpoint, CheckpointsListResponse } from "./types.ts";
 
-
 /** Options of {@link listCheckpoints}. */
 export interface ListCheckpointsOptions extends RequestOptions {
   /** List this training run's checkpoints (not paginated) instead of all of the user's. */

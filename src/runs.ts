@@ -8,7 +8,6 @@ import { type IterateOptions, walkPages } from "./pagination.ts";
 import { parseTinkerPath } from "./paths.ts";
 import type { AccessScope, TrainingRun, TrainingRunsResponse } from "./types.ts";
 
-
 /** Options of {@link listTrainingRuns}. */
 export interface ListTrainingRunsOptions extends RequestOptions {
   /** Page size (service default 20). */

@@ -7,7 +7,6 @@ import { requestJson, type RequestOptions } from "./http/request.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import type { AccessScope, SessionResponse, SessionsListResponse } from "./types.ts";
 
-
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends RequestOptions {
   /** Page size (service default 20). */

@@ -8,7 +8,6 @@ import { requestJson, type RequestOptions } from "./http/request.ts";
 import { parseTinkerPath } from "./paths.ts";
 import type { WeightsInfoResponse } from "./types.ts";
 
-
 /**
  * What the service knows of a checkpoint's weights: base model, LoRA rank, trained parts.
  *

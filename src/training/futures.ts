@@ -38,6 +38,7 @@ export interface UntypedFuture {
   request_id: string;
   /** The model the request is about, when known. */
   model_id?: string;
+  /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
 
