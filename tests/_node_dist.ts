@@ -35,7 +35,7 @@ export function transpile(source: string): string {
   }).outputText;
 }
 
-/** Build into `dir`: `dir/node_modules/@tinkex/tinkex/mod.js` and its dependencies. */
+/** Build into `dir`: `dir/node_modules/@tinkex/tinkex/{mod,server}.js` and their dependencies. */
 export async function buildNodeDist(dir: string): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   const tarSpec: string = config.imports["modern-tar"]; // npm:modern-tar@x.y.z
@@ -53,7 +53,8 @@ export async function buildNodeDist(dir: string): Promise<void> {
   if (!npm.success) throw new Error(`npm install failed: ${new TextDecoder().decode(npm.stderr)}`);
   // After npm install, so npm does not prune the package it does not know of.
   const pkgDir = join(dir, "node_modules", "@tinkex", "tinkex");
-  for (const file of await localModules("mod.ts")) {
+  const files = new Set([...await localModules("mod.ts"), ...await localModules("server.ts")]);
+  for (const file of files) {
     const target = join(pkgDir, relative(ROOT, file)).replace(/\.ts$/, ".js");
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, transpile(await Deno.readTextFile(file)));
@@ -64,7 +65,7 @@ export async function buildNodeDist(dir: string): Promise<void> {
       name: "@tinkex/tinkex",
       version: config.version,
       type: "module",
-      exports: { ".": "./mod.js" },
+      exports: { ".": "./mod.js", "./server": "./server.js" },
       dependencies: { "modern-tar": tarVersion },
     }),
   );

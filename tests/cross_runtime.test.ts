@@ -9,10 +9,16 @@ import { buildNodeDist, transpile } from "./_node_dist.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+// With "self", the runtime also hosts the local server (node:http under Node, Bun.serve under Bun).
 const RUNNER = `
 import { completeWorkflow } from "./complete_workflow.js";
-const config = { apiKey: process.env.TINKER_API_KEY, baseUrl: process.env.TINKER_BASE_URL };
+import { serve } from "@tinkex/tinkex/server";
+const server = process.argv[3] === "self" ? await serve({ seed: true }) : undefined;
+const config = server
+  ? { apiKey: server.apiKeys[0], baseUrl: server.baseUrl }
+  : { apiKey: process.env.TINKER_API_KEY, baseUrl: process.env.TINKER_BASE_URL };
 const summary = await completeWorkflow(config, process.argv[2], () => {});
+await server?.close();
 console.log(JSON.stringify(summary));
 `;
 
@@ -23,7 +29,7 @@ async function run(cmd: string, args: string[], env: Record<string, string>, cwd
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-Deno.test("the complete workflow runs under Node and Bun on the transpiled package", async () => {
+Deno.test("the complete workflow runs under Node and Bun on the transpiled package, against a Deno-hosted and a self-hosted server", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tinkex-node-" });
   const server = await serve({ seed: true });
   try {
@@ -36,10 +42,12 @@ Deno.test("the complete workflow runs under Node and Bun on the transpiled packa
       ["node", ["runner.mjs"]],
       ["npx", ["-y", "bun@1", "runner.mjs"]],
     ];
-    for (const [cmd, args] of runtimes) {
-      const out = join(dir, `out-${cmd}`);
-      const r = await run(cmd, [...args, out], env, dir);
-      assert.equal(r.code, 0, `${cmd} failed: ${r.stderr}`);
+    for (
+      const [[cmd, args], host] of runtimes.flatMap((r) => [[r, "deno"], [r, "self"]] as const)
+    ) {
+      const out = join(dir, `out-${cmd}-${host}`);
+      const r = await run(cmd, [...args, out, host], env, dir);
+      assert.equal(r.code, 0, `${cmd} (server: ${host}) failed: ${r.stderr}`);
       const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
       assert.ok(summary.runs > 0);
       assert.ok(summary.progressCalls >= 2, "progress was reported");
