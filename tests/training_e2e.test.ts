@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   createTrainingClient,
   createTrainingClientFromState,
+  FutureExpiredError,
   FutureFailedError,
   getTrainingRun,
   getWeightsInfo,
@@ -152,5 +153,13 @@ Deno.test("createTrainingClientFromState names the failed step", async () => {
     const err2 = await createTrainingClientFromState(configFor(server), missing).catch((e) => e);
     assert.ok(err2 instanceof TrainingStepError);
     assert.equal(err2.step, "weights_info");
+  });
+});
+
+Deno.test("a future the server does not know (expired, or never made) is a FutureExpiredError", async () => {
+  await withServer({}, async (server) => {
+    const err = await retrieveFuture(configFor(server), "no-such-request").catch((e) => e);
+    assert.ok(err instanceof FutureExpiredError, String(err));
+    assert.equal(err.requestId, "no-such-request");
   });
 });
