@@ -126,6 +126,20 @@ export async function runFuture(
   return await awaitFuture(server, submitted.body.request_id, key);
 }
 
+/** Create a session and submit a create_model on it, without waiting for the future. */
+export async function submitCreateModel(server: RunningServer, key = ALICE): Promise<ApiResult> {
+  const session = await api(server, "POST", "/api/v1/create_session", { key, body: {} });
+  return await api(server, "POST", "/api/v1/create_model", {
+    key,
+    body: {
+      session_id: session.body.session_id,
+      model_seq_id: 0,
+      base_model: "Qwen/Qwen3-8B",
+      lora_config: { rank: 4 },
+    },
+  });
+}
+
 /** Create a session and a LoRA model; returns their ids. */
 export async function createModel(
   server: RunningServer,

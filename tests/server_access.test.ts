@@ -9,6 +9,7 @@ import {
   createModel,
   runFuture,
   save,
+  submitCreateModel,
   withServer,
 } from "./_server_helpers.ts";
 
@@ -156,15 +157,7 @@ Deno.test("server: a public checkpoint is readable and downloadable by others, n
 
 Deno.test("server: futures are private to the user who submitted them", async () => {
   await withServer({ futureDelayMs: 0 }, async (s) => {
-    const session = await api(s, "POST", "/api/v1/create_session", { body: {} });
-    const submitted = await api(s, "POST", "/api/v1/create_model", {
-      body: {
-        session_id: session.body.session_id,
-        model_seq_id: 0,
-        base_model: "Qwen/Qwen3-8B",
-        lora_config: { rank: 4 },
-      },
-    });
+    const submitted = await submitCreateModel(s);
     const asBob = await api(s, "POST", "/api/v1/retrieve_future", {
       key: BOB,
       body: { request_id: submitted.body.request_id },

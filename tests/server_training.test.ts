@@ -8,6 +8,7 @@ import {
   createModel,
   runFuture,
   save,
+  submitCreateModel,
   withServer,
 } from "./_server_helpers.ts";
 
@@ -228,15 +229,7 @@ Deno.test("server: load failures are user errors: mismatch, sampler checkpoint, 
 
 Deno.test("server: retrieve_future long-polls, then try_again with queue_state; result after the delay", async () => {
   await withServer({ futureDelayMs: 150, longPollMs: 10 }, async (s) => {
-    const session = await api(s, "POST", "/api/v1/create_session", { body: {} });
-    const submitted = await api(s, "POST", "/api/v1/create_model", {
-      body: {
-        session_id: session.body.session_id,
-        model_seq_id: 0,
-        base_model: "Qwen/Qwen3-8B",
-        lora_config: { rank: 4 },
-      },
-    });
+    const submitted = await submitCreateModel(s);
     const states: unknown[] = [];
     const done = await awaitFuture(s, submitted.body.request_id, ALICE, (b) => {
       assert.equal(b.request_id, submitted.body.request_id);
@@ -252,15 +245,7 @@ Deno.test("server: retrieve_future long-polls, then try_again with queue_state; 
 
 Deno.test("server: complete_metadata first when allowed; 410 for unknown and expired futures", async () => {
   await withServer({ futureTtlMs: 300 }, async (s) => {
-    const session = await api(s, "POST", "/api/v1/create_session", { body: {} });
-    const submitted = await api(s, "POST", "/api/v1/create_model", {
-      body: {
-        session_id: session.body.session_id,
-        model_seq_id: 0,
-        base_model: "Qwen/Qwen3-8B",
-        lora_config: { rank: 4 },
-      },
-    });
+    const submitted = await submitCreateModel(s);
     const id = submitted.body.request_id;
     const meta = await api(s, "POST", "/api/v1/retrieve_future", {
       body: { request_id: id, allow_metadata_only: true },
