@@ -25,6 +25,7 @@ import {
   serverRetryVerdict,
 } from "../http/retry.ts";
 import { parseTinkerPath } from "../paths.ts";
+import { BUFFER_POOL, type BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
 
 /** Resumes allowed in a row without receiving a single new byte (default 5). */
@@ -120,6 +121,7 @@ class ArchiveFetcher {
   readonly #progress: ProgressThrottle;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
+  readonly #pool?: BufferPool;
   #url?: string;
   #expiresAt = 0;
   #urlIsFresh = false;
@@ -130,7 +132,7 @@ class ArchiveFetcher {
   #failures = 0;
   #resumes = 0;
   #started = false;
-  #reader?: ReadableStreamDefaultReader<Uint8Array>;
+  #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
   #link?: LinkedAbort;
 
   constructor(config: ResolvedConfig, path: string, opts: ArchiveStreamOptions) {
@@ -143,6 +145,7 @@ class ArchiveFetcher {
     this.#progress = new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
     this.#stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    this.#pool = (opts as PooledOptions)[BUFFER_POOL];
   }
 
   /** Deliver the next chunk, resuming as needed; close the stream once all bytes arrived. */
@@ -189,7 +192,7 @@ class ArchiveFetcher {
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
       this.#link?.reset();
-      result = await this.#reader.read();
+      result = await this.#read(this.#reader);
     } catch (e) {
       const failure = this.#networkFailure(e);
       this.#dropResponse();
@@ -210,6 +213,20 @@ class ArchiveFetcher {
       return new Uint8Array(0);
     }
     return this.#accept(result.value);
+  }
+
+  /** Read the next chunk: into a pooled buffer when a pool was lent, else as the body gives it. */
+  async #read(
+    reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader,
+  ): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const pool = this.#pool;
+    if (pool === undefined || !isByob(reader)) {
+      return await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    }
+    const result = await reader.read(pool.take());
+    if (result.done || result.value.length === 0) pool.unused(result.value);
+    else pool.delivered(result.value);
+    return result as ReadableStreamReadResult<Uint8Array>;
   }
 
   /** Drop the prefix a 200 (or an early 206) repeats, count the rest, report progress. */
@@ -305,7 +322,7 @@ class ArchiveFetcher {
   }
 
   /** Check a 200/206 against what is known so far and position the skip count. */
-  #startBody(res: Response): ReadableStreamDefaultReader<Uint8Array> {
+  #startBody(res: Response): ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader {
     const validator = validatorOf(res.headers);
     if (this.#offset > 0 && this.#validator !== undefined && validator !== this.#validator) {
       void res.body?.cancel();
@@ -348,6 +365,13 @@ class ArchiveFetcher {
     this.#skip = this.#offset - start;
     if (res.body === null) {
       throw new IntegrityError("the archive response has no body; download it again");
+    }
+    if (this.#pool !== undefined) {
+      try {
+        return res.body.getReader({ mode: "byob" });
+      } catch {
+        // Not a byte stream in this runtime: read chunks as they come.
+      }
     }
     return res.body.getReader();
   }
@@ -434,6 +458,13 @@ class ArchiveFetcher {
     this.#reader = undefined;
     reader?.cancel().catch(() => {});
   }
+}
+
+function isByob(
+  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader,
+): reader is ReadableStreamBYOBReader {
+  return typeof ReadableStreamBYOBReader !== "undefined" &&
+    reader instanceof ReadableStreamBYOBReader;
 }
 
 /** A strong ETag, else Last-Modified: what `If-Range` may carry. */

@@ -10,6 +10,7 @@ import { DestinationExistsError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
 import { downloadDirName } from "../paths.ts";
 import { type ArchiveStreamOptions, openArchiveStream } from "./archive_stream.ts";
+import { BUFFER_POOL, BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
 import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
@@ -133,7 +134,9 @@ async function extract(
   const throttle = new ProgressThrottle(opts.onProgress);
   let last = { transferredBytes: 0, totalBytes: undefined as number | undefined };
   let entry: string | undefined;
-  const stream = openArchiveStream(config, path, {
+  // Read buffers are recycled once written: memory stays flat whatever the archive's size.
+  const pool = new BufferPool();
+  const streamOpts: ArchiveStreamOptions & PooledOptions = {
     ...opts,
     progressIntervalMs: 0,
     onProgress: (p) => {
@@ -142,11 +145,13 @@ async function extract(
       const phase = p.phase === "done" ? "verifying" : p.phase;
       throttle.report({ ...p, phase, entry }, p.phase !== "downloading");
     },
-  });
+    [BUFFER_POOL]: pool,
+  };
+  const stream = openArchiveStream(config, path, streamOpts);
   const files: DownloadedFile[] = [];
   for await (const member of archiveEntries(stream, opts)) {
     entry = member.path;
-    await write(fs, paths, root, member);
+    await write(fs, paths, root, member, pool);
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
   return {
@@ -156,8 +161,17 @@ async function extract(
   };
 }
 
-/** Write one checked member under `root` (its path is already known to stay inside). */
-async function write(fs: Fs, paths: Path, root: string, member: ArchiveEntry): Promise<void> {
+/**
+ * Write one checked member under `root` (its path is already known to stay inside). Each chunk
+ * written frees the read buffers before it for reuse.
+ */
+async function write(
+  fs: Fs,
+  paths: Path,
+  root: string,
+  member: ArchiveEntry,
+  pool: BufferPool,
+): Promise<void> {
   const target = paths.join(root, ...member.path.split("/"));
   if (member.type === "directory") {
     await fs.mkdir(target, { recursive: true });
@@ -174,6 +188,7 @@ async function write(fs: Fs, paths: Path, root: string, member: ArchiveEntry): P
         const { bytesWritten } = await file.write(chunk, written, chunk.length - written);
         written += bytesWritten;
       }
+      pool.releaseBefore(chunk.buffer);
     }
   } finally {
     await file.close();

@@ -1,0 +1,16 @@
+/**
+ * One `download()` in its own process (so its peak RSS is measured alone). Prints
+ * `{ "ms": <time of the download() call>, "bytes": n, "files": n }`.
+ *
+ * ```sh
+ * TINKER_BASE_URL=… TINKER_API_KEY=… deno run -A bench/download_child.ts tinker://… OUT_DIR
+ * ```
+ * @module
+ */
+import { configFromEnv, download } from "../mod.ts";
+
+const [path, outputDir] = Deno.args;
+const t0 = performance.now();
+const result = await download(configFromEnv(), path, { outputDir });
+const ms = performance.now() - t0;
+console.log(JSON.stringify({ ms, bytes: result.bytes, files: result.files.length }));

@@ -1,0 +1,57 @@
+/**
+ * Starting and stopping the benchmark server process ({@link ./fixture_server.ts}).
+ * @module
+ */
+
+/** A running benchmark server process. */
+export interface Fixture {
+  /** Base URL on 127.0.0.1. */
+  baseUrl: string;
+  /** The API key of its user. */
+  apiKey: string;
+  /** Its (temporary) data directory. */
+  dataDir: string;
+  /** Process id of the server. */
+  pid: number;
+  /** Stop the server and wait until it removed its data directory. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startFixture}. */
+export interface FixtureOptions {
+  /** Seed one checkpoint whose archive is about this many bytes. */
+  archiveBytes?: number;
+  /** Seed this many cheap checkpoint records for listing. */
+  listCount?: number;
+}
+
+/** Start the server in its own process and wait until it listens. */
+export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> {
+  const args = ["run", "-A", new URL("./fixture_server.ts", import.meta.url).pathname];
+  if (opts.archiveBytes) args.push("--archive-bytes", String(opts.archiveBytes));
+  if (opts.listCount) args.push("--list-count", String(opts.listCount));
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("Cannot start the benchmark server: it exited before listening");
+    text += value;
+  }
+  const info = JSON.parse(text.slice(0, text.indexOf("\n"))) as Omit<Fixture, "close" | "pid">;
+  const stdin = child.stdin.getWriter();
+  return {
+    ...info,
+    pid: child.pid,
+    async close(): Promise<void> {
+      await stdin.close().catch(() => {});
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}

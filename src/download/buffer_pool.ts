@@ -1,0 +1,101 @@
+/**
+ * Recycled read buffers for `download()` (internal, not exported from the package).
+ *
+ * A download reads gigabytes in 64–256 KiB chunks. Allocated fresh, every chunk becomes garbage
+ * that the engine collects only after tens of megabytes pile up, so peak memory grows with the
+ * archive. With a pool, {@link openArchiveStream} reads the response into buffers it takes from
+ * the pool (a BYOB read), and `download()` gives them back once the bytes are on disk.
+ * @module
+ */
+
+/** Bytes per pooled buffer. */
+export const POOL_BUFFER_BYTES = 256 * 1024;
+/** Bytes per read once the pool has given up (the usual size of a network chunk). */
+const UNPOOLED_BUFFER_BYTES = 64 * 1024;
+/** Most buffers tracked between delivery and release (older ones are simply forgotten). */
+const MAX_TRACKED = 32;
+/** Releases in a row that match no tracked buffer before the pool gives up (e.g. gzip). */
+const MAX_MISSES = 8;
+
+/**
+ * The internal option under which `download()` lends a {@link BufferPool} to
+ * `openArchiveStream`.
+ */
+export const BUFFER_POOL: unique symbol = Symbol("tinkex.bufferPool");
+
+/** Options that may carry a {@link BufferPool}. */
+export interface PooledOptions {
+  /** The pool to read into (internal). */
+  [BUFFER_POOL]?: BufferPool;
+}
+
+/**
+ * Buffers handed out in order and given back in order. Bytes are consumed in archive order, so
+ * once the consumer has finished with a chunk of buffer B, every buffer delivered before B is
+ * free to be read into again. A buffer is never reused while it may still be referenced:
+ * anything not released is forgotten (left to the garbage collector), never recycled.
+ *
+ * @example
+ * ```ts
+ * const pool = new BufferPool();
+ * const view = pool.take(); // read into it, e.g. reader.read(view) in BYOB mode
+ * pool.delivered(view); // the chunk is passed on
+ * pool.releaseBefore(view.buffer); // the consumer is done with everything before it
+ * ```
+ */
+export class BufferPool {
+  readonly #bytes: number;
+  readonly #free: ArrayBuffer[] = [];
+  readonly #tracked: ArrayBufferLike[] = [];
+  #misses = 0;
+  #enabled = true;
+
+  /** A pool of buffers of `bytes` each. */
+  constructor(bytes: number = POOL_BUFFER_BYTES) {
+    this.#bytes = bytes;
+  }
+
+  /** A buffer to read into: a recycled one when available, else a new one. */
+  take(): Uint8Array {
+    if (!this.#enabled) return new Uint8Array(UNPOOLED_BUFFER_BYTES);
+    const buffer = this.#free.pop();
+    return buffer ? new Uint8Array(buffer) : new Uint8Array(this.#bytes);
+  }
+
+  /** A read filled `chunk` (a view over a buffer from {@link take}), which goes downstream. */
+  delivered(chunk: Uint8Array): void {
+    if (!this.#enabled) return;
+    this.#tracked.push(chunk.buffer);
+    if (this.#tracked.length > MAX_TRACKED) this.#tracked.shift();
+  }
+
+  /** A buffer that came back unused (e.g. an empty read at the end of a response). */
+  unused(chunk: Uint8Array | undefined): void {
+    const buffer = chunk?.buffer;
+    if (this.#enabled && buffer instanceof ArrayBuffer && buffer.byteLength === this.#bytes) {
+      this.#free.push(buffer);
+    }
+  }
+
+  /**
+   * The consumer is done with a chunk over `buffer` and with everything before it: the
+   * buffers delivered earlier can be read into again.
+   */
+  releaseBefore(buffer: ArrayBufferLike): void {
+    if (!this.#enabled) return;
+    const at = this.#tracked.indexOf(buffer);
+    if (at < 0) {
+      // Not our buffers (e.g. a gzip stream's output): stop tracking altogether.
+      if (++this.#misses >= MAX_MISSES) {
+        this.#enabled = false;
+        this.#tracked.length = 0;
+        this.#free.length = 0;
+      }
+      return;
+    }
+    this.#misses = 0;
+    for (const b of this.#tracked.splice(0, at)) {
+      if (b instanceof ArrayBuffer) this.#free.push(b);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// download() recycles its read buffers (src/download/buffer_pool.ts): many members of odd sizes,
+// so recycled buffers straddle member boundaries, must still land byte for byte — also across
+// resumes and for gzip (where the pool steps aside). Plus the pool's own rules.
+import assert from "node:assert/strict";
+import { download } from "../mod.ts";
+import { BufferPool } from "../src/download/buffer_pool.ts";
+import { DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
+import { gzip, noise, tar } from "./_tar_bytes.ts";
+
+// ~12 MB in 40 members from 0 bytes to ~1.2 MB, none a multiple of 512.
+const FILES: [string, Uint8Array][] = Array.from({ length: 40 }, (_, i) => {
+  const size = i % 7 === 0 ? 0 : ((i * 7919 * 131) % 1_200_000) + 1 + (i % 3) * 511;
+  return [`part-${String(i).padStart(2, "0")}.bin`, noise(size, i + 1)];
+});
+const ARCHIVE = tar(FILES.map(([name, body]) => ({ name, body })));
+
+async function downloadAndCompare(archive: Uint8Array, cuts?: number[]): Promise<void> {
+  const fx = startFixture({ archive, cuts });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-pool-" });
+  try {
+    const result = await download(fx.config, TINKER_PATH, { outputDir: out });
+    assert.equal(result.files.length, FILES.length);
+    for (const [name, body] of FILES) {
+      const got = await Deno.readFile(`${out}/${DIR_NAME}/${name}`);
+      assert.equal(got.length, body.length, name);
+      assert.ok(got.every((b, i) => b === body[i]), `${name} differs`);
+    }
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
+Deno.test("recycled buffers: 40 members of odd sizes arrive byte for byte", async () => {
+  await downloadAndCompare(ARCHIVE);
+});
+
+Deno.test("recycled buffers: byte for byte across connection cuts", async () => {
+  await downloadAndCompare(ARCHIVE, [1_000_003, 5_555_555, ARCHIVE.length - 700]);
+});
+
+Deno.test("recycled buffers: a gzip archive (the pool steps aside) arrives byte for byte", async () => {
+  await downloadAndCompare(await gzip(ARCHIVE));
+});
+
+Deno.test("BufferPool: buffers come back only once everything after them was released", () => {
+  const pool = new BufferPool(1024);
+  const a = pool.take();
+  const b = pool.take();
+  const c = pool.take();
+  for (const v of [a, b, c]) pool.delivered(v);
+  pool.releaseBefore(a.buffer); // nothing precedes a
+  const fresh = pool.take();
+  assert.ok(fresh.buffer !== a.buffer && fresh.buffer !== b.buffer, "nothing recycled yet");
+  pool.releaseBefore(c.buffer); // a and b are free, c is still in use
+  const reused = [pool.take().buffer, pool.take().buffer];
+  assert.ok(reused.includes(a.buffer) && reused.includes(b.buffer));
+  assert.ok(pool.take().buffer !== c.buffer, "the buffer still in use is never handed out");
+});
+
+Deno.test("BufferPool: releases of foreign buffers turn the pool off", () => {
+  const pool = new BufferPool(1024);
+  const a = pool.take();
+  pool.delivered(a);
+  for (let i = 0; i < 8; i++) pool.releaseBefore(new ArrayBuffer(8));
+  pool.delivered(pool.take());
+  pool.releaseBefore(a.buffer);
+  assert.ok(pool.take().buffer !== a.buffer, "an off pool hands out new buffers");
+});
