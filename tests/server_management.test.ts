@@ -185,7 +185,15 @@ Deno.test("server: TTL sets and removes expires_at; expired checkpoints vanish e
     assert.ok(expires > Date.now() + 3500_000 && expires <= Date.now() + 3600_000);
     const removed = await api(s, "PUT", ckptPath(keep, "/ttl"), { body: { ttl_seconds: null } });
     assert.equal(removed.body.expires_at, null);
-    for (const bad of [0, -5, 1.5, "10", true]) {
+    // A non-positive TTL is a 400, as the Python SDK documents for set_checkpoint_ttl.
+    for (const bad of [0, -5]) {
+      assertError(
+        await api(s, "PUT", ckptPath(keep, "/ttl"), { body: { ttl_seconds: bad } }),
+        400,
+        /ttl_seconds/,
+      );
+    }
+    for (const bad of [1.5, "10", true]) {
       assertError(
         await api(s, "PUT", ckptPath(keep, "/ttl"), { body: { ttl_seconds: bad } }),
         422,

@@ -16,7 +16,7 @@ import {
   stringField,
 } from "./input.ts";
 import { checkpointKey, type CheckpointRecord, isLive } from "./records.ts";
-import { conflict, json, notFound, unprocessable } from "./responses.ts";
+import { badRequest, conflict, json, notFound, unprocessable } from "./responses.ts";
 import { newestFirst } from "./store.ts";
 import { checkpointWire, runWire, tinkerPathOf } from "./wire.ts";
 
@@ -128,9 +128,14 @@ async function setTtl(ctx: RequestContext): Promise<Response> {
       'Field "ttl_seconds" is required: a positive integer, or null to remove the TTL',
     );
   }
-  const ttl = body.ttl_seconds === null
-    ? null
-    : intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS });
+  const raw = body.ttl_seconds;
+  if (typeof raw === "number" && Number.isInteger(raw) && raw <= 0) {
+    // The SDK documents this case as a 400 (RestClient.set_checkpoint_ttl_from_tinker_path).
+    throw badRequest(
+      `Field "ttl_seconds" must be positive, got ${raw}; send null to remove the TTL`,
+    );
+  }
+  const ttl = raw === null ? null : intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS });
   return await changeCheckpoint(ctx, (record, _path, now) => {
     record.expires_at = ttl === null ? null : now + ttl * 1000;
   });

@@ -1,6 +1,6 @@
 /**
  * Service endpoints clients call beside the management API (protocol §7): client config,
- * health, telemetry.
+ * dynamic client config, health, telemetry.
  * @module
  */
 import type { Route } from "./context.ts";
@@ -18,6 +18,17 @@ export const serviceRoutes: Route[] = [
   {
     method: "POST",
     pattern: "/api/v1/client/config",
+    auth: true,
+    handler: async (ctx) => {
+      await readJsonBody(ctx.request, false);
+      return json({});
+    },
+  },
+  {
+    // Newer Python SDKs also fetch (and periodically refresh) `client/dynamic_config`; every
+    // field of its response has a default, so `{}` keeps them all.
+    method: "POST",
+    pattern: "/api/v1/client/dynamic_config",
     auth: true,
     handler: async (ctx) => {
       await readJsonBody(ctx.request, false);
