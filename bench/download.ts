@@ -7,7 +7,7 @@
  * - two-step (what the official clients do): `curl -o FILE URL && tar -xf FILE && rm FILE`
  * @module
  */
-import { configFromEnv, getArchiveUrl, listUserCheckpoints, type TinkerConfig } from "../mod.ts";
+import { getArchiveUrl, listUserCheckpoints, type TinkerConfig } from "../mod.ts";
 import { startFixture } from "./fixture.ts";
 import { run, runMeasured } from "./proc.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -163,7 +163,6 @@ async function downloadOnce(
   }
 }
 
-// Keep the import used when run directly for a quick check.
 if (import.meta.main) {
   const figures = await benchDownloads({
     sizes: [Number(Deno.args[0] ?? 64 * 2 ** 20)],
@@ -172,5 +171,4 @@ if (import.meta.main) {
     log: (l) => console.error(l),
   });
   console.log(JSON.stringify(figures, null, 1));
-  void configFromEnv;
 }

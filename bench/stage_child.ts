@@ -4,7 +4,7 @@
  *
  * Stages: `fetch` (fetch the signed URL, discard the body), `stream` (openArchiveStream,
  * discard), `entries` (openArchiveStream → archiveEntries, discard: tar decode without disk),
- * `write` (fetch → one file on disk, no tar decode).
+ * `write` (fetch → one file on disk through one reused buffer, no tar decode).
  * @module
  */
 import { archiveEntries, configFromEnv, getArchiveUrl, openArchiveStream } from "../mod.ts";
@@ -32,12 +32,18 @@ switch (stage) {
     break;
   }
   case "write": {
+    // One reused buffer (BYOB reads), as download() recycles its buffers.
     const { url } = await getArchiveUrl(config, path);
     const res = await fetch(url);
+    const reader = res.body!.getReader({ mode: "byob" });
     const file = await open(`${outDir}/archive.tar`, "w");
-    for await (const chunk of res.body!) {
-      bytes += chunk.length;
-      await file.write(chunk, 0, chunk.length);
+    let buffer = new Uint8Array(256 * 1024);
+    for (;;) {
+      const { done, value } = await reader.read(buffer);
+      if (done) break;
+      bytes += value.length;
+      await file.write(value, 0, value.length);
+      buffer = new Uint8Array(value.buffer);
     }
     await file.close();
     break;

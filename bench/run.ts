@@ -1,0 +1,118 @@
+/**
+ * `deno task bench`: run every benchmark, print the tables, write `bench/RESULTS.md` and
+ * `bench/throughput.svg`. Loopback only; not part of the tests.
+ *
+ * ```sh
+ * deno task bench                      # full: 64 MiB, 256 MiB and 1 GiB archives, 5 runs
+ * deno task bench --quick              # smaller and fewer; prints only (add --write to save)
+ * deno task bench --only download,listing --runs 7 --dir /var/tmp
+ * ```
+ *
+ * Sections: `download` (download + extract, four methods), `stages` (the download pipeline
+ * taken apart), `listing`, `startup` (CLI), `server` (request rate, concurrent downloads).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { throughputSvg } from "./chart.ts";
+import { benchDownloads } from "./download.ts";
+import { benchListing } from "./listing.ts";
+import { describeMachine, loadAverage, waitForQuiet } from "./machine.ts";
+import { type BenchResults, consoleReport, markdownReport } from "./report.ts";
+import { benchServer } from "./server_load.ts";
+import { benchStages } from "./stages.ts";
+import { benchStartup } from "./startup.ts";
+
+const SECTIONS = ["download", "stages", "listing", "startup", "server"] as const;
+const MiB = 2 ** 20;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    runs: { type: "string" },
+    dir: { type: "string" },
+    write: { type: "boolean" },
+    "no-write": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(
+    "Usage: deno task bench [--quick] [--only download,stages,listing,startup,server] " +
+      "[--runs N] [--dir DIR] [--write|--no-write]",
+  );
+  Deno.exit(0);
+}
+const quick = values.quick;
+const only = new Set(values.only ? values.only.split(",") : SECTIONS);
+for (const s of only) {
+  if (!(SECTIONS as readonly string[]).includes(s)) {
+    console.error(`Error: unknown section "${s}" (sections: ${SECTIONS.join(", ")})`);
+    Deno.exit(2);
+  }
+}
+const runs = Math.max(3, Number(values.runs ?? (quick ? 3 : 5)));
+const sizes = quick ? [32 * MiB, 128 * MiB] : [64 * MiB, 256 * MiB, 1024 * MiB];
+const workDir = values.dir ?? Deno.env.get("TMPDIR") ?? "/tmp";
+const write = values.write ?? (!values["no-write"] && !quick);
+const quietWaitSeconds = quick ? 0 : 90;
+const log = (line: string): void => console.error(line);
+
+const results: BenchResults = {
+  date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  mode: quick ? "quick" : "full",
+  runs,
+  machine: await describeMachine(workDir),
+  workDir,
+  load: {},
+};
+
+/** Run one section after waiting (a little) for the machine to be quiet. */
+async function section(name: (typeof SECTIONS)[number], fn: () => Promise<void>): Promise<void> {
+  if (!only.has(name)) return;
+  const load = await waitForQuiet(1.0, quietWaitSeconds);
+  results.load[name] = load;
+  log(`\n== ${name} (load average ${load.toFixed(2)})`);
+  await fn();
+}
+
+await section("download", async () => {
+  results.downloads = await benchDownloads({ sizes, runs, workDir, log });
+});
+await section("stages", async () => {
+  results.stages = await benchStages({ size: sizes[sizes.length - 1], runs: 3, workDir, log });
+});
+await section("listing", async () => {
+  results.listing = await benchListing({ count: 10_000, runs: quick ? 3 : 7, log });
+});
+await section("startup", async () => {
+  results.startup = await benchStartup({ runs: quick ? 5 : 15, log });
+});
+await section("server", async () => {
+  results.server = await benchServer({
+    runs: 3,
+    seconds: quick ? 1 : 3,
+    listCount: 10_000,
+    archiveBytes: quick ? 32 * MiB : 256 * MiB,
+    log,
+  });
+});
+results.load.end = await loadAverage();
+
+console.log(`\n${consoleReport(results)}`);
+if (write) {
+  const dir = new URL("./", import.meta.url);
+  await Deno.writeTextFile(new URL("RESULTS.md", dir), markdownReport(results));
+  if (results.downloads) {
+    await Deno.writeTextFile(
+      new URL("throughput.svg", dir),
+      throughputSvg(
+        results.downloads,
+        `Download + extract from the local server (${results.machine.cores} cores)`,
+      ),
+    );
+  }
+  await Deno.writeTextFile(new URL("results.json", dir), JSON.stringify(results, null, 1) + "\n");
+  console.log("\nWrote bench/RESULTS.md, bench/throughput.svg, bench/results.json");
+}
