@@ -10,11 +10,23 @@ const W = 720;
 const H = 420;
 const M = { left: 70, right: 200, top: 40, bottom: 60 };
 
+/** A horizontal reference line, e.g. the server's own limit. */
+export interface Ceiling {
+  /** Label drawn above the line. */
+  label: string;
+  /** Its value in MB/s. */
+  mbps: number;
+}
+
 /** Render the throughput chart (MB/s against archive size, log₂ x axis). */
-export function throughputSvg(figures: DownloadFigure[], title: string): string {
+export function throughputSvg(
+  figures: DownloadFigure[],
+  title: string,
+  ceiling?: Ceiling,
+): string {
   const methods = [...new Set(figures.map((f) => f.method))];
   const sizes = [...new Set(figures.map((f) => f.bytes))].sort((a, b) => a - b);
-  const maxY = niceCeil(Math.max(...figures.map((f) => f.mbps.max)) * 1.05);
+  const maxY = niceCeil(Math.max(ceiling?.mbps ?? 0, ...figures.map((f) => f.mbps.max)) * 1.05);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const lx = (b: number): number => Math.log2(b);
@@ -41,7 +53,7 @@ export function throughputSvg(figures: DownloadFigure[], title: string): string 
   }
   out.push(
     `<text transform="translate(18 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">` +
-      `throughput, MB/s (median; whiskers: min–max)</text>`,
+      `MB/s, higher is better (median; whiskers min–max)</text>`,
   );
   // X axis.
   out.push(
@@ -59,6 +71,15 @@ export function throughputSvg(figures: DownloadFigure[], title: string): string 
   out.push(
     `<text x="${M.left + plotW / 2}" y="${H - 16}" text-anchor="middle">archive size</text>`,
   );
+  if (ceiling) {
+    out.push(
+      `<line x1="${M.left}" x2="${M.left + plotW}" y1="${y(ceiling.mbps)}" ` +
+        `y2="${y(ceiling.mbps)}" stroke="#111" stroke-dasharray="2 4"/>`,
+      `<text x="${M.left + 6}" y="${y(ceiling.mbps) - 6}" fill="#111">${escape(ceiling.label)}: ${
+        ceiling.mbps.toFixed(0)
+      } MB/s</text>`,
+    );
+  }
   // Lines, points, whiskers, legend.
   methods.forEach((method, k) => {
     const color = COLORS[k % COLORS.length];

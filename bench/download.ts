@@ -30,6 +30,8 @@ export interface DownloadFigure {
   rssMB: Summary;
   /** Whole-process wall seconds. */
   wallSeconds: Summary;
+  /** `download()` only: RSS (MB) against archive bytes received, from its last run. */
+  rssTrace?: [number, number][];
 }
 
 /** Options of {@link benchDownloads}. */
@@ -58,10 +60,20 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
       const bytes = ckpt.size_bytes!;
       const samples = new Map<DownloadMethod, { s: number[]; rss: number[]; wall: number[] }>();
       for (const m of DOWNLOAD_METHODS) samples.set(m, { s: [], rss: [], wall: [] });
+      let trace: [number, number][] | undefined;
+      let extracted: number | undefined;
       // Round-robin over the methods so drift (page cache, writeback) hits them all alike.
       for (let i = -1; i < opts.runs; i++) {
         for (const method of DOWNLOAD_METHODS) {
           const r = await downloadOnce(method, config, ckpt.tinker_path, dir);
+          // Every method must extract the same bytes.
+          extracted ??= r.extractedBytes;
+          if (r.extractedBytes !== extracted || r.extractedBytes < bytes * 0.99) {
+            throw new Error(
+              `${method} extracted ${r.extractedBytes} bytes, expected ${extracted} (archive ${bytes})`,
+            );
+          }
+          if (r.trace) trace = r.trace;
           if (i < 0) continue; // warm-up
           const s = samples.get(method)!;
           s.s.push(r.seconds);
@@ -85,6 +97,7 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
           mbps: summarize(s.s.map((x) => bytes / 1e6 / x)),
           rssMB: summarize(s.rss),
           wallSeconds: summarize(s.wall),
+          rssTrace: method === "download()" ? trace : undefined,
         });
       }
     } finally {
@@ -99,6 +112,9 @@ interface OneRun {
   seconds: number;
   wallSeconds: number;
   rssMB: number;
+  /** Bytes of the regular files extracted. */
+  extractedBytes: number;
+  trace?: [number, number][];
 }
 
 /** One measured download into a fresh directory, which is removed afterwards (then `sync`). */
@@ -114,6 +130,7 @@ async function downloadOnce(
     const env = { TINKER_API_KEY: config.apiKey, TINKER_BASE_URL: config.baseUrl! };
     let r;
     let inner: number | undefined;
+    let trace: [number, number][] | undefined;
     switch (method) {
       case "download()": {
         r = await runMeasured(Deno.execPath(), [
@@ -123,7 +140,9 @@ async function downloadOnce(
           path,
           out,
         ], { env });
-        inner = JSON.parse(r.stdout).ms / 1000;
+        const child = JSON.parse(r.stdout) as { ms: number; rss: [number, number][] };
+        inner = child.ms / 1000;
+        trace = child.rss.map(([b, rss]) => [b, rss / 1e6]);
         break;
       }
       case "tinkex CLI":
@@ -156,7 +175,13 @@ async function downloadOnce(
       }
     }
     const wallSeconds = r.wallMs / 1000;
-    return { seconds: inner ?? wallSeconds, wallSeconds, rssMB: (r.maxRssKiB * 1024) / 1e6 };
+    return {
+      seconds: inner ?? wallSeconds,
+      wallSeconds,
+      rssMB: (r.maxRssKiB * 1024) / 1e6,
+      extractedBytes: await treeBytes(out),
+      trace,
+    };
   } finally {
     await Deno.remove(out, { recursive: true });
     await run("sync", []);
@@ -171,4 +196,15 @@ if (import.meta.main) {
     log: (l) => console.error(l),
   });
   console.log(JSON.stringify(figures, null, 1));
+}
+
+/** Total size of the regular files under `dir`. */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) total += await treeBytes(p);
+    else if (e.isFile) total += (await Deno.stat(p)).size;
+  }
+  return total;
 }

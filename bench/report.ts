@@ -94,18 +94,27 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     for (const method of ["download()", "tinkex CLI"] as const) {
       const rss = sizes.map((b) => figure(r.downloads!, method, b)!.rssMB);
       const peak = Math.max(...rss.map((x) => x.max));
-      const growth = rss.at(-1)!.median - rss[0].median;
       checks.push({
         target: `${method}: peak RSS < 100 MB at every size`,
-        result: `highest of all runs ${peak.toFixed(1)} MB`,
+        result: `highest of all runs ${peak.toFixed(1)} MB (medians ${
+          rss.map((x) => x.median.toFixed(1)).join(", ")
+        } MB)`,
         met: peak < 100,
       });
+      // Flat: the largest archive (4× the bytes of 256 MiB) needs no more than 10% more.
+      const judged = sizes.filter((b) => b >= TARGET_MIN_BYTES);
+      const [lo, hi] = (judged.length >= 2 ? judged : sizes).filter((_, i, a) =>
+        i === 0 || i === a.length - 1
+      ).map((b) => figure(r.downloads!, method, b)!);
+      const growth = hi.rssMB.median / lo.rssMB.median - 1;
       checks.push({
-        target: `${method}: RSS flat across sizes (largest − smallest median < 10 MB)`,
-        result: `${rss.map((x) => x.median.toFixed(1)).join(" → ")} MB (${growth >= 0 ? "+" : ""}${
-          growth.toFixed(1)
-        } MB)`,
-        met: growth < 10,
+        target: `${method}: RSS flat, ${formatBytes(hi.bytes)} within 10% of ${
+          formatBytes(lo.bytes)
+        }`,
+        result: `${lo.rssMB.median.toFixed(1)} → ${hi.rssMB.median.toFixed(1)} MB (${
+          growth >= 0 ? "+" : ""
+        }${(growth * 100).toFixed(1)}%)`,
+        met: growth <= 0.1,
       });
     }
   }
@@ -289,6 +298,26 @@ function downloadSection(downloads: DownloadFigure[], stages?: StageFigure[]): s
     "![Throughput against archive size](throughput.svg)",
     "",
   ];
+  const traced = downloads.filter((f) => f.rssTrace?.length).at(-1);
+  if (traced?.rssTrace) {
+    const t = traced.rssTrace;
+    const at = (frac: number): [number, number] =>
+      t.reduce((best, p) =>
+        Math.abs(p[0] - frac * traced.bytes) < Math.abs(best[0] - frac * traced.bytes) ? p : best
+      );
+    out.push(
+      `RSS of the \`download()\` process while it receives ${
+        formatBytes(traced.bytes)
+      } (its last run; sampled at the progress reports): memory reaches its level within the ` +
+        "first tens of MB and then stays there.",
+      "",
+      markdownTable([
+        ["Received", ...[0.05, 0.25, 0.5, 0.75, 1].map((f) => formatBytes(at(f)[0]))],
+        ["RSS MB", ...[0.05, 0.25, 0.5, 0.75, 1].map((f) => at(f)[1].toFixed(1))],
+      ]),
+      "",
+    );
+  }
   const fits = fitMethods(downloads);
   if (fits.length) {
     out.push(
@@ -428,7 +457,16 @@ const CHANGES = [
   "",
 ];
 
+function fixed(r: BenchResults, method: string): string {
+  const f = r.downloads ? fitMethods(r.downloads).find((x) => x.method === method) : undefined;
+  return f ? `~${Math.round(f.fixedMs)}` : "n/a";
+}
+
 function limits(r: BenchResults): string[] {
+  const stageRange = (prefix: string): string => {
+    const s = r.stages?.find((x) => x.stage.startsWith(prefix));
+    return s ? `${formatSummary(s.mbps, 0)} MB/s` : "n/a";
+  };
   const stage = (prefix: string): string => {
     const s = r.stages?.find((x) => x.stage.startsWith(prefix));
     return s ? `${s.mbps.median.toFixed(0)} MB/s` : "n/a";
@@ -446,17 +484,31 @@ function limits(r: BenchResults): string[] {
     "`FileHandle.write` runs the `write(2)` on the main thread (`op_node_fs_write_deferred`, " +
     "about 0.65 s of a 1.5 s CPU profile of a 1 GiB `download()`, `deno run --cpu-prof`), so " +
     "reading the next chunk and writing the last one alternate instead of overlapping. Fetch " +
-    `→ one file, no tar: ${stage("Deno fetch →")}. Writing through \`Deno.FsFile\` (a thread ` +
+    `→ one file, no tar: ${
+      stageRange("Deno fetch →")
+    }. Writing through \`Deno.FsFile\` (a thread ` +
     "pool) would overlap them but ties `download()` to Deno; the design keeps it on " +
     "`node:fs/promises` for Bun and Node.",
     "- **The VM's memory**: writing into the page cache (or tmpfs) on this VM costs much system " +
-    "time when pages are fresh, and varies from run to run; it is the main source of the spread. " +
+    "time when pages are fresh, and that varies from run to run (the same 1 GiB write took " +
+    "0.4 to 2.2 s of system time in back-to-back runs; the kernel's DAMON reclaim, `kdamond`, " +
+    "runs in this VM); it is the main source of the spread between min and max. " +
     "`curl | tar -x` pays it too, plus a pipe copy and GNU tar's 10 KiB reads and writes (its " +
     "default record size: ~100 000 `write` calls per GiB, against ~5 000–16 000 for " +
     "`download()`), which is why it is not faster than `download()` here.",
     "- **Two-step** writes every byte twice (archive file, then members) and reads it back once; " +
     "its time is roughly download-to-file plus `tar -xf` of a local copy " +
-    `(${stage("tar -xf")}), plus deleting the archive.`,
+    `(${stage("tar -xf")} when the copy was written long before), plus deleting the archive. ` +
+    "At 1 GiB it falls further behind: 2 GB of freshly dirtied page cache per run (`Dirty` " +
+    "in /proc/meminfo reached ~2 GB in a sampled run; the kernel starts background writeback " +
+    "at 10% of RAM here) and the second pass reads pages that were only just written.",
+    `- **Fixed cost per download**: ${fixed(r, "download()")} ms for \`download()\` in a fresh ` +
+    "process (line fit above): loading `node:fs/promises` on first use (Deno initialises its " +
+    "Node compatibility layer, ~22 ms), the first connection and the archive URL request " +
+    "(~8 ms), creating, renaming and removing the temporary directory. It is why 64 MiB " +
+    "archives come out slower than `curl | tar -x` (a few ms of fixed cost) and why the time " +
+    "targets are judged from 256 MiB up; the CLI adds its own start-up " +
+    `(${fixed(r, "tinkex CLI")} ms in all).`,
     "- **CLI**: the same `download()` plus process start-up and module loading (section 3) " +
     "and the progress bar; it converges on `download()` as archives grow.",
     "",

@@ -13,11 +13,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { throughputSvg } from "./chart.ts";
+import { type Ceiling, throughputSvg } from "./chart.ts";
 import { benchDownloads } from "./download.ts";
 import { benchListing } from "./listing.ts";
 import { describeMachine, loadAverage, waitForQuiet } from "./machine.ts";
 import { type BenchResults, consoleReport, markdownReport } from "./report.ts";
+import { formatBytes } from "./stats.ts";
 import { benchServer } from "./server_load.ts";
 import { benchStages } from "./stages.ts";
 import { benchStartup } from "./startup.ts";
@@ -81,7 +82,7 @@ await section("download", async () => {
   results.downloads = await benchDownloads({ sizes, runs, workDir, log });
 });
 await section("stages", async () => {
-  results.stages = await benchStages({ size: sizes[sizes.length - 1], runs: 3, workDir, log });
+  results.stages = await benchStages({ size: sizes[sizes.length - 1], runs, workDir, log });
 });
 await section("listing", async () => {
   results.listing = await benchListing({ count: 10_000, runs: quick ? 3 : 7, log });
@@ -104,15 +105,30 @@ console.log(`\n${consoleReport(results)}`);
 if (write) {
   const dir = new URL("./", import.meta.url);
   await Deno.writeTextFile(new URL("RESULTS.md", dir), markdownReport(results));
+  // Keep the file as `deno fmt` would write it.
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", new URL("RESULTS.md", dir).pathname],
+  }).output();
   if (results.downloads) {
     await Deno.writeTextFile(
       new URL("throughput.svg", dir),
       throughputSvg(
         results.downloads,
         `Download + extract from the local server (${results.machine.cores} cores)`,
+        ceilingOf(results),
       ),
     );
   }
   await Deno.writeTextFile(new URL("results.json", dir), JSON.stringify(results, null, 1) + "\n");
   console.log("\nWrote bench/RESULTS.md, bench/throughput.svg, bench/results.json");
+}
+
+/** The server + loopback limit measured by the stages section, for the chart. */
+function ceilingOf(r: BenchResults): Ceiling | undefined {
+  const curl = r.stages?.find((s) => s.stage.startsWith("curl"));
+  if (!curl) return undefined;
+  return {
+    label: `server + loopback alone (curl -o /dev/null, ${formatBytes(curl.bytes)})`,
+    mbps: curl.mbps.median,
+  };
 }

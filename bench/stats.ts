@@ -44,8 +44,8 @@ export function textTable(rows: string[][]): string {
     .join("\n");
 }
 
-/** A Markdown table (first row is the header). */
+/** A Markdown table (first row is the header); `|` in cells is escaped. */
 export function markdownTable(rows: string[][]): string {
-  const line = (r: string[]): string => `| ${r.join(" | ")} |`;
+  const line = (r: string[]): string => `| ${r.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
   return [line(rows[0]), line(rows[0].map(() => "---")), ...rows.slice(1).map(line)].join("\n");
 }
