@@ -133,6 +133,8 @@ class ArchiveFetcher {
   #resumes = 0;
   #started = false;
   #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
+  #pooledReads = false;
   #link?: LinkedAbort;
 
   constructor(config: ResolvedConfig, path: string, opts: ArchiveStreamOptions) {
@@ -192,7 +194,7 @@ class ArchiveFetcher {
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
       this.#link?.reset();
-      result = await this.#read(this.#reader);
+      result = await this.#read();
     } catch (e) {
       const failure = this.#networkFailure(e);
       this.#dropResponse();
@@ -216,14 +218,12 @@ class ArchiveFetcher {
   }
 
   /** Read the next chunk: into a pooled buffer when a pool was lent, else as the body gives it. */
-  async #read(
-    reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader,
-  ): Promise<ReadableStreamReadResult<Uint8Array>> {
+  async #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const pool = this.#pool;
-    if (pool === undefined || !isByob(reader)) {
-      return await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+    if (pool === undefined || !this.#pooledReads) {
+      return await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
     }
-    const result = await reader.read(pool.take());
+    const result = await (this.#reader as ReadableStreamBYOBReader).read(pool.take());
     if (result.done || result.value.length === 0) pool.unused(result.value);
     else pool.delivered(result.value);
     return result as ReadableStreamReadResult<Uint8Array>;
@@ -366,9 +366,12 @@ class ArchiveFetcher {
     if (res.body === null) {
       throw new IntegrityError("the archive response has no body; download it again");
     }
+    this.#pooledReads = false;
     if (this.#pool !== undefined) {
       try {
-        return res.body.getReader({ mode: "byob" });
+        const reader = res.body.getReader({ mode: "byob" });
+        this.#pooledReads = true;
+        return reader;
       } catch {
         // Not a byte stream in this runtime: read chunks as they come.
       }
@@ -458,13 +461,6 @@ class ArchiveFetcher {
     this.#reader = undefined;
     reader?.cancel().catch(() => {});
   }
-}
-
-function isByob(
-  reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader,
-): reader is ReadableStreamBYOBReader {
-  return typeof ReadableStreamBYOBReader !== "undefined" &&
-    reader instanceof ReadableStreamBYOBReader;
 }
 
 /** A strong ETag, else Last-Modified: what `If-Range` may carry. */
