@@ -1,5 +1,5 @@
 /**
- * Listing 10 000 checkpoints across all pages: `iterateCheckpoints` with the module's defaults
+ * Listing 10,000 checkpoints across all pages: `iterateCheckpoints` with the module's defaults
  * (page size 1000, 4 pages at once) against walking `listUserCheckpoints` page by page at the
  * service's default limit (100). Requests are counted with a counting `fetch`; both walks must
  * yield the same tinker paths in the same order. The server runs in its own process; the
@@ -41,7 +41,7 @@ export interface ListingResult {
 
 /** Options of {@link benchListing}. */
 export interface ListingBenchOptions {
-  /** Checkpoints to seed (10 000). */
+  /** Checkpoints to seed (10,000). */
   count: number;
   /** Measured runs per method (after one warm-up). */
   runs: number;

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { type Ceiling, throughputSvg } from "./chart.ts";
 import { benchDownloads } from "./download.ts";
 import { benchListing } from "./listing.ts";
-import { describeMachine, loadAverage, waitForQuiet } from "./machine.ts";
+import { describeMachine, waitForQuiet } from "./machine.ts";
 import { type BenchResults, consoleReport, markdownReport } from "./report.ts";
 import { formatBytes } from "./stats.ts";
 import { benchServer } from "./server_load.ts";
@@ -99,7 +99,6 @@ await section("server", async () => {
     log,
   });
 });
-results.load.end = await loadAverage();
 
 console.log(`\n${consoleReport(results)}`);
 if (write) {

@@ -1,6 +1,6 @@
 /**
  * The local server under load (it runs in its own process):
- * - `GET /api/v1/checkpoints` (default limit 100, from a store of 10 000 checkpoints) from 32
+ * - `GET /api/v1/checkpoints` (default limit 100, from a store of 10,000 checkpoints) from 32
  *   concurrent keep-alive clients in the benchmark process, for a fixed time per run;
  * - 16 concurrent downloads of the same checkpoint, each `curl -sSf URL | openssl dgst -sha256`
  *   (bash, pipefail) in its own process with its own signed URL; every digest must equal the
