@@ -19,6 +19,7 @@ import { benchListing } from "./listing.ts";
 import { describeMachine, waitForQuiet } from "./machine.ts";
 import { type BenchResults, consoleReport, markdownReport } from "./report.ts";
 import { formatBytes } from "./stats.ts";
+
 import { benchServer } from "./server_load.ts";
 import { benchStages } from "./stages.ts";
 import { benchStartup } from "./startup.ts";
@@ -104,10 +105,6 @@ console.log(`\n${consoleReport(results)}`);
 if (write) {
   const dir = new URL("./", import.meta.url);
   await Deno.writeTextFile(new URL("RESULTS.md", dir), markdownReport(results));
-  // Keep the file as `deno fmt` would write it.
-  await new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--quiet", new URL("RESULTS.md", dir).pathname],
-  }).output();
   if (results.downloads) {
     await Deno.writeTextFile(
       new URL("throughput.svg", dir),
@@ -119,6 +116,11 @@ if (write) {
     );
   }
   await Deno.writeTextFile(new URL("results.json", dir), JSON.stringify(results, null, 1) + "\n");
+  // Keep the files as `deno fmt` would write them.
+  const written = ["RESULTS.md", "throughput.svg", "results.json"].map((f) => new URL(f, dir));
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", ...written.filter((u) => existsSync(u)).map((u) => u.pathname)],
+  }).output();
   console.log("\nWrote bench/RESULTS.md, bench/throughput.svg, bench/results.json");
 }
 
@@ -130,4 +132,13 @@ function ceilingOf(r: BenchResults): Ceiling | undefined {
     label: `server + loopback alone (curl -o /dev/null, ${formatBytes(curl.bytes)})`,
     mbps: curl.mbps.median,
   };
+}
+
+function existsSync(url: URL): boolean {
+  try {
+    Deno.statSync(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
