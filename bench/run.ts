@@ -19,7 +19,6 @@ import { benchListing } from "./listing.ts";
 import { describeMachine, waitForQuiet } from "./machine.ts";
 import { type BenchResults, consoleReport, markdownReport } from "./report.ts";
 import { formatBytes } from "./stats.ts";
-
 import { benchServer } from "./server_load.ts";
 import { benchStages } from "./stages.ts";
 import { benchStartup } from "./startup.ts";
