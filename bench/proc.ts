@@ -17,6 +17,8 @@ export interface ProcessRun {
   stderr: string;
 }
 
+const RSS_MARKER = "tinkex-bench-maxrss-kib=";
+
 /** Options of {@link runMeasured}. */
 export interface RunOptions {
   /** Extra environment variables. */
@@ -33,30 +35,28 @@ export async function runMeasured(
   args: string[],
   opts: RunOptions = {},
 ): Promise<ProcessRun> {
-  const timeFile = await Deno.makeTempFile({ prefix: "tinkex-bench-time-" });
-  try {
-    const command = new Deno.Command("/usr/bin/time", {
-      args: ["-f", "%M", "-o", timeFile, cmd, ...args],
-      env: opts.env,
-      cwd: opts.cwd,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    });
-    const t0 = performance.now();
-    const out = await command.output();
-    const wallMs = performance.now() - t0;
-    const decoder = new TextDecoder();
-    const stdout = decoder.decode(out.stdout);
-    const stderr = decoder.decode(out.stderr);
-    if (out.code !== 0) {
-      throw new Error(`${cmd} ${args.join(" ")} exited with ${out.code}: ${stderr.slice(-2000)}`);
-    }
-    const rss = Number((await Deno.readTextFile(timeFile)).trim().split("\n").at(-1));
-    return { wallMs, maxRssKiB: rss, code: out.code, stdout, stderr };
-  } finally {
-    await Deno.remove(timeFile).catch(() => {});
+  // GNU time appends its line to the child's stderr; the marker tells it apart.
+  const command = new Deno.Command("/usr/bin/time", {
+    args: ["-f", `${RSS_MARKER}%M`, cmd, ...args],
+    env: opts.env,
+    cwd: opts.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const t0 = performance.now();
+  const out = await command.output();
+  const wallMs = performance.now() - t0;
+  const decoder = new TextDecoder();
+  const stdout = decoder.decode(out.stdout);
+  const raw = decoder.decode(out.stderr);
+  const at = raw.lastIndexOf(RSS_MARKER);
+  const stderr = at < 0 ? raw : raw.slice(0, at);
+  if (out.code !== 0 || at < 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${out.code}: ${stderr.slice(-2000)}`);
   }
+  const rss = Number(raw.slice(at + RSS_MARKER.length).trim());
+  return { wallMs, maxRssKiB: rss, code: out.code, stdout, stderr };
 }
 
 /** Run a command for its output (not measured); throws when it exits non-zero. */

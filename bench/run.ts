@@ -60,6 +60,23 @@ const write = values.write ?? (!values["no-write"] && !quick);
 const quietWaitSeconds = quick ? 0 : 90;
 const log = (line: string): void => console.error(line);
 
+// Everything extracted goes under one scratch directory, removed at the end or on Ctrl-C (the
+// server processes stop by themselves when this process goes away).
+const scratch = await Deno.makeTempDir({ dir: workDir, prefix: "tinkex-bench-" });
+const removeScratch = (): void => {
+  try {
+    Deno.removeSync(scratch, { recursive: true });
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => {
+    removeScratch();
+    Deno.exit(130);
+  });
+}
+
 const results: BenchResults = {
   date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
   mode: quick ? "quick" : "full",
@@ -79,10 +96,15 @@ async function section(name: (typeof SECTIONS)[number], fn: () => Promise<void>)
 }
 
 await section("download", async () => {
-  results.downloads = await benchDownloads({ sizes, runs, workDir, log });
+  results.downloads = await benchDownloads({ sizes, runs, workDir: scratch, log });
 });
 await section("stages", async () => {
-  results.stages = await benchStages({ size: sizes[sizes.length - 1], runs, workDir, log });
+  results.stages = await benchStages({
+    size: sizes[sizes.length - 1],
+    runs,
+    workDir: scratch,
+    log,
+  });
 });
 await section("listing", async () => {
   results.listing = await benchListing({ count: 10_000, runs: quick ? 3 : 7, log });
@@ -99,6 +121,8 @@ await section("server", async () => {
     log,
   });
 });
+
+removeScratch();
 
 console.log(`\n${consoleReport(results)}`);
 if (write) {
