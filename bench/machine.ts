@@ -23,6 +23,8 @@ export interface Machine {
   tar: string;
   /** File system type of the work directory. */
   workFs: string;
+  /** Running under a hypervisor (the `hypervisor` CPU flag). */
+  virtual: boolean;
 }
 
 /** Collect the machine description. */
@@ -44,6 +46,7 @@ export async function describeMachine(workDir: string): Promise<Machine> {
     curl: (await first("curl", ["--version"])).split(" ").slice(0, 2).join(" "),
     tar: await first("tar", ["--version"]),
     workFs: fsLine?.split(/\s+/)[1] ?? "unknown",
+    virtual: /^flags\s*:.*\bhypervisor\b/m.test(cpuinfo),
   };
 }
 

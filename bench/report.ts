@@ -224,7 +224,9 @@ export function markdownReport(r: BenchResults): string {
     "Every figure is the median of several runs, with the min–max range in brackets " +
     `(download figures: ${r.runs} runs after a discarded warm-up run).`,
     "",
-    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Linux ${m.kernel} (a VM)`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Linux ${m.kernel}${
+      m.virtual ? " (a virtual machine)" : ""
+    }`,
     `- Deno ${m.deno}; ${m.curl}; ${m.tar}`,
     `- Archives extracted under \`${r.workDir}\` (${m.workFs}); between runs the output is ` +
     "deleted and `sync` is run",
@@ -308,8 +310,8 @@ function downloadSection(downloads: DownloadFigure[], stages?: StageFigure[]): s
     out.push(
       `RSS of the \`download()\` process while it receives ${
         formatBytes(traced.bytes)
-      } (its last run; sampled at the progress reports): memory reaches its level within the ` +
-        "first tens of MB and then stays there.",
+      } (its last run; sampled at the progress reports): it levels off instead of growing ` +
+        "with the bytes received.",
       "",
       markdownTable([
         ["Received", ...[0.05, 0.25, 0.5, 0.75, 1].map((f) => formatBytes(at(f)[0]))],
