@@ -1,6 +1,6 @@
 /**
  * The CLI's driver: parse, show help, load the command's module, run it, map errors to exit
- * codes (0 ok, 1 failure, 2 usage error).
+ * codes (0 ok, 1 failure, 2 usage error, 130 cancelled by Ctrl-C).
  * @module
  */
 import { parseCommandLine, type ParsedCommandLine } from "./args.ts";
@@ -13,6 +13,8 @@ import type { CommandContext, GlobalOptions } from "./spec.ts";
 
 /** Exit code of a usage error. */
 export const EXIT_USAGE = 2;
+/** Exit code after Ctrl-C cancelled the command (128 + SIGINT, as shells expect). */
+export const EXIT_INTERRUPTED = 130;
 
 /** Run the CLI with `argv` (without the program name); resolves to the exit code. */
 export async function runCli(argv: readonly string[], partialIo?: Partial<CliIo>): Promise<number> {
@@ -75,6 +77,7 @@ async function report(io: CliIo, error: unknown, argv: readonly string[]): Promi
   } else {
     const { describeFailure } = await import("./failure.ts");
     ({ message, hint } = describeFailure(error));
+    if (error instanceof Error && error.name === "AbortError") code = EXIT_INTERRUPTED;
   }
   const secrets = secretsOf(io, argv);
   io.stderr(`${s.red(s.bold("Error:"))} ${redact(message, secrets)}\n`);
