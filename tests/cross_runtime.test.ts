@@ -12,11 +12,11 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 // With "self", the runtime also hosts the local server (node:http under Node, Bun.serve under Bun).
 const RUNNER = `
 import { completeWorkflow } from "./complete_workflow.js";
+import { configFromEnv } from "@tinkex/tinkex";
 import { serve } from "@tinkex/tinkex/server";
 const server = process.argv[3] === "self" ? await serve({ seed: true }) : undefined;
-const config = server
-  ? { apiKey: server.apiKeys[0], baseUrl: server.baseUrl }
-  : { apiKey: process.env.TINKER_API_KEY, baseUrl: process.env.TINKER_BASE_URL };
+// Against the Deno-hosted server, the config comes from TINKER_API_KEY / TINKER_BASE_URL.
+const config = server ? { apiKey: server.apiKeys[0], baseUrl: server.baseUrl } : configFromEnv();
 const summary = await completeWorkflow(config, process.argv[2], () => {});
 await server?.close();
 console.log(JSON.stringify(summary));
