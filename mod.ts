@@ -18,7 +18,12 @@ export * from "./src/config.ts";
 export * from "./src/paths.ts";
 export { USER_AGENT } from "./src/http/request.ts";
 export type { RequestOptions } from "./src/http/request.ts";
-export * from "./src/pagination.ts";
+export {
+  DEFAULT_ITERATE_CONCURRENCY,
+  DEFAULT_ITERATE_PAGE_SIZE,
+  hasMore,
+  type IterateOptions,
+} from "./src/pagination.ts";
 export * from "./src/checkpoints.ts";
 export * from "./src/runs.ts";
 export * from "./src/sessions.ts";

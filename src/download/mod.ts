@@ -3,7 +3,12 @@
  * (`openArchiveStream`, `archiveEntries`), which load where there is no file system.
  * @module
  */
-export * from "./progress.ts";
+export {
+  DEFAULT_PROGRESS_INTERVAL_MS,
+  type DownloadPhase,
+  type DownloadProgress,
+  type ProgressCallback,
+} from "./progress.ts";
 export * from "./archive_stream.ts";
 export * from "./entries.ts";
 export * from "./download.ts";

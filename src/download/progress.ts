@@ -28,15 +28,8 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 
 /**
  * Calls a progress callback at most once per `intervalMs`, except for forced reports (the
- * first and the last, and phase changes), which always go through.
- *
- * @example
- * ```ts
- * import { ProgressThrottle } from "@tinkex/tinkex";
- * const t = new ProgressThrottle((p) => console.error(p.phase, p.percent), 100);
- * t.report({ phase: "resolving", transferredBytes: 0 }, true);
- * t.report({ phase: "downloading", transferredBytes: 10, totalBytes: 100 });
- * ```
+ * first and the last, and phase changes), which always go through. Internal to the download
+ * module.
  */
 export class ProgressThrottle {
   #callback?: ProgressCallback;
