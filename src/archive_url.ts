@@ -5,11 +5,14 @@
 import { joinUrl, type TinkerConfig } from "./config.ts";
 import { apiErrorFor } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
+import { retryAfterMs } from "./http/retry.ts";
 import { type RequestOptions, sendRequest, toResolved } from "./http/request.ts";
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { CheckpointArchiveUrlResponse } from "./types.ts";
 
 const REDIRECTS = [301, 302, 303, 307, 308];
+/** Wait between "being built" answers when the server does not say (the official SDKs' 30 s). */
+const DEFAULT_BUILD_WAIT_MS = 30_000;
 /** Assumed lifetime of a signed URL whose response carries no `Expires`. */
 const DEFAULT_URL_LIFETIME_MS = 15 * 60_000;
 
@@ -17,7 +20,7 @@ const DEFAULT_URL_LIFETIME_MS = 15 * 60_000;
 export interface ArchiveUrlOptions extends RequestOptions {
   /** How many times to ask while the service answers 503 "being built" (default 6). */
   buildAttempts?: number;
-  /** Wait between those attempts, in ms (default 30 000). */
+  /** Wait between those attempts, in ms (default: the server's `Retry-After`, else 30 000). */
   buildWaitMs?: number;
   /** Told each time the archive is still being built, before the wait. */
   onBuilding?: (info: { attempt: number; waitMs: number }) => void;
@@ -45,7 +48,6 @@ export async function getArchiveUrl(
   const resolved = toResolved(config);
   const path = `${checkpointApiPath(parseTinkerPath(tinkerPath))}/archive`;
   const attempts = Math.max(1, opts.buildAttempts ?? 6);
-  const waitMs = opts.buildWaitMs ?? 30_000;
   for (let attempt = 1;; attempt++) {
     const res = await sendRequest(resolved, {
       method: "GET",
@@ -64,6 +66,7 @@ export async function getArchiveUrl(
         });
       }
       await res.body?.cancel();
+      const waitMs = opts.buildWaitMs ?? retryAfterMs(res.headers) ?? DEFAULT_BUILD_WAIT_MS;
       opts.onBuilding?.({ attempt, waitMs });
       await sleep(waitMs, opts.signal);
       continue;

@@ -84,6 +84,23 @@ Deno.test("503 'being built' waits and asks again; onBuilding is told each time"
   }
 });
 
+Deno.test("without buildWaitMs, the server's Retry-After sets the wait", async () => {
+  const srv = startRecordingServer((_r, i) =>
+    i < 1
+      ? json({ detail: "building" }, 503, { "retry-after-ms": "25" })
+      : new Response(null, { status: 302, headers: { location: "https://s/ok" } })
+  );
+  try {
+    const waits: number[] = [];
+    await getArchiveUrl(testConfig(srv.baseUrl), PATH, {
+      onBuilding: ({ waitMs }) => waits.push(waitMs),
+    });
+    assert.deepEqual(waits, [25]);
+  } finally {
+    await srv.close();
+  }
+});
+
 Deno.test("503 on every attempt surfaces after buildAttempts; 404 at once", async () => {
   const srv = startRecordingServer(() => json({ detail: "building" }, 503));
   try {
