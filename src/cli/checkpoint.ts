@@ -21,7 +21,16 @@ import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
 import { downloadCommand } from "./checkpoint_download.ts";
 import { UsageError } from "./errors.ts";
 import { formatDuration, formatTime, takenTitle } from "./format.ts";
-import { configOf, isJson, note, printJson, printLine, printPairs, printResult } from "./output.ts";
+import {
+  announceBuilding,
+  configOf,
+  isJson,
+  note,
+  printJson,
+  printLine,
+  printPairs,
+  printResult,
+} from "./output.ts";
 import { listingCursor, pageOptions, takeListing, type Taken, takeSlice } from "./paging.ts";
 import type { CommandContext, GroupModule, Handler } from "./spec.ts";
 import { checkpointPairs, checkpointTable } from "./views.ts";
@@ -56,13 +65,7 @@ async function info(ctx: CommandContext): Promise<number> {
 
 async function url(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
-  const archive = await getArchiveUrl(config, ctx.args[0], {
-    onBuilding: ({ waitMs }) =>
-      note(
-        ctx,
-        `The archive is still being built; asking again in ${Math.round(waitMs / 1000)} s…`,
-      ),
-  });
+  const archive = await getArchiveUrl(config, ctx.args[0], { onBuilding: announceBuilding(ctx) });
   if (isJson(ctx)) {
     printJson(ctx, archive);
   } else {

@@ -5,7 +5,7 @@
  */
 import { download, parseTinkerPath } from "../../mod.ts";
 import { formatSize, plural } from "./format.ts";
-import { configOf, isJson, printJson, printLine } from "./output.ts";
+import { announceBuilding, configOf, isJson, printJson, printLine } from "./output.ts";
 import { createProgress } from "./progress.ts";
 import type { CommandContext } from "./spec.ts";
 
@@ -27,6 +27,7 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
       outputDir: ctx.options.output as string | undefined,
       force: ctx.options.force === true,
       onProgress: (info) => progress.update(info),
+      onBuilding: announceBuilding(ctx),
       signal: controller.signal,
     });
     progress.finish();

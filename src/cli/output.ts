@@ -56,6 +56,17 @@ export function note(ctx: CommandContext, text: string): void {
   ctx.io.stderr(text + "\n");
 }
 
+/** An `onBuilding` callback telling the user the service is still building the archive. */
+export function announceBuilding(ctx: CommandContext): (info: { waitMs: number }) => void {
+  return ({ waitMs }) =>
+    note(
+      ctx,
+      `The service is still building the archive (this can take minutes); asking again in ${
+        (waitMs / 1000).toFixed(waitMs < 10_000 ? 1 : 0)
+      } s…`,
+    );
+}
+
 /** Print a warning on stderr. */
 export function warn(ctx: CommandContext, text: string): void {
   const s = stylesFor(ctx.io, "stderr");
