@@ -34,7 +34,7 @@ try {
     showProgress,
   );
   console.log(`\nDone. ${summary.path} (${summary.bytes} bytes) is in ${summary.destination}`);
-  console.log(`Try the CLI against your own server: deno task serve -- --seed, then`);
+  console.log(`Try the CLI against your own server: deno task serve --seed, then`);
   console.log(`  TINKER_BASE_URL=<url> TINKER_API_KEY=<key> deno task cli checkpoint list`);
 } finally {
   await server.close();

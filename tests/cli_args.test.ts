@@ -208,3 +208,9 @@ Deno.test("main: version in both formats", async () => {
   assert.match(parsed.version, /^\d+\.\d+\.\d+/);
   assert.match(parsed.user_agent, /^tinkex-ts\//);
 });
+
+Deno.test("main: a leading `--` (as `deno task cli -- …` passes it) is only a separator", async () => {
+  const run = captureIo();
+  assert.equal(await main(["--", "version"], run.io), 0);
+  assert.match(run.stdout(), /^tinkex \d+\.\d+\.\d+/);
+});

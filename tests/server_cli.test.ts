@@ -9,6 +9,7 @@ Deno.test("server main: --help is 0, unknown flags and bad ports are usage error
   console.error = (...a: unknown[]) => out.push(a.join(" "));
   try {
     assert.equal(await main(["--help"]), 0);
+    assert.equal(await main(["--", "--help"]), 0, "`deno task serve -- …` passes the `--` on");
     assert.match(out.join("\n"), /--api-key KEY/);
     assert.equal(await main(["--bogus"]), 2);
     assert.equal(await main(["--port", "http"]), 2);

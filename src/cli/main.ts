@@ -19,6 +19,8 @@ export const EXIT_INTERRUPTED = 130;
 /** Run the CLI with `argv` (without the program name); resolves to the exit code. */
 export async function runCli(argv: readonly string[], partialIo?: Partial<CliIo>): Promise<number> {
   const io = withDefaults(partialIo);
+  // `deno task cli -- checkpoint list` passes the `--` on: it only separates, so drop it.
+  if (argv[0] === "--") argv = argv.slice(1);
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv, GROUPS);

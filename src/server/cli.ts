@@ -23,7 +23,8 @@ export async function main(args: string[]): Promise<number> {
   let values;
   try {
     values = parseArgs({
-      args,
+      // `deno task serve -- --seed` passes the `--` on: it only separates, so drop it.
+      args: args[0] === "--" ? args.slice(1) : args,
       options: {
         data: { type: "string" },
         port: { type: "string" },
