@@ -2,11 +2,11 @@
  * Signed archive URLs (protocol §4): redirect or JSON, with waiting while the archive is built.
  * @module
  */
-import { joinUrl, type TinkerConfig } from "./config.ts";
+import { joinUrl, resolveConfig, type TinkerConfig } from "./config.ts";
 import { apiErrorFor } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { retryAfterMs } from "./http/retry.ts";
-import { type RequestOptions, sendRequest, toResolved } from "./http/request.ts";
+import { type RequestOptions, sendRequest } from "./http/request.ts";
 import { checkpointApiPath, parseTinkerPath } from "./paths.ts";
 import type { CheckpointArchiveUrlResponse } from "./types.ts";
 
@@ -45,7 +45,7 @@ export async function getArchiveUrl(
   tinkerPath: string,
   opts: ArchiveUrlOptions = {},
 ): Promise<CheckpointArchiveUrlResponse> {
-  const resolved = toResolved(config);
+  const resolved = resolveConfig(config);
   const path = `${checkpointApiPath(parseTinkerPath(tinkerPath))}/archive`;
   const attempts = Math.max(1, opts.buildAttempts ?? 6);
   for (let attempt = 1;; attempt++) {

@@ -76,6 +76,9 @@ export interface ResolvedConfig {
   readonly onRetry?: (info: RetryInfo) => void;
 }
 
+/** Configs made by {@link resolveConfig}: frozen, so they need no second check. */
+const resolvedConfigs = new WeakSet<object>();
+
 /**
  * Check a key's shape before anything is sent: Tinker keys start with `tml-`, JWTs with `eyJ`.
  *
@@ -93,6 +96,7 @@ export function isValidApiKey(key: unknown): key is string {
 
 /**
  * Fill in defaults and check the key and base URL. Calls do this themselves; use it to fail early.
+ * The result is frozen, and passing it to calls skips the checks.
  *
  * @example
  * ```ts
@@ -107,6 +111,7 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
   if (config === null || typeof config !== "object") {
     throw new ConfigError("Cannot use config: expected an object such as { apiKey: 'tml-…' }");
   }
+  if (resolvedConfigs.has(config)) return config as unknown as ResolvedConfig;
   if (config.apiKey === undefined || config.apiKey === "") {
     throw new ConfigError(
       "Cannot call Tinker: no API key. Set TINKER_API_KEY or pass { apiKey: 'tml-…' }",
@@ -201,6 +206,8 @@ function normalizeBaseUrl(baseUrl: string | undefined): string {
 
 function hideApiKey(resolved: ResolvedConfig, apiKey: string): ResolvedConfig {
   Object.defineProperty(resolved, "apiKey", { value: apiKey, enumerable: false });
+  Object.freeze(resolved);
+  resolvedConfigs.add(resolved);
   return resolved;
 }
 

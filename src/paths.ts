@@ -70,7 +70,8 @@ export function formatTinkerPath(parts: TinkerPath): string {
   if (parts.runId.includes("/") || parts.name.includes("/")) {
     throw new InvalidTinkerPathError(path, "run id and name must not contain '/'");
   }
-  return parseTinkerPath(path) && path;
+  parseTinkerPath(path); // validates every part
+  return path;
 }
 
 /**

@@ -75,6 +75,8 @@ Deno.test("configFromEnv reads TINKER_API_KEY, TINKER_BASE_URL and Cloudflare he
 Deno.test("the API key never appears in a config's JSON or inspection, nor in any error", async () => {
   const cfg = resolveConfig({ apiKey: KEY, baseUrl: "http://127.0.0.1:1" });
   assert.equal(cfg.apiKey, KEY);
+  assert.equal(resolveConfig(cfg), cfg, "a resolved config is not checked twice");
+  assert.ok(Object.isFrozen(cfg));
   assert.ok(!JSON.stringify(cfg).includes(KEY));
   assert.ok(!Deno.inspect(cfg).includes(KEY));
   assert.ok(!String(Object.keys(cfg)).includes("apiKey"));

@@ -3,7 +3,13 @@
  * @module
  */
 import { joinUrl, resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
-import { AbortError, apiErrorFor, ConnectionError, TimeoutError } from "../errors.ts";
+import {
+  AbortError,
+  apiErrorFor,
+  ApiStatusError,
+  ConnectionError,
+  TimeoutError,
+} from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../version.ts";
 import { linkAbort, sleep } from "./abort.ts";
@@ -40,11 +46,6 @@ export interface RequestSpec {
 /** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
 export const USER_AGENT: string = `tinkex-ts/${VERSION} (${runtimeDescription()})`;
 
-/** Accept either a raw config or an already resolved one. */
-export function toResolved(config: TinkerConfig): ResolvedConfig {
-  return resolveConfig(config as TinkerConfig);
-}
-
 /**
  * Send a request with retries and return the response with its body unread (status is 2xx
  * or accepted by `passStatus`). Non-retryable or exhausted failures throw typed errors.
@@ -75,7 +76,7 @@ async function withRetries<T>(
   opts: RequestOptions,
   read: (res: Response) => Promise<T>,
 ): Promise<T> {
-  const config = toResolved(rawConfig);
+  const config = resolveConfig(rawConfig);
   const url = buildUrl(config.baseUrl, spec);
   const maxRetries = opts.maxRetries ?? config.maxRetries;
   const timeoutMs = opts.timeoutMs ?? config.timeoutMs;
@@ -86,7 +87,7 @@ async function withRetries<T>(
 
   for (let retry = 0;; retry++) {
     const link = linkAbort(opts.signal, timeoutMs);
-    let failure: { status?: number; error?: unknown; retryAfter?: number; retryable: boolean };
+    let failure: { status?: number; error?: unknown; retryAfter?: number };
     try {
       const res = await config.fetch(url, {
         method: spec.method,
@@ -95,13 +96,8 @@ async function withRetries<T>(
         redirect: spec.redirect ?? "follow",
         signal: link.signal,
       });
-      if (res.ok || spec.passStatus?.(res.status)) {
-        try {
-          return await read(res);
-        } catch (e) {
-          throw classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
-        }
-      }
+      // A failure while reading the body is classified (and retried) like a fetch failure.
+      if (res.ok || spec.passStatus?.(res.status)) return await read(res);
       const verdict = serverRetryVerdict(res.headers);
       const retryable = verdict ?? isRetryableStatus(res.status);
       if (!retryable || retry >= maxRetries) {
@@ -114,12 +110,12 @@ async function withRetries<T>(
         });
       }
       await res.body?.cancel().catch(() => {});
-      failure = { status: res.status, retryAfter: retryAfterMs(res.headers), retryable };
+      failure = { status: res.status, retryAfter: retryAfterMs(res.headers) };
     } catch (e) {
-      if (isTinkerApiError(e)) throw e;
+      if (e instanceof ApiStatusError) throw e;
       const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
       if (err instanceof AbortError || retry >= maxRetries) throw err;
-      failure = { error: err, retryable: true };
+      failure = { error: err };
     } finally {
       link.dispose();
     }
@@ -135,10 +131,6 @@ async function withRetries<T>(
     });
     await sleep(delayMs, opts.signal);
   }
-}
-
-function isTinkerApiError(e: unknown): boolean {
-  return e instanceof Error && "status" in e && "method" in e;
 }
 
 function classifyFetchError(

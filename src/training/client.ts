@@ -3,9 +3,8 @@
  * resume from a checkpoint.
  * @module
  */
-import type { ResolvedConfig, TinkerConfig } from "../config.ts";
-import { AbortError, TrainingStepError } from "../errors.ts";
-import { toResolved } from "../http/request.ts";
+import { resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
+import { AbortError, NotFoundError, TrainingStepError } from "../errors.ts";
 import { parseTinkerPath } from "../paths.ts";
 import { VERSION } from "../version.ts";
 import { getWeightsInfo } from "../weights.ts";
@@ -88,7 +87,7 @@ export async function createTrainingClient(
   config: TinkerConfig,
   opts: CreateTrainingClientOptions,
 ): Promise<TrainingClient> {
-  const resolved = toResolved(config);
+  const resolved = resolveConfig(config);
   const session = await submitAndWait<{ session_id: string }>(resolved, "/api/v1/create_session", {
     tags: opts.tags ?? [],
     sdk_version: `tinkex-ts/${VERSION}`,
@@ -294,7 +293,7 @@ export async function releaseTrainingClient(
       type: "unload_model",
     }, opts);
   } catch (e) {
-    if (!(e instanceof Error && "status" in e && e.status === 404)) throw e;
+    if (!(e instanceof NotFoundError)) throw e;
   }
 }
 
@@ -327,7 +326,7 @@ export async function createTrainingClientFromState(
   path: string,
   opts: FromStateOptions = {},
 ): Promise<TrainingClient> {
-  const resolved = toResolved(config);
+  const resolved = resolveConfig(config);
   parseTinkerPath(path);
   const info = await step(path, "weights_info", () => getWeightsInfo(resolved, path, opts));
   const client = await step(path, "create_model", () =>

@@ -3,7 +3,7 @@
  * long-polling `retrieve_future`.
  * @module
  */
-import { joinUrl, type TinkerConfig } from "../config.ts";
+import { joinUrl, resolveConfig, type TinkerConfig } from "../config.ts";
 import {
   ApiStatusError,
   type ErrorCategory,
@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import { sleep, throwIfAborted } from "../http/abort.ts";
-import { requestJson, type RequestOptions, toResolved } from "../http/request.ts";
+import { requestJson, type RequestOptions } from "../http/request.ts";
 
 /** Why a future is not ready yet. */
 export interface QueueStateInfo {
@@ -65,7 +65,7 @@ export async function retrieveFuture<T>(
   requestId: string,
   opts: FutureOptions = {},
 ): Promise<T> {
-  const resolved = toResolved(config);
+  const resolved = resolveConfig(config);
   const timeoutMs = opts.futureTimeoutMs ?? DEFAULT_FUTURE_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let metadataOnly = true;
