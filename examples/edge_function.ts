@@ -6,7 +6,7 @@
  * Run locally: `deno run --allow-net --allow-env examples/edge_function.ts` (no file access).
  * @module
  */
-import { archiveEntries, configFromEnv, openArchiveStream, TinkerError } from "@tinkex/tinkex";
+import { ApiStatusError, archiveEntries, configFromEnv, openArchiveStream } from "@tinkex/tinkex";
 
 /** The handler: web-standard Request in, streamed Response out. */
 export async function handler(request: Request): Promise<Response> {
@@ -48,7 +48,7 @@ export async function handler(request: Request): Promise<Response> {
     })());
     return new Response(listing, { headers: { "content-type": "application/x-ndjson" } });
   } catch (e) {
-    const status = e instanceof TinkerError && "status" in e ? Number(e.status) : 502;
+    const status = e instanceof ApiStatusError ? e.status : 502;
     return Response.json({ error: e instanceof Error ? e.message : String(e) }, { status });
   }
 }
