@@ -52,9 +52,7 @@ export async function pruneCommand(ctx: CommandContext): Promise<number> {
   if (keep === undefined) throw new UsageError("Missing --keep N", ctx.command);
   const runId = ctx.options["run-id"] as string | undefined;
   const config = configOf(ctx);
-  const all = runId === undefined
-    ? await Array.fromAsync(iterateCheckpoints(config))
-    : (await listCheckpoints(config, { runId })).checkpoints;
+  const all = await Array.fromAsync(iterateCheckpoints(config, { runId }));
   const { prune, kept } = selectPrunable(all, keep);
   if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
   const bytes = totalBytes(prune);
