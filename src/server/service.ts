@@ -3,9 +3,17 @@
  * dynamic client config, health, telemetry.
  * @module
  */
-import type { Route } from "./context.ts";
+import type { Route, RouteHandler } from "./context.ts";
 import { readJsonBody } from "./input.ts";
 import { json } from "./responses.ts";
+
+/** A handler that checks the (optional) JSON body and answers with a fixed `reply`. */
+function acknowledge(reply: Record<string, string>): RouteHandler {
+  return async (ctx) => {
+    await readJsonBody(ctx.request, false);
+    return json(reply);
+  };
+}
 
 /** The service routes. */
 export const serviceRoutes: Route[] = [
@@ -15,33 +23,19 @@ export const serviceRoutes: Route[] = [
     auth: false,
     handler: () => Promise.resolve(json({ status: "ok" })),
   },
+  { method: "POST", pattern: "/api/v1/client/config", auth: true, handler: acknowledge({}) },
+  // Newer Python SDKs also fetch (and periodically refresh) `client/dynamic_config`; every
+  // field of its response has a default, so `{}` keeps them all.
   {
-    method: "POST",
-    pattern: "/api/v1/client/config",
-    auth: true,
-    handler: async (ctx) => {
-      await readJsonBody(ctx.request, false);
-      return json({});
-    },
-  },
-  {
-    // Newer Python SDKs also fetch (and periodically refresh) `client/dynamic_config`; every
-    // field of its response has a default, so `{}` keeps them all.
     method: "POST",
     pattern: "/api/v1/client/dynamic_config",
     auth: true,
-    handler: async (ctx) => {
-      await readJsonBody(ctx.request, false);
-      return json({});
-    },
+    handler: acknowledge({}),
   },
   {
     method: "POST",
     pattern: "/api/v1/telemetry",
     auth: true,
-    handler: async (ctx) => {
-      await readJsonBody(ctx.request, false);
-      return json({ status: "accepted" });
-    },
+    handler: acknowledge({ status: "accepted" }),
   },
 ];
