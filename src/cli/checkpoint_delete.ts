@@ -12,6 +12,7 @@ import {
   NotFoundError,
   parseTinkerPath,
   type ResolvedConfig,
+  type TinkerPath,
 } from "../../mod.ts";
 import { itemError, reportBulk, runBulk } from "./bulk.ts";
 import { stylesFor } from "./color.ts";
@@ -94,9 +95,14 @@ export function selectPrunable(
 }
 
 function groupKey(c: Checkpoint): string | undefined {
+  const p = pathOf(c);
+  return p && `${p.runId}\n${p.kind}`;
+}
+
+/** The parsed path of a listed checkpoint; undefined when the service sent an unreadable one. */
+function pathOf(c: Checkpoint): TinkerPath | undefined {
   try {
-    const p = parseTinkerPath(c.tinker_path);
-    return `${p.runId}\n${p.kind}`;
+    return parseTinkerPath(c.tinker_path);
   } catch {
     return undefined;
   }
@@ -148,7 +154,7 @@ async function selectByRun(
   const after = (options.after as Date | undefined)?.getTime();
   return checkpoints.filter((c) => {
     const t = Date.parse(c.time);
-    if (type !== undefined && !c.tinker_path.includes(`/${type}/`)) return false;
+    if (type !== undefined && pathOf(c)?.kind !== type) return false;
     if (before !== undefined && !(t < before)) return false;
     if (after !== undefined && !(t > after)) return false;
     return true;
