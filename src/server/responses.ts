@@ -2,6 +2,7 @@
  * JSON responses and the error type handlers throw to answer with a status.
  * @module
  */
+import { isRetryableStatus } from "../http/retry.ts";
 
 const encoder = new TextEncoder();
 
@@ -51,8 +52,7 @@ export function json(
  * SDK does) surface them at once instead of retrying, e.g. a 409 on publish.
  */
 export function errorResponse(error: HttpError): Response {
-  const final = error.status >= 400 && error.status < 500 && error.status !== 408 &&
-    error.status !== 429;
+  const final = error.status >= 400 && !isRetryableStatus(error.status);
   return json({ detail: error.message || `HTTP ${error.status}` }, error.status, {
     ...(final ? { "x-should-retry": "false" } : {}),
     ...error.headers,
