@@ -3,7 +3,7 @@
  * succeeded and what failed (exit 1 when anything failed).
  * @module
  */
-import { ConflictError, NotFoundError } from "../../mod.ts";
+import { ConflictError, NotFoundError, parseTinkerPath, type TinkerPath } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { CliError } from "./errors.ts";
 import { describeFailure } from "./failure.ts";
@@ -13,6 +13,11 @@ import type { CommandContext } from "./spec.ts";
 
 /** At most this many requests of a bulk action run at once. */
 export const BULK_CONCURRENCY = 8;
+
+/** Check every path before acting on any: the distinct paths, parsed, in the order given. */
+export function parsePaths(paths: readonly string[]): Map<string, TinkerPath> {
+  return new Map(paths.map((p) => [p, parseTinkerPath(p)]));
+}
 
 /** One item that failed, with the reason. */
 export interface BulkFailure {

@@ -16,7 +16,7 @@ import {
   setCheckpointTtl,
   unpublishCheckpoint,
 } from "../../mod.ts";
-import { itemError, reportBulk, runBulk } from "./bulk.ts";
+import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
 import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
 import { downloadCommand } from "./checkpoint_download.ts";
 import { UsageError } from "./errors.ts";
@@ -78,16 +78,10 @@ async function url(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** Check every path before acting on any. */
-function parsePaths(paths: readonly string[]): string[] {
-  for (const p of paths) parseTinkerPath(p);
-  return [...new Set(paths)];
-}
-
 function visibility(makePublic: boolean): Handler {
   return async (ctx) => {
     const config = configOf(ctx);
-    const paths = parsePaths(ctx.args);
+    const paths = [...parsePaths(ctx.args).keys()];
     const act = makePublic ? publishCheckpoint : unpublishCheckpoint;
     const outcome = await runBulk(
       paths,

@@ -14,7 +14,7 @@ import {
   type ResolvedConfig,
   type TinkerPath,
 } from "../../mod.ts";
-import { itemError, reportBulk, runBulk } from "./bulk.ts";
+import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
 import { stylesFor } from "./color.ts";
 import { confirm } from "./confirm.ts";
 import { CliError, UsageError } from "./errors.ts";
@@ -115,9 +115,8 @@ function timeOf(c: Checkpoint): number {
 }
 
 async function selectByPaths(ctx: CommandContext, config: ResolvedConfig): Promise<Checkpoint[]> {
-  const paths = [...new Set(ctx.args)];
-  const parsed = paths.map((p) => parseTinkerPath(p));
-  const runs = [...new Set(parsed.map((p) => p.runId))];
+  const paths = parsePaths(ctx.args);
+  const runs = [...new Set([...paths.values()].map((p) => p.runId))];
   const listings = await Promise.all(runs.map((runId) =>
     listCheckpoints(config, { runId }).then(
       (r) => r.checkpoints,
@@ -128,11 +127,10 @@ async function selectByPaths(ctx: CommandContext, config: ResolvedConfig): Promi
     )
   ));
   const known = new Map(listings.flat().map((c) => [c.tinker_path, c]));
-  return paths.map((path, i) => {
+  return [...paths].map(([path, { kind, name }]) => {
     const found = known.get(path);
     if (found) return found;
     warn(ctx, `${path} is not in its run's checkpoint list; trying to delete it anyway`);
-    const { kind, name } = parsed[i];
     return {
       checkpoint_id: `${kind}/${name}`,
       checkpoint_type: checkpointTypeOf(kind),
