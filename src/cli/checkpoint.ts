@@ -53,7 +53,6 @@ async function list(ctx: CommandContext): Promise<number> {
 async function info(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const path = ctx.args[0];
-  parseTinkerPath(path);
   const [checkpoint, weights] = await Promise.all([
     getCheckpoint(config, path),
     getWeightsInfo(config, path),
