@@ -7,8 +7,8 @@
  * @module
  */
 import type { ErrorCategory } from "../errors.ts";
+import { sleep } from "../http/abort.ts";
 import { HttpError, json } from "./responses.ts";
-import { sleep } from "./sleep.ts";
 
 /** Timing of futures. */
 export interface FutureTimings {
@@ -72,7 +72,7 @@ export class Futures {
     });
     this.#running.add(settled);
     settled.finally(() => this.#running.delete(settled));
-    entry.ready = settled.then(() => sleep(entry.readyAt - Date.now(), this.#closed));
+    entry.ready = settled.then(() => pause(entry.readyAt - Date.now(), this.#closed));
     this.#entries.set(requestId, entry);
     if (idemKey) this.#idempotent.set(idemKey, { requestId, at: now });
     return requestId;
@@ -91,7 +91,7 @@ export class Futures {
       const stop = new AbortController();
       await Promise.race([
         entry.ready,
-        sleep(this.#timings.longPollMs, this.#closed, stop.signal),
+        pause(this.#timings.longPollMs, AbortSignal.any([this.#closed, stop.signal])),
       ]);
       stop.abort();
     }
@@ -127,6 +127,11 @@ export class Futures {
       if (!this.#entries.has(v.requestId)) this.#idempotent.delete(key);
     }
   }
+}
+
+/** Wait `ms`, ending early (never rejecting) when `signal` aborts, so no timer outlives a poll. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, signal).catch(() => undefined);
 }
 
 function gone(requestId: string): HttpError {
