@@ -13,7 +13,7 @@ import { type ArchiveStreamOptions, openArchiveStream } from "./archive_stream.t
 import { BUFFER_POOL, BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
-import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
+import type { DownloadProgress, ProgressCallback } from "./progress.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -109,8 +109,12 @@ export async function download(
     const extracted = await extract(config, path, temp, fs, paths, opts);
     throwIfAborted(opts.signal);
     await place(fs, temp, destination, opts.force === true);
-    extracted.report({ phase: "done" }, true);
-    return { destination, files: extracted.files, bytes: extracted.bytes };
+    try {
+      opts.onProgress?.({ ...extracted.last, phase: "done", entry: undefined });
+    } catch {
+      // A failing progress callback must not break the download.
+    }
+    return { destination, files: extracted.files, bytes: extracted.last.transferredBytes };
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
@@ -119,8 +123,8 @@ export async function download(
 /** The outcome of streaming the archive into the temporary directory. */
 interface Extracted {
   files: DownloadedFile[];
-  bytes: number;
-  report(update: { phase: "verifying" | "done" }, force?: boolean): void;
+  /** The last progress report (`verifying`, with the final byte count). */
+  last: DownloadProgress;
 }
 
 async function extract(
@@ -131,19 +135,18 @@ async function extract(
   paths: Path,
   opts: DownloadOptions,
 ): Promise<Extracted> {
-  const throttle = new ProgressThrottle(opts.onProgress);
-  let last = { transferredBytes: 0, totalBytes: undefined as number | undefined };
+  let last: DownloadProgress = { phase: "resolving", transferredBytes: 0 };
   let entry: string | undefined;
   // Read buffers are recycled once written: memory stays flat whatever the archive's size.
   const pool = new BufferPool();
   const streamOpts: ArchiveStreamOptions & PooledOptions = {
     ...opts,
-    progressIntervalMs: 0,
+    // The stream throttles `downloading` reports, adds `percent` and ignores the callback's
+    // exceptions; here the phase is renamed and the current entry added.
     onProgress: (p) => {
-      last = { transferredBytes: p.transferredBytes, totalBytes: p.totalBytes };
       // The stream's own "done" becomes our "verifying": the files are not in place yet.
-      const phase = p.phase === "done" ? "verifying" : p.phase;
-      throttle.report({ ...p, phase, entry }, p.phase !== "downloading");
+      last = { ...p, phase: p.phase === "done" ? "verifying" : p.phase, entry };
+      opts.onProgress?.({ ...last });
     },
     [BUFFER_POOL]: pool,
   };
@@ -154,11 +157,7 @@ async function extract(
     await write(fs, paths, root, member, pool);
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
-  return {
-    files,
-    bytes: last.transferredBytes,
-    report: (update, force) => throttle.report({ ...last, entry: undefined, ...update }, force),
-  };
+  return { files, last };
 }
 
 /**
