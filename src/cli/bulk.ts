@@ -73,7 +73,7 @@ export async function runBulk(
 export function itemError(error: unknown, conflict = "it is already in that state"): string {
   if (error instanceof ConflictError) return conflict;
   if (error instanceof NotFoundError) return "not found (or not yours)";
-  return error instanceof Error ? error.message : String(error);
+  return describeFailure(error).message;
 }
 
 /** How to word a bulk action's report. */
