@@ -3,28 +3,15 @@
  * (phase changes and every 10 %) otherwise. Colour only on a terminal without `NO_COLOR`.
  * @module
  */
+import type { DownloadProgress } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { formatSize } from "./format.ts";
 import type { CliIo } from "./io.ts";
 
-/** A progress event, as the module's `download` reports it. */
-export interface ProgressInfo {
-  /** What is happening, e.g. `download` or `extract`. */
-  phase: string;
-  /** Bytes done so far in this phase. */
-  transferredBytes: number;
-  /** Bytes expected, when known. */
-  totalBytes?: number | null;
-  /** The archive member being handled, if any. */
-  entry?: string;
-  /** Percent done (0–100), when known. */
-  percent?: number | null;
-}
-
 /** Shows progress; `finish` ends the display (e.g. ends the redrawn line). */
 export interface ProgressDisplay {
   /** Show a new state. */
-  update(info: ProgressInfo): void;
+  update(info: DownloadProgress): void;
   /** End the display. */
   finish(): void;
 }
@@ -50,7 +37,6 @@ export function phaseLabel(phase: string): string {
   const known: Record<string, string> = {
     resolving: "Requesting the download URL",
     downloading: "Downloading",
-    extracting: "Extracting",
     verifying: "Verifying",
     done: "Done",
   };
@@ -58,7 +44,7 @@ export function phaseLabel(phase: string): string {
 }
 
 /** Percent done, from the event or computed; undefined when unknown. */
-export function percentOf(info: ProgressInfo): number | undefined {
+export function percentOf(info: DownloadProgress): number | undefined {
   if (typeof info.percent === "number" && Number.isFinite(info.percent)) return info.percent;
   if (info.totalBytes && info.totalBytes > 0) {
     return Math.min(100, (info.transferredBytes / info.totalBytes) * 100);
@@ -80,7 +66,7 @@ export function formatEta(seconds: number): string {
  * known), e.g. `Downloading [#####-----] 45%  40.1 MB / 88.2 MB  12.3 MB/s  ETA 0:04`.
  */
 export function progressLine(
-  info: ProgressInfo,
+  info: DownloadProgress,
   rateBytesPerSec: number | undefined,
   bar: (text: string) => string = (t) => t,
 ): string {
