@@ -25,7 +25,8 @@ type Outcome = { ok: true; value: unknown } | {
 
 interface Entry {
   owner: string;
-  createdAt: number;
+  /** `<owner>\n<X-Idempotency-Key>`, when the request carried one. */
+  idemKey?: string;
   readyAt: number;
   outcome?: Outcome;
   finishedAt?: number;
@@ -35,7 +36,8 @@ interface Entry {
 /** The futures of one server. */
 export class Futures {
   readonly #entries = new Map<string, Entry>();
-  readonly #idempotent = new Map<string, { requestId: string; at: number }>();
+  /** Request id by idempotency key, for the entries that carry one. */
+  readonly #idempotent = new Map<string, string>();
   readonly #timings: FutureTimings;
   readonly #closed: AbortSignal;
   readonly #running = new Set<Promise<void>>();
@@ -54,12 +56,12 @@ export class Futures {
     this.#sweep();
     const idemKey = idempotencyKey ? `${owner}\n${idempotencyKey}` : undefined;
     const seen = idemKey ? this.#idempotent.get(idemKey) : undefined;
-    if (seen && this.#entries.has(seen.requestId)) return seen.requestId;
+    if (seen) return seen;
     const requestId = `req-${crypto.randomUUID()}`;
     const now = Date.now();
     const entry: Entry = {
       owner,
-      createdAt: now,
+      idemKey,
       readyAt: now + this.#timings.delayMs,
       ready: null!,
     };
@@ -74,7 +76,7 @@ export class Futures {
     settled.finally(() => this.#running.delete(settled));
     entry.ready = settled.then(() => pause(entry.readyAt - Date.now(), this.#closed));
     this.#entries.set(requestId, entry);
-    if (idemKey) this.#idempotent.set(idemKey, { requestId, at: now });
+    if (idemKey) this.#idempotent.set(idemKey, requestId);
     return requestId;
   }
 
@@ -121,10 +123,8 @@ export class Futures {
     for (const [id, e] of this.#entries) {
       if (e.finishedAt !== undefined && e.finishedAt + this.#timings.ttlMs < now) {
         this.#entries.delete(id);
+        if (e.idemKey) this.#idempotent.delete(e.idemKey);
       }
-    }
-    for (const [key, v] of this.#idempotent) {
-      if (!this.#entries.has(v.requestId)) this.#idempotent.delete(key);
     }
   }
 }
