@@ -17,7 +17,7 @@ import {
 } from "../errors.ts";
 import { type ArchiveUrlOptions, getArchiveUrl } from "../archive_url.ts";
 import { linkAbort, type LinkedAbort, sleep } from "../http/abort.ts";
-import { USER_AGENT } from "../http/request.ts";
+import { readErrorBody, USER_AGENT } from "../http/request.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -381,10 +381,11 @@ class ArchiveFetcher {
 
   /** A non-2xx answer from the signed URL: refresh on expiry, retry on 5xx/429, else fail. */
   async #refuse(res: Response, urlWasFresh: boolean): Promise<never> {
-    const body = await readBody(res);
+    const body = await readErrorBody(res);
     const details = {
       status: res.status,
-      body,
+      // The store is not our API: a long text (e.g. an HTML page) is cut short.
+      body: typeof body === "string" ? body.slice(0, 500) : body,
       method: "GET",
       url: safeUrl(this.#url as string),
       requestId: res.headers.get("x-request-id") ?? undefined,
@@ -484,15 +485,6 @@ function parseContentRange(
   const m = raw?.trim().match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
   if (!m) return undefined;
   return { start: Number(m[1]), end: Number(m[2]), total: m[3] === "*" ? undefined : Number(m[3]) };
-}
-
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text().catch(() => "");
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 500);
-  }
 }
 
 /** The signed URL without its query (where the signature lives), for messages. */

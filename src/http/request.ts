@@ -173,7 +173,8 @@ function buildHeaders(
   return h;
 }
 
-async function readErrorBody(res: Response): Promise<unknown> {
+/** An error response's body: parsed JSON, else the text (empty when unreadable). */
+export async function readErrorBody(res: Response): Promise<unknown> {
   const text = await res.text().catch(() => "");
   try {
     return JSON.parse(text);
