@@ -5,7 +5,7 @@
  * @module
  */
 import type { AccessScope } from "../types.ts";
-import { type CheckpointKind, formatTinkerPath } from "../paths.ts";
+import { formatTinkerPath, type TinkerPath } from "../paths.ts";
 import { checkpointKey, type CheckpointRecord, isLive, type RunRecord } from "./records.ts";
 import { notFound } from "./responses.ts";
 import type { CheckpointRef, Store } from "./store.ts";
@@ -42,13 +42,6 @@ export function visibleRun(
   return run;
 }
 
-/** Where a checkpoint is: run id, kind and name. */
-export interface CheckpointAddress {
-  runId: string;
-  kind: CheckpointKind;
-  name: string;
-}
-
 /**
  * The checkpoint at `at`, if `user` may read it (`write`: only if they own it), or a 404 that
  * names the tinker path.
@@ -56,7 +49,7 @@ export interface CheckpointAddress {
 export function findCheckpoint(
   store: Store,
   user: string,
-  at: CheckpointAddress,
+  at: TinkerPath,
   mode: "read" | "write",
   now: number,
 ): CheckpointRef {
@@ -64,14 +57,6 @@ export function findCheckpoint(
   const ckpt = run?.checkpoints[checkpointKey(at.kind, at.name)];
   const allowed = run && ckpt &&
     (mode === "read" ? canRead(user, run, ckpt, now) : run.owner === user && isLive(ckpt, now));
-  if (!allowed) throw notFound(`Checkpoint ${describePath(at)} not found`);
+  if (!allowed) throw notFound(`Checkpoint ${formatTinkerPath(at)} not found`);
   return { run: run!, ckpt: ckpt! };
-}
-
-function describePath(at: CheckpointAddress): string {
-  try {
-    return formatTinkerPath(at);
-  } catch {
-    return JSON.stringify(`${at.runId}/${at.kind}/${at.name}`);
-  }
 }

@@ -3,14 +3,16 @@
  * @module
  */
 import { InvalidTinkerPathError } from "../errors.ts";
-import { type CheckpointKind, parseTinkerPath } from "../paths.ts";
-import type { CheckpointAddress } from "./access.ts";
+import { type CheckpointKind, parseTinkerPath, type TinkerPath } from "../paths.ts";
 import { badRequest } from "./responses.ts";
 
 const KINDS: readonly string[] = ["weights", "sampler_weights"];
 
-/** The checkpoint a route's `:run`, `:kind` and `:name` name. */
-export function addressFromParams(params: Record<string, string>): CheckpointAddress {
+/**
+ * The checkpoint a route's `:run`, `:kind` and `:name` name (the router never yields an empty
+ * segment or one holding `/`, so this is a valid tinker path).
+ */
+export function addressFromParams(params: Record<string, string>): TinkerPath {
   if (!KINDS.includes(params.kind)) {
     throw badRequest(
       `Unknown checkpoint kind ${
@@ -22,7 +24,7 @@ export function addressFromParams(params: Record<string, string>): CheckpointAdd
 }
 
 /** Parse a tinker path, turning a bad one into a 400 naming the wrong part. */
-export function addressFromPath(path: string): CheckpointAddress {
+export function addressFromPath(path: string): TinkerPath {
   try {
     return parseTinkerPath(path);
   } catch (e) {
