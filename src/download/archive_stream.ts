@@ -16,7 +16,7 @@ import {
   PermissionDeniedError,
 } from "../errors.ts";
 import { type ArchiveUrlOptions, getArchiveUrl } from "../archive_url.ts";
-import { linkAbort, type LinkedAbort, sleep } from "../http/abort.ts";
+import { linkAbort, type LinkedAbort, sleep, throwIfAborted } from "../http/abort.ts";
 import { readErrorBody, USER_AGENT } from "../http/request.ts";
 import {
   backoffDelayMs,
@@ -158,7 +158,7 @@ class ArchiveFetcher {
     }
     try {
       for (;;) {
-        if (this.#signal.aborted) throw new AbortError(this.#signal.reason);
+        throwIfAborted(this.#signal);
         const chunk = await this.#nextChunk();
         if (chunk === undefined) return this.#finish(controller);
         if (chunk.length === 0) continue;
@@ -434,7 +434,7 @@ class ArchiveFetcher {
   /** Wait and allow another attempt, or throw the final error. */
   async #recover(e: unknown): Promise<void> {
     this.#dropResponse();
-    if (this.#signal.aborted) throw new AbortError(this.#signal.reason);
+    throwIfAborted(this.#signal);
     if (!(e instanceof Resumable)) throw e;
     this.#failures++;
     if (this.#failures > this.#maxAttempts) throw e.final;
