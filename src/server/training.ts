@@ -8,7 +8,7 @@
  */
 import { rm } from "node:fs/promises";
 import { type CheckpointKind, formatTinkerPath } from "../paths.ts";
-import { canRead } from "./access.ts";
+import { findCheckpoint } from "./access.ts";
 import { buildArchive, DEFAULT_HIDDEN } from "./archive.ts";
 import { specOf } from "./archives.ts";
 import { addressFromPath } from "./checkpoint_params.ts";
@@ -27,6 +27,7 @@ import {
 } from "./input.ts";
 import {
   checkpointKey,
+  isLive,
   type LoraSettings,
   newCheckpointRecord,
   newRunRecord,
@@ -147,19 +148,17 @@ async function saveCheckpoint(
   const { store } = server;
   const key = checkpointKey(req.kind, req.name);
   const path = formatTinkerPath({ runId, kind: req.kind, name: req.name });
-  const taken = (run: RunRecord): void => {
-    if (
-      !req.overwrite && run.checkpoints[key] &&
-      canRead(run.owner, run, run.checkpoints[key], Date.now())
-    ) {
+  const taken = (run: RunRecord, now: number): void => {
+    const existing = run.checkpoints[key];
+    if (!req.overwrite && existing && isLive(existing, now)) {
       throw new HttpError(
         409,
         `Checkpoint ${path} already exists; choose another name or save with overwrite: true`,
       );
     }
   };
-  taken(store.run(runId)!);
   const current = store.run(runId)!;
+  taken(current, Date.now());
   const ckpt = newCheckpointRecord(req.kind, req.name, current.lora, {
     created: 0,
     seq: 0,
@@ -171,7 +170,7 @@ async function saveCheckpoint(
   ckpt.size_bytes = await buildArchive(specOf(ckpt), objectPath, store.tmpDir);
   try {
     await store.updateRun(runId, (draft, now) => {
-      taken(draft);
+      taken(draft, now);
       draft.checkpoints[key] = {
         ...ckpt,
         created: now,
@@ -203,12 +202,7 @@ async function loadWeights(ctx: RequestContext): Promise<Response> {
   const withOptimizer = boolField(body, "optimizer", false);
   const { store } = ctx.server;
   return submit(ctx, run.id, async () => {
-    const at = addressFromPath(path);
-    const source = store.run(at.runId);
-    const ckpt = source?.checkpoints[checkpointKey(at.kind, at.name)];
-    if (!source || !ckpt || !canRead(ctx.user, source, ckpt, Date.now())) {
-      throw notFound(`Cannot load ${path}: checkpoint not found`);
-    }
+    const { ckpt } = findCheckpoint(store, ctx.user, addressFromPath(path), "read", Date.now());
     if (ckpt.kind !== "weights") {
       throw unprocessable(
         `Cannot load ${path}: it is a sampler checkpoint (sampler_weights); only training checkpoints (weights) hold training state`,
