@@ -479,12 +479,10 @@ function contentLength(headers: Headers): number | undefined {
   return Number(raw);
 }
 
-function parseContentRange(
-  raw: string | null,
-): { start: number; end: number; total?: number } | undefined {
-  const m = raw?.trim().match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
+function parseContentRange(raw: string | null): { start: number; total?: number } | undefined {
+  const m = raw?.trim().match(/^bytes (\d+)-\d+\/(\d+|\*)$/);
   if (!m) return undefined;
-  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === "*" ? undefined : Number(m[3]) };
+  return { start: Number(m[1]), total: m[2] === "*" ? undefined : Number(m[2]) };
 }
 
 /** The signed URL without its query (where the signature lives), for messages. */

@@ -76,11 +76,6 @@ export class EntryGuard {
     this.#maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
   }
 
-  /** Total declared bytes of the members accepted so far. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /**
    * Check the next member. Returns the normalized entry, or `null` for the archive's root
    * directory (`./`), which has nothing to create.
