@@ -2,6 +2,7 @@
  * Options of the local server and their defaults.
  * @module
  */
+import { isValidApiKey } from "../config.ts";
 
 /**
  * What the seed puts into an empty data directory.
@@ -81,13 +82,14 @@ export interface ResolvedServerOptions {
   futureTtlMs: number;
 }
 
-/** Fill defaults and reject unusable options (a `tml-` key is required, numbers must be ≥ 0). */
+/** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
 export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptions {
   const apiKeys = options.apiKeys?.length ? [...new Set(options.apiKeys)] : [DEFAULT_API_KEY];
   for (const key of apiKeys) {
-    if (typeof key !== "string" || !key.startsWith("tml-") || key.length < 8) {
+    // The clients' own check, so the server never accepts a key every client refuses to send.
+    if (!isValidApiKey(key)) {
       throw new TypeError(
-        'Cannot start the server: every API key must be a string starting with "tml-" (8+ chars)',
+        'Cannot start the server: every API key must look like a Tinker key ("tml-…", no spaces)',
       );
     }
   }
