@@ -4,6 +4,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { toBase64Url } from "./encoding.ts";
 
 let counter = 0;
 
@@ -71,7 +72,5 @@ export async function clearDir(dir: string): Promise<void> {
 
 /** A file-system-safe name for an id (base64url of its UTF-8 bytes) plus `ext`. */
 export function fileNameFor(id: string, ext: string): string {
-  let bin = "";
-  for (const b of new TextEncoder().encode(id)) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "") + ext;
+  return toBase64Url(new TextEncoder().encode(id)) + ext;
 }

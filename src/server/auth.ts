@@ -3,6 +3,7 @@
  * (stable across restarts, and the key itself is never stored or logged).
  * @module
  */
+import { toHex } from "./encoding.ts";
 import { HttpError } from "./responses.ts";
 
 /** The users of a server, by API key. */
@@ -47,5 +48,5 @@ export async function userIdOf(key: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
   );
-  return "user-" + [...digest.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return "user-" + toHex(digest.slice(0, 6));
 }

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic_fs.ts";
+import { fromBase64Url, toBase64Url, toHex } from "./encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -26,7 +27,7 @@ export class UrlSigner {
     } catch (e) {
       if ((e as { code?: string }).code !== "ENOENT") throw e;
       const raw = crypto.getRandomValues(new Uint8Array(32));
-      hex = [...raw].map((b) => b.toString(16).padStart(2, "0")).join("");
+      hex = toHex(raw);
       await writeFileAtomic(tmpDir, file, hex);
     }
     if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${file} is not a 64-digit hex secret`);
@@ -57,20 +58,4 @@ export class UrlSigner {
 
 function message(objectId: string, expires: number): Uint8Array<ArrayBuffer> {
   return encoder.encode(`${objectId}\n${expires}`);
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    const bin = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
 }
