@@ -3,7 +3,14 @@
  * unpublish, TTL and delete.
  * @module
  */
-import type { Checkpoint, CheckpointsListResponse, WeightsInfoResponse } from "../types.ts";
+import type {
+  Checkpoint,
+  CheckpointsListResponse,
+  SessionResponse,
+  SessionsListResponse,
+  TrainingRunsResponse,
+  WeightsInfoResponse,
+} from "../types.ts";
 import { canRead, canSeeRun, findCheckpoint, visibleRun } from "./access.ts";
 import { addressFromParams, addressFromPath } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "./context.ts";
@@ -59,11 +66,12 @@ function listRuns(ctx: RequestContext): Promise<Response> {
   const scope = scopeQuery(ctx.url);
   const now = Date.now();
   const runs = ctx.server.store.runs().filter((r) => canSeeRun(ctx.user, r, scope, now))
-    .sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
-  return Promise.resolve(json({
+    .sort(newestRecordFirst);
+  const body: TrainingRunsResponse = {
     training_runs: runs.slice(offset, offset + limit).map((r) => runWire(r, ctx.user, now)),
     cursor: { offset, limit, total_count: runs.length },
-  }));
+  };
+  return Promise.resolve(json(body));
 }
 
 function getRun(ctx: RequestContext): Promise<Response> {
@@ -181,10 +189,11 @@ function listSessions(ctx: RequestContext): Promise<Response> {
   );
   const sessions = store.sessions()
     .filter((s) => s.owner === ctx.user || visibleSessions.has(s.id))
-    .sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
-  return Promise.resolve(
-    json({ sessions: sessions.slice(offset, offset + limit).map((s) => s.id) }),
-  );
+    .sort(newestRecordFirst);
+  const body: SessionsListResponse = {
+    sessions: sessions.slice(offset, offset + limit).map((s) => s.id),
+  };
+  return Promise.resolve(json(body));
 }
 
 function getSession(ctx: RequestContext): Promise<Response> {
@@ -199,8 +208,14 @@ function getSession(ctx: RequestContext): Promise<Response> {
   if (!session || (!owned && runs.length === 0)) {
     throw notFound(`Session ${JSON.stringify(ctx.params.id)} not found`);
   }
-  return Promise.resolve(json({
+  const body: SessionResponse = {
     training_run_ids: runs.map((r) => r.id),
     sampler_ids: owned ? session.sampler_ids : [],
-  }));
+  };
+  return Promise.resolve(json(body));
+}
+
+/** Runs and sessions: newest first, then by id (descending) for a stable order. */
+function newestRecordFirst(a: { created: number; id: string }, b: typeof a): number {
+  return b.created - a.created || (a.id < b.id ? 1 : -1);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { stat } from "node:fs/promises";
+import type { CheckpointArchiveUrlResponse } from "../types.ts";
 import { findCheckpoint } from "./access.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "./context.ts";
@@ -49,7 +50,8 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
   const sig = await signer.sign(objectId, expires);
   const url =
     `${ctx.url.origin}${ctx.prefix}/archives/${objectId}.tar?expires=${expires}&sig=${sig}`;
-  return json({ url, expires: iso(expires * 1000) }, 302, {
+  const body: CheckpointArchiveUrlResponse = { url, expires: iso(expires * 1000) };
+  return json(body, 302, {
     location: url,
     expires: new Date(expires * 1000).toUTCString(),
     "cache-control": "no-store",
