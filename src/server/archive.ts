@@ -42,7 +42,7 @@ interface Member {
 }
 
 /** The LoRA target modules of a run's train flags. */
-export function targetModules(lora: LoraSettings): string[] {
+function targetModules(lora: LoraSettings): string[] {
   return [
     ...(lora.train_attn ? ["q_proj", "k_proj", "v_proj", "o_proj"] : []),
     ...(lora.train_mlp ? ["gate_proj", "up_proj", "down_proj"] : []),

@@ -60,7 +60,7 @@ export class Archives {
 }
 
 /** A 32-bit seed derived from an object id. */
-export function seedOf(objectId: string): number {
+function seedOf(objectId: string): number {
   let h = 2166136261;
   for (let i = 0; i < objectId.length; i++) {
     h ^= objectId.charCodeAt(i);

@@ -44,7 +44,7 @@ export class Users {
 }
 
 /** `user-` + the first 12 hex digits of SHA-256(key). */
-export async function userIdOf(key: string): Promise<string> {
+async function userIdOf(key: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
   );

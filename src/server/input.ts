@@ -119,7 +119,7 @@ export function checkType(body: JsonObject, expected: string): void {
 }
 
 /** An integer query parameter within [min, max], or its default. */
-export function intQuery(
+function intQuery(
   url: URL,
   name: string,
   fallback: number,

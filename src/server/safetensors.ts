@@ -45,7 +45,7 @@ export function layoutSafetensors(
 }
 
 /** Byte size of a tensor's data. */
-export function tensorBytes(t: TensorSpec): number {
+function tensorBytes(t: TensorSpec): number {
   return t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
 }
 
