@@ -152,9 +152,10 @@ async function extract(
   };
   const stream = openArchiveStream(config, path, streamOpts);
   const files: DownloadedFile[] = [];
+  const dirs = new Set([root]);
   for await (const member of archiveEntries(stream, opts)) {
     entry = member.path;
-    await write(fs, paths, root, member, pool);
+    await write(fs, paths, root, member, pool, dirs);
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
   return { files, last };
@@ -162,7 +163,8 @@ async function extract(
 
 /**
  * Write one checked member under `root` (its path is already known to stay inside). Each chunk
- * written frees the read buffers before it for reuse.
+ * written frees the read buffers before it for reuse. `dirs` holds the directories made so far
+ * (and `root`), so a directory is created once, not once per file in it.
  */
 async function write(
   fs: Fs,
@@ -170,14 +172,18 @@ async function write(
   root: string,
   member: ArchiveEntry,
   pool: BufferPool,
+  dirs: Set<string>,
 ): Promise<void> {
   const target = paths.join(root, ...member.path.split("/"));
+  const dir = member.type === "directory" ? target : paths.dirname(target);
+  if (!dirs.has(dir)) {
+    await fs.mkdir(dir, { recursive: true });
+    dirs.add(dir);
+  }
   if (member.type === "directory") {
-    await fs.mkdir(target, { recursive: true });
     await member.body.cancel();
     return;
   }
-  await fs.mkdir(paths.dirname(target), { recursive: true });
   // "wx": never follow or overwrite anything that is already there.
   const file = await fs.open(target, "wx", 0o644);
   try {
