@@ -22,7 +22,7 @@ import {
   scopeQuery,
   stringField,
 } from "./input.ts";
-import { checkpointKey, type CheckpointRecord, isLive } from "./records.ts";
+import { checkpointKey, type CheckpointRecord } from "./records.ts";
 import { badRequest, conflict, json, notFound, unprocessable } from "./responses.ts";
 import { newestFirst } from "./store.ts";
 import { checkpointWire, runWire, tinkerPathOf } from "./wire.ts";
@@ -52,8 +52,7 @@ export const managementRoutes: Route[] = [
 
 function listUserCheckpoints(ctx: RequestContext): Promise<Response> {
   const { limit, offset } = pageQuery(ctx.url, 100);
-  const now = Date.now();
-  const live = ctx.server.store.checkpointsOf(ctx.user).filter((r) => isLive(r.ckpt, now));
+  const live = ctx.server.store.liveCheckpointsOf(ctx.user, Date.now());
   const body: CheckpointsListResponse = {
     checkpoints: live.slice(offset, offset + limit).map((r) => checkpointWire(r.run.id, r.ckpt)),
     cursor: { offset, limit, total_count: live.length },

@@ -30,7 +30,7 @@ export class Store {
   readonly #mutex = new Mutex();
   #seq = 0;
   #version = 0;
-  #sortedCache = new Map<string, { version: number; refs: CheckpointRef[] }>();
+  #liveCache = new Map<string, { version: number; validUntil: number; refs: CheckpointRef[] }>();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -104,19 +104,24 @@ export class Store {
   }
 
   /**
-   * All checkpoints of runs owned by `owner` (expired ones included), newest first.
-   * Cached until the next mutation.
+   * The checkpoints alive at `now` of runs owned by `owner`, newest first. Cached until the next
+   * mutation or the first expiry among them, so paging through them filters and sorts once.
    */
-  checkpointsOf(owner: string): CheckpointRef[] {
-    const hit = this.#sortedCache.get(owner);
-    if (hit && hit.version === this.#version) return hit.refs;
+  liveCheckpointsOf(owner: string, now: number): CheckpointRef[] {
+    const hit = this.#liveCache.get(owner);
+    if (hit && hit.version === this.#version && now < hit.validUntil) return hit.refs;
     const refs: CheckpointRef[] = [];
+    let validUntil = Infinity;
     for (const run of this.#runs.values()) {
       if (run.owner !== owner) continue;
-      for (const ckpt of Object.values(run.checkpoints)) refs.push({ run, ckpt });
+      for (const ckpt of Object.values(run.checkpoints)) {
+        if (!isLive(ckpt, now)) continue;
+        refs.push({ run, ckpt });
+        if (ckpt.expires_at !== null) validUntil = Math.min(validUntil, ckpt.expires_at);
+      }
     }
     refs.sort(newestFirst);
-    this.#sortedCache.set(owner, { version: this.#version, refs });
+    this.#liveCache.set(owner, { version: this.#version, validUntil, refs });
     return refs;
   }
 
