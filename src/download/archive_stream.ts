@@ -154,7 +154,7 @@ class ArchiveFetcher {
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     if (!this.#started) {
       this.#started = true;
-      this.#progress.report({ phase: "resolving", transferredBytes: 0 }, true);
+      this.#progress.report({ phase: "resolving", transferredBytes: 0 });
     }
     try {
       for (;;) {
@@ -267,7 +267,7 @@ class ArchiveFetcher {
       phase: "done",
       transferredBytes: this.#offset,
       totalBytes: this.#total ?? this.#offset,
-    }, true);
+    });
     controller.close();
   }
 

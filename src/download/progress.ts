@@ -27,9 +27,8 @@ export type ProgressCallback = (progress: DownloadProgress) => void;
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 
 /**
- * Calls a progress callback at most once per `intervalMs`, except for forced reports (the
- * first and the last, and phase changes), which always go through. Internal to the download
- * module.
+ * Calls a progress callback at most once per `intervalMs`, except on a change of phase (so the
+ * first and the last report), which always goes through. Internal to the download module.
  */
 export class ProgressThrottle {
   #callback?: ProgressCallback;
@@ -43,12 +42,11 @@ export class ProgressThrottle {
     this.#intervalMs = intervalMs;
   }
 
-  /** Report, unless the previous report was less than the interval ago (and not `force`). */
-  report(progress: DownloadProgress, force = false): void {
+  /** Report, unless the previous report, of the same phase, was less than the interval ago. */
+  report(progress: DownloadProgress): void {
     if (this.#callback === undefined) return;
     const now = Date.now();
-    const phaseChanged = progress.phase !== this.#phase;
-    if (!force && !phaseChanged && now - this.#last < this.#intervalMs) return;
+    if (progress.phase === this.#phase && now - this.#last < this.#intervalMs) return;
     this.#last = now;
     this.#phase = progress.phase;
     const withPercent = progress.totalBytes !== undefined && progress.totalBytes > 0
