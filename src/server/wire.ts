@@ -18,17 +18,28 @@ export function tinkerPathOf(runId: string, ckpt: CheckpointRecord): string {
   return formatTinkerPath({ runId, kind: ckpt.kind, name: ckpt.name });
 }
 
-/** A checkpoint as the wire shows it. */
+/**
+ * Wire objects by record. A stored record is never changed in place (the store edits a clone
+ * and swaps it in), so its wire object is made once, not on every listing page.
+ */
+const wireOf = new WeakMap<CheckpointRecord, Readonly<Checkpoint>>();
+
+/** A checkpoint as the wire shows it (shared and frozen: do not modify it). */
 export function checkpointWire(runId: string, ckpt: CheckpointRecord): Checkpoint {
-  return {
-    checkpoint_id: checkpointKey(ckpt.kind, ckpt.name),
-    checkpoint_type: checkpointTypeOf(ckpt.kind),
-    time: iso(ckpt.created),
-    tinker_path: tinkerPathOf(runId, ckpt),
-    size_bytes: ckpt.size_bytes,
-    public: ckpt.public,
-    expires_at: ckpt.expires_at === null ? null : iso(ckpt.expires_at),
-  };
+  let wire = wireOf.get(ckpt);
+  if (wire === undefined) {
+    wire = Object.freeze({
+      checkpoint_id: checkpointKey(ckpt.kind, ckpt.name),
+      checkpoint_type: checkpointTypeOf(ckpt.kind),
+      time: iso(ckpt.created),
+      tinker_path: tinkerPathOf(runId, ckpt),
+      size_bytes: ckpt.size_bytes,
+      public: ckpt.public,
+      expires_at: ckpt.expires_at === null ? null : iso(ckpt.expires_at),
+    });
+    wireOf.set(ckpt, wire);
+  }
+  return wire;
 }
 
 /** A run as `viewer` sees it (its last checkpoints are the newest ones `viewer` may read). */
