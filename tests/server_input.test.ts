@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { api, assertError, ckptPath, createModel, save, withServer } from "./_server_helpers.ts";
+import {
+  ALICE,
+  api,
+  assertError,
+  ckptPath,
+  createModel,
+  save,
+  withServer,
+} from "./_server_helpers.ts";
 
 Deno.test("server: unknown routes are 404 and wrong methods 405 with Allow, as JSON", async () => {
   await withServer({}, async (s) => {
@@ -50,6 +58,23 @@ Deno.test("server: unknown kinds, bad encodings and bad bodies name the problem"
       await api(s, "POST", "/api/v1/client/config", { body: "x".repeat(1_100_000) }),
       413,
     );
+    // Streamed without a Content-Length: refused once 1 MiB has arrived, not after reading all.
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const streamed = await fetch(`${s.baseUrl}/api/v1/client/config`, {
+      method: "POST",
+      headers: { "x-api-key": ALICE, "content-type": "application/json" },
+      body: new ReadableStream({
+        pull(c) {
+          if (sent++ < 1024) c.enqueue(chunk); // 64 MiB offered
+          else c.close();
+        },
+      }),
+    });
+    const sentAtAnswer = sent;
+    assert.equal(streamed.status, 413);
+    assert.ok(sentAtAnswer < 1024, `answered after ${sentAtAnswer} of 1024 chunks, not at the end`);
+    assert.match(await streamed.text(), /larger than 1048576 bytes/);
     // Nothing was applied by the failed requests.
     const after = await api(s, "GET", ckptPath(path));
     assert.equal(after.body.expires_at, null);

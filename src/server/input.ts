@@ -16,10 +16,7 @@ export const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
 
 /** Parse the body as a JSON object; an empty body is `{}` unless `required`. */
 export async function readJsonBody(request: Request, required = true): Promise<JsonObject> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new HttpError(413, `Request body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
+  const text = new TextDecoder().decode(await readCapped(request, MAX_BODY_BYTES));
   if (text.trim() === "") {
     if (required) throw badRequest("Request body is empty: expected a JSON object");
     return {};
@@ -34,6 +31,27 @@ export async function readJsonBody(request: Request, required = true): Promise<J
     throw badRequest("Request body must be a JSON object");
   }
   return value as JsonObject;
+}
+
+/** The body's bytes, refusing (413) past `max` bytes without reading the rest into memory. */
+async function readCapped(request: Request, max: number): Promise<Uint8Array> {
+  const tooLarge = () => new HttpError(413, `Request body is larger than ${max} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > max) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > max) throw tooLarge(); // leaving the loop cancels the rest of the body
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
 }
 
 /** A required non-empty string field. */
