@@ -12,24 +12,135 @@
  * ```
  * @module
  */
-export * from "./src/types.ts";
-export * from "./src/errors.ts";
-export * from "./src/config.ts";
-export * from "./src/paths.ts";
-export { USER_AGENT } from "./src/http/request.ts";
-export type { RequestOptions } from "./src/http/request.ts";
+
+// The public API, named symbol by symbol: every name here is a semver promise, and
+// tests/public_api.test.ts pins the list. Internals stay in src/.
+
+// Wire types (protocol §6) and tinker paths.
+export type {
+  AccessScope,
+  Checkpoint,
+  CheckpointArchiveUrlResponse,
+  CheckpointsListResponse,
+  CheckpointType,
+  Cursor,
+  SessionResponse,
+  SessionsListResponse,
+  TrainingRun,
+  TrainingRunsResponse,
+  WeightsInfoResponse,
+} from "./src/protocol/types.ts";
 export {
-  DEFAULT_ITERATE_CONCURRENCY,
-  DEFAULT_ITERATE_PAGE_SIZE,
-  hasMore,
-  type IterateOptions,
-} from "./src/pagination.ts";
-export * from "./src/checkpoints.ts";
-export * from "./src/runs.ts";
-export * from "./src/sessions.ts";
-export * from "./src/weights.ts";
-export * from "./src/archive_url.ts";
-export { VERSION } from "./src/version.ts";
-export * from "./src/training/futures.ts";
-export * from "./src/training/client.ts";
-export * from "./src/download/mod.ts";
+  checkpointTypeOf,
+  downloadDirName,
+  formatTinkerPath,
+  parseTinkerPath,
+} from "./src/protocol/paths.ts";
+export type { CheckpointKind, TinkerPath } from "./src/protocol/paths.ts";
+export { VERSION } from "./src/protocol/version.ts";
+
+// Errors.
+export {
+  AbortError,
+  ApiStatusError,
+  AuthenticationError,
+  BadRequestError,
+  CheckpointMismatchError,
+  ConfigError,
+  ConflictError,
+  ConnectionError,
+  DestinationExistsError,
+  FutureExpiredError,
+  FutureFailedError,
+  IntegrityError,
+  InternalServerError,
+  InvalidTinkerPathError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  TimeoutError,
+  TinkerError,
+  TrainingStepError,
+  UnprocessableEntityError,
+  UnsafeArchiveError,
+} from "./src/client/errors.ts";
+export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
+
+// Configuration and requests.
+export { configFromEnv, resolveConfig } from "./src/client/config.ts";
+export type { ResolvedConfig, RetryInfo, TinkerConfig } from "./src/client/config.ts";
+export { USER_AGENT } from "./src/client/http/request.ts";
+export type { RequestOptions } from "./src/client/http/request.ts";
+export { hasMore } from "./src/client/pagination.ts";
+export type { IterateOptions } from "./src/client/pagination.ts";
+
+// Checkpoints, training runs, sessions, weights info, archive URLs.
+export {
+  deleteCheckpoint,
+  getCheckpoint,
+  iterateCheckpoints,
+  listCheckpoints,
+  listUserCheckpoints,
+  publishCheckpoint,
+  setCheckpointTtl,
+  unpublishCheckpoint,
+} from "./src/client/checkpoints.ts";
+export type {
+  IterateCheckpointsOptions,
+  ListCheckpointsOptions,
+} from "./src/client/checkpoints.ts";
+export {
+  getTrainingRun,
+  getTrainingRunByTinkerPath,
+  iterateTrainingRuns,
+  listTrainingRuns,
+} from "./src/client/runs.ts";
+export type { IterateTrainingRunsOptions, ListTrainingRunsOptions } from "./src/client/runs.ts";
+export { getSession, iterateSessions, listSessions } from "./src/client/sessions.ts";
+export type { ListSessionsOptions } from "./src/client/sessions.ts";
+export { getWeightsInfo, validateCheckpoint } from "./src/client/weights.ts";
+export type { CheckpointExpectations } from "./src/client/weights.ts";
+export { getArchiveUrl } from "./src/client/archive_url.ts";
+export type { ArchiveUrlOptions } from "./src/client/archive_url.ts";
+
+// Training state.
+export {
+  createTrainingClient,
+  createTrainingClientFromState,
+  loadState,
+  loadStateWithOptimizer,
+  releaseTrainingClient,
+  saveState,
+  saveWeightsForSampler,
+} from "./src/client/training/client.ts";
+export type {
+  CreateTrainingClientOptions,
+  FromStateOptions,
+  LoadResult,
+  SaveStateOptions,
+  TrainingClient,
+} from "./src/client/training/client.ts";
+export { retrieveFuture } from "./src/client/training/futures.ts";
+export type { FutureOptions, QueueStateInfo } from "./src/client/training/futures.ts";
+
+// Downloads.
+export { download } from "./src/client/download/download.ts";
+export type {
+  DownloadedFile,
+  DownloadOptions,
+  DownloadResult,
+} from "./src/client/download/download.ts";
+export { openArchiveStream } from "./src/client/download/archive_stream.ts";
+export type { ArchiveStreamOptions, ResumeInfo } from "./src/client/download/archive_stream.ts";
+export { archiveEntries } from "./src/client/download/entries.ts";
+export type { ArchiveEntriesOptions, ArchiveEntry } from "./src/client/download/entries.ts";
+export type {
+  ArchiveEntryType,
+  ArchiveLimits,
+  CheckedEntry,
+} from "./src/client/download/entry_guard.ts";
+export type {
+  DownloadPhase,
+  DownloadProgress,
+  ProgressCallback,
+} from "./src/client/download/progress.ts";

@@ -2,7 +2,7 @@
  * A local Tinker-compatible server: the management API, signed archive downloads and the
  * training-state futures of the hosted service, over a data directory on disk. Use it to
  * develop and test offline, in tests (port 0), or from the command line
- * (`deno task serve -- --data ./data --seed`).
+ * (`tinkex serve --data ./data --seed`).
  *
  * This entry point uses the file system (`node:fs`); the web-standard client lives in `mod.ts`.
  *
@@ -18,8 +18,11 @@
  * ```
  * @module
  */
-import { contextOf, createHandler as create, type TinkerHandler } from "./src/server/handler.ts";
-import { main as runCli } from "./src/server/cli.ts";
+import {
+  contextOf,
+  createHandler as create,
+  type TinkerHandler,
+} from "./src/server/http/handler.ts";
 import type { SeedOptions, ServerOptions } from "./src/server/options.ts";
 import {
   seedCheckpoints as seedInto,
@@ -30,7 +33,7 @@ import {
   type RunningServer,
   serve as serveHandler,
   type ServeOptions,
-} from "./src/server/serve.ts";
+} from "./src/server/http/listen.ts";
 
 export type {
   RunningServer,
@@ -97,25 +100,4 @@ export function seedCheckpoints(
   options: SeedCheckpointsOptions,
 ): Promise<SeedCheckpointsResult> {
   return seedInto(contextOf(handler), options);
-}
-
-/**
- * The `serve` command: `--data DIR --port N --api-key KEY (repeatable) [--seed] [--host H]`.
- * Prints the base URL, the key(s) and an `export TINKER_BASE_URL=… TINKER_API_KEY=…` line, then
- * runs until SIGINT/SIGTERM. Resolves to the exit code (2 for usage errors).
- *
- * @example
- * ```ts
- * import { main } from "@tinkex/tinkex/server";
- * const code = await main(["--help"]);
- * console.log(code); // 0
- * ```
- */
-export function main(args: string[]): Promise<number> {
-  return runCli(args);
-}
-
-const runtime = globalThis as { Deno?: { exit(code: number): never } };
-if ((import.meta as { main?: boolean }).main && runtime.Deno) {
-  runtime.Deno.exit(await main(Deno.args));
 }

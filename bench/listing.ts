@@ -6,14 +6,11 @@
  * clients run in the benchmark process.
  * @module
  */
+import { hasMore, iterateCheckpoints, listUserCheckpoints, type TinkerConfig } from "../mod.ts";
 import {
   DEFAULT_ITERATE_CONCURRENCY,
   DEFAULT_ITERATE_PAGE_SIZE,
-  hasMore,
-  iterateCheckpoints,
-  listUserCheckpoints,
-  type TinkerConfig,
-} from "../mod.ts";
+} from "../src/client/pagination.ts";
 import { startFixture } from "./fixture.ts";
 import { summarize, type Summary } from "./stats.ts";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { unpackTar } from "modern-tar";
 import { type RunningServer, serve, type ServeOptions } from "../server.ts";
-import { checkpointApiPath, parseTinkerPath } from "../src/paths.ts";
+import { checkpointApiPath, parseTinkerPath } from "../src/protocol/paths.ts";
 
 export const ALICE = "tml-alice-test-key";
 export const BOB = "tml-bob-test-key";

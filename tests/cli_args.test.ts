@@ -68,10 +68,26 @@ Deno.test("parser: unknown commands and options, missing values and arguments", 
   }
 });
 
-Deno.test("parser: --help wins over missing arguments; serve passes its arguments through", () => {
+Deno.test("parser: --help wins over missing arguments; serve is an ordinary command", () => {
   assert.equal(parse("checkpoint", "info", "--help").help, true);
-  const s = parse("--json", "serve", "--port", "0", "--api-key", "tml-x", "--seed");
-  assert.deepEqual(s.passthrough, ["--port", "0", "--api-key", "tml-x", "--seed"]);
+  const s = parse(
+    "--json",
+    "serve",
+    "--port",
+    "0",
+    "--api-key",
+    "tml-x",
+    "--seed",
+    "--api-key=tml-y",
+  );
+  assert.deepEqual(s.options, {
+    json: true,
+    port: 0,
+    "api-key": ["tml-x", "tml-y"],
+    seed: true,
+  });
+  assert.throws(() => parse("serve", "--base-url", "http://x"), /Unknown option --base-url/);
+  assert.throws(() => parse("serve", "--port", "65536"), /from 0 to 65535/);
 });
 
 Deno.test("parseDateArg: ISO dates, date-times and ages", () => {

@@ -3,13 +3,12 @@ import assert from "node:assert/strict";
 import {
   ConfigError,
   configFromEnv,
-  DEFAULT_BASE_URL,
   getTrainingRun,
-  joinUrl,
   listUserCheckpoints,
   NotFoundError,
   resolveConfig,
 } from "../mod.ts";
+import { DEFAULT_BASE_URL, joinUrl } from "../src/client/config.ts";
 import { json, startRecordingServer, testConfig } from "./_recording_server.ts";
 
 const KEY = "tml-super-secret-0123456789";

@@ -165,22 +165,3 @@ Deno.test("bad path or config fails before touching the disk or the network", as
     assert.equal(fx.archiveRequests, 0);
   });
 });
-
-Deno.test("mod.ts loads without a file system: no static node: import, download included", async () => {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("../mod.ts", import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "null",
-  });
-  const { stdout } = await cmd.output();
-  const info = JSON.parse(new TextDecoder().decode(stdout)) as {
-    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
-  };
-  const staticNode = info.modules.flatMap((m) =>
-    (m.dependencies ?? [])
-      .filter((d) => d.specifier.startsWith("node:") && !d.isDynamic)
-      .map((d) => `${m.specifier} → ${d.specifier}`)
-  );
-  assert.deepEqual(staticNode, []);
-  assert.ok(info.modules.some((m) => m.specifier.endsWith("/src/download/download.ts")));
-});

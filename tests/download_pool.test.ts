@@ -3,7 +3,7 @@
 // resumes and for gzip (where the pool steps aside). Plus the pool's own rules.
 import assert from "node:assert/strict";
 import { download } from "../mod.ts";
-import { BufferPool } from "../src/download/buffer_pool.ts";
+import { BufferPool } from "../src/client/download/buffer_pool.ts";
 import { DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { gzip, noise, tar } from "./_tar_bytes.ts";
 

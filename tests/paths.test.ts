@@ -1,12 +1,12 @@
 // Tinker paths: parse, format, round trip, and errors that name the wrong part.
 import assert from "node:assert/strict";
 import {
-  checkpointApiPath,
   downloadDirName,
   formatTinkerPath,
   InvalidTinkerPathError,
   parseTinkerPath,
 } from "../mod.ts";
+import { checkpointApiPath } from "../src/protocol/paths.ts";
 
 Deno.test("parse splits run, kind and name; run ids may contain ':'", () => {
   assert.deepEqual(parseTinkerPath("tinker://s-1:train:0/weights/0001"), {

@@ -1,30 +1,28 @@
 import assert from "node:assert/strict";
-import { main } from "../server.ts";
+import { main } from "../cli.ts";
+import { captureIo } from "./_cli_helpers.ts";
 
-Deno.test("server main: --help is 0, unknown flags and bad ports are usage errors (2)", async () => {
-  const log = console.log;
-  const error = console.error;
-  const out: string[] = [];
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    assert.equal(await main(["--help"]), 0);
-    assert.equal(await main(["--", "--help"]), 0, "`deno task serve -- …` passes the `--` on");
-    assert.match(out.join("\n"), /--api-key KEY/);
-    assert.equal(await main(["--bogus"]), 2);
-    assert.equal(await main(["--port", "http"]), 2);
-    assert.equal(await main(["--port", "70000"]), 2);
-    assert.equal(await main(["--port", "0", "--api-key", "sk-wrong"]), 1);
-  } finally {
-    console.log = log;
-    console.error = error;
+Deno.test("tinkex serve: --help is 0, unknown flags and bad ports are usage errors (2)", async () => {
+  const help = captureIo();
+  assert.equal(await main(["serve", "--help"], help.io), 0);
+  assert.match(help.stdout(), /--api-key KEY/);
+  assert.doesNotMatch(help.stdout(), /--base-url/, "client-only globals are not offered");
+  const sep = captureIo();
+  assert.equal(await main(["serve", "--", "--help"], sep.io), 0, "`deno task serve -- …`");
+  for (const bad of [["--bogus"], ["--port", "http"], ["--port", "70000"], ["--base-url", "x"]]) {
+    const c = captureIo();
+    assert.equal(await main(["serve", ...bad], c.io), 2, bad.join(" "));
+    assert.match(c.stderr(), /^Error: .*\nRun 'tinkex serve --help' for usage\.\n$/s);
   }
+  const badKey = captureIo();
+  assert.equal(await main(["serve", "--port", "0", "--api-key", "sk-wrong"], badKey.io), 1);
+  assert.match(badKey.stderr(), /^Error: /);
 });
 
-Deno.test("server main: `deno run server.ts` serves, prints the export line, stops on SIGTERM", async () => {
+Deno.test("tinkex serve: serves, prints the export line, stops on SIGTERM", async () => {
   const key = "tml-cli-test-key";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "server.ts", "--port", "0", "--api-key", key, "--seed"],
+    args: ["run", "-A", "cli.ts", "serve", "--port", "0", "--api-key", key, "--seed"],
     cwd: new URL("..", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",

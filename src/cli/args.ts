@@ -9,6 +9,7 @@ import {
   type ArgSpec,
   type CommandSpec,
   GLOBAL_OPTIONS,
+  globalOptionsOf,
   type GroupSpec,
   type OptionSpec,
   type OptionSpecs,
@@ -29,8 +30,6 @@ export interface ParsedCommandLine {
   args: string[];
   /** Whether `--help` / `-h` was given. */
   help: boolean;
-  /** For a passthrough command: every argument after its word, untouched. */
-  passthrough?: string[];
 }
 
 /**
@@ -47,24 +46,22 @@ export function parseCommandLine(
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (!onlyPositionals && token === "--") {
-      onlyPositionals = true;
+      // `deno task serve -- --seed` passes the `--` on; for a command without arguments it
+      // separates nothing, so options still follow.
+      onlyPositionals = !(out.command && out.command.args.length === 0);
     } else if (!onlyPositionals && token.startsWith("-") && token !== "-") {
       i = readOption(argv, i, specs, out);
     } else if (!out.group || (!out.command && out.group.commands)) {
       const command = resolveWord(token, out, groups);
       if (command) {
-        specs = { ...GLOBAL_OPTIONS, ...command.options };
-        if (command.passthrough) {
-          out.passthrough = argv.slice(i + 1);
-          break;
-        }
+        specs = { ...globalOptionsOf(command), ...command.options };
       }
     } else {
       out.args.push(token);
     }
   }
   out.help = out.options.help === true;
-  if (out.command && !out.help && !out.passthrough) checkArgs(out.command.args, out);
+  if (out.command && !out.help) checkArgs(out.command.args, out);
   return out;
 }
 
@@ -115,7 +112,13 @@ function readOption(
     }
     raw = argv[++i];
   }
-  out.options[name] = convertValue(label, spec, raw, out.words);
+  const value = convertValue(label, spec, raw, out.words);
+  if (spec.multiple) {
+    const previous = out.options[name];
+    out.options[name] = [...(Array.isArray(previous) ? previous : []), String(value)];
+  } else {
+    out.options[name] = value;
+  }
   return i;
 }
 
@@ -153,8 +156,12 @@ function convertValue(
     new UsageError(`Invalid value '${raw}' for ${label}: expected ${expected}`, words);
   if (spec.type === "integer") {
     const min = spec.min ?? 0;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) {
-      throw invalid(`a whole number ≥ ${min}`);
+    const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max || !Number.isSafeInteger(n)) {
+      throw invalid(
+        spec.max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`,
+      );
     }
     return Number(raw);
   }

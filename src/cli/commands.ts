@@ -211,11 +211,38 @@ export const GROUPS: readonly GroupSpec[] = [
     command: {
       name: "serve",
       summary: "Run the local Tinker-compatible server until Ctrl-C",
-      description: "Options are those of the server: --data DIR --port N --api-key KEY " +
-        "(repeatable) [--seed] [--host H].",
+      description: "Prints the base URL, the API key(s) and an export line (with --json: one\n" +
+        "JSON object with base_url, data_dir and api_keys), then serves until Ctrl-C.",
       args: [],
-      options: {},
-      passthrough: true,
+      options: {
+        data: {
+          type: "string",
+          valueName: "DIR",
+          description: "Data directory, kept across restarts (default: a temporary one)",
+        },
+        port: {
+          type: "integer",
+          max: 65535,
+          valueName: "N",
+          description: "Port to listen on (default 8080; 0 picks a free port)",
+        },
+        host: {
+          type: "string",
+          valueName: "HOST",
+          description: "Interface to listen on (default 127.0.0.1)",
+        },
+        "api-key": {
+          type: "string",
+          multiple: true,
+          valueName: "KEY",
+          description: "Accepted API key, one user per key (repeatable; default tml-local-dev-key)",
+        },
+        seed: {
+          type: "boolean",
+          description: "Fill an empty data directory with sample runs and checkpoints",
+        },
+      },
+      globals: ["format", "json", "help"],
       examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],
     },
   },

@@ -2,7 +2,13 @@
  * Help text for the root, each group and each command, generated from the command tree.
  * @module
  */
-import { type CommandSpec, GLOBAL_OPTIONS, type GroupSpec, type OptionSpecs } from "./spec.ts";
+import {
+  type CommandSpec,
+  GLOBAL_OPTIONS,
+  globalOptionsOf,
+  type GroupSpec,
+  type OptionSpecs,
+} from "./spec.ts";
 
 /** Help for `tinkex` itself. */
 export function rootHelp(groups: readonly GroupSpec[]): string {
@@ -51,7 +57,10 @@ export function commandHelp(words: readonly string[], command: CommandSpec): str
   if (Object.keys(command.options).length > 0) {
     lines.push("", "Options:", ...optionLines(command.options));
   }
-  lines.push("", "Global options:", ...optionLines(GLOBAL_OPTIONS));
+  const globals = Object.fromEntries(
+    Object.entries(globalOptionsOf(command)).filter(([n]) => !Object.hasOwn(command.options, n)),
+  );
+  lines.push("", "Global options:", ...optionLines(globals));
   if (command.examples?.length) {
     lines.push("", "Examples:", ...command.examples.map((e) => `  ${e}`));
   }
@@ -59,7 +68,6 @@ export function commandHelp(words: readonly string[], command: CommandSpec): str
 }
 
 function usageTail(command: CommandSpec): string {
-  if (command.passthrough) return " [options]";
   const args = command.args.map((a) => {
     const text = a.variadic ? `${a.name}...` : a.name;
     return a.required ? ` ${text}` : ` [${text}]`;

@@ -37,7 +37,7 @@ export async function runCli(argv: readonly string[], partialIo?: Partial<CliIo>
     return EXIT_USAGE;
   }
   const ctx: CommandContext = {
-    args: parsed.passthrough ?? parsed.args,
+    args: parsed.args,
     options: parsed.options,
     globals: globalsOf(parsed),
     io,

@@ -20,6 +20,10 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Smallest accepted value (for `integer`). */
   min?: number;
+  /** Largest accepted value (for `integer`). */
+  max?: number;
+  /** May be given several times; the values are collected in order (for `string`). */
+  multiple?: boolean;
   /** One line of help. */
   description: string;
 }
@@ -40,7 +44,7 @@ export interface ArgSpec {
 }
 
 /** A parsed option value: text, a number, a flag, a date. */
-export type OptionValue = string | number | boolean | Date | undefined;
+export type OptionValue = string | string[] | number | boolean | Date | undefined;
 
 /** Global options, as parsed. */
 export interface GlobalOptions {
@@ -89,8 +93,8 @@ export interface CommandSpec {
   options: OptionSpecs;
   /** Example command lines. */
   examples?: readonly string[];
-  /** Hand every argument after the command word to the handler unparsed. */
-  passthrough?: boolean;
+  /** The global options that apply (default: all); a command's own option of the same name wins. */
+  globals?: readonly string[];
 }
 
 /** A command group such as `checkpoint`, or a command without sub-commands such as `version`. */
@@ -105,6 +109,13 @@ export interface GroupSpec {
   commands?: readonly CommandSpec[];
   /** The command itself, when there are no sub-commands. */
   command?: CommandSpec;
+}
+
+/** The global options a command accepts: all, or the ones it names, under its own. */
+export function globalOptionsOf(command: CommandSpec | undefined): OptionSpecs {
+  if (!command?.globals) return GLOBAL_OPTIONS;
+  const names = command.globals;
+  return Object.fromEntries(Object.entries(GLOBAL_OPTIONS).filter(([n]) => names.includes(n)));
 }
 
 /** Options every command accepts. */

@@ -2,7 +2,7 @@
  * Options of the local server and their defaults.
  * @module
  */
-import { isValidApiKey } from "../config.ts";
+import { isValidApiKey } from "../protocol/api_key.ts";
 
 /**
  * What the seed puts into an empty data directory.

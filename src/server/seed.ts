@@ -4,12 +4,22 @@
  * archives are built on first download).
  * @module
  */
-import { type CheckpointKind, formatTinkerPath } from "../paths.ts";
-import { archiveSize, buildArchive, DEFAULT_HIDDEN, hiddenForSize } from "./archive.ts";
-import { specOf } from "./archives.ts";
-import type { ServerContext } from "./context.ts";
+import { type CheckpointKind, formatTinkerPath } from "../protocol/paths.ts";
+import {
+  archiveSize,
+  buildArchive,
+  DEFAULT_HIDDEN,
+  hiddenForSize,
+} from "./archive/build_archive.ts";
+import { specOf } from "./archive/archive_store.ts";
+import type { ServerContext } from "./http/context.ts";
 import type { SeedOptions } from "./options.ts";
-import { checkpointKey, newCheckpointRecord, newRunRecord, type SessionRecord } from "./records.ts";
+import {
+  checkpointKey,
+  newCheckpointRecord,
+  newRunRecord,
+  type SessionRecord,
+} from "./store/records.ts";
 
 const DAY = 86_400_000;
 const MODELS: [string, number][] = [

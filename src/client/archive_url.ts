@@ -1,0 +1,109 @@
+/**
+ * Signed archive URLs (protocol §4): redirect or JSON, with waiting while the archive is built.
+ * @module
+ */
+import { joinUrl, resolveConfig, type TinkerConfig } from "./config.ts";
+import { apiErrorFor } from "./errors.ts";
+import { sleep } from "./http/abort.ts";
+import { retryAfterMs } from "../protocol/retry.ts";
+import { type RequestOptions, sendRequest } from "./http/request.ts";
+import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
+import type { CheckpointArchiveUrlResponse } from "../protocol/types.ts";
+
+const REDIRECTS = [301, 302, 303, 307, 308];
+/** Wait between "being built" answers when the server does not say (the official SDKs' 30 s). */
+const DEFAULT_BUILD_WAIT_MS = 30_000;
+/** Assumed lifetime of a signed URL whose response carries no `Expires`. */
+const DEFAULT_URL_LIFETIME_MS = 15 * 60_000;
+
+/** Options of {@link getArchiveUrl}. */
+export interface ArchiveUrlOptions extends RequestOptions {
+  /** How many times to ask while the service answers 503 "being built" (default 6). */
+  buildAttempts?: number;
+  /** Wait between those attempts, in ms (default: the server's `Retry-After`, else 30 000). */
+  buildWaitMs?: number;
+  /** Told each time the archive is still being built, before the wait. */
+  onBuilding?: (info: { attempt: number; waitMs: number }) => void;
+}
+
+/**
+ * A signed URL for a checkpoint's archive (a tar), valid until `expires`. Fetch it without the
+ * API key. If the service is still building the archive (503) this waits and asks again.
+ *
+ * @example
+ * ```ts
+ * import { configFromEnv, getArchiveUrl } from "@tinkex/tinkex";
+ * const { url, expires } = await getArchiveUrl(configFromEnv(), "tinker://run-1:train:0/weights/0001", {
+ *   onBuilding: ({ waitMs }) => console.error(`archive is being built; asking again in ${waitMs} ms`),
+ * });
+ * console.log(url, expires);
+ * ```
+ * @throws {InternalServerError} when it is still being built after every attempt.
+ */
+export async function getArchiveUrl(
+  config: TinkerConfig,
+  tinkerPath: string,
+  opts: ArchiveUrlOptions = {},
+): Promise<CheckpointArchiveUrlResponse> {
+  const resolved = resolveConfig(config);
+  const path = `${checkpointApiPath(parseTinkerPath(tinkerPath))}/archive`;
+  const attempts = Math.max(1, opts.buildAttempts ?? 6);
+  for (let attempt = 1;; attempt++) {
+    const res = await sendRequest(resolved, {
+      method: "GET",
+      path,
+      redirect: "manual",
+      passStatus: (s) => REDIRECTS.includes(s) || s === 503,
+    }, opts);
+    if (res.status === 503) {
+      if (attempt >= attempts) {
+        throw apiErrorFor({
+          status: 503,
+          body: await res.text().catch(() => ""),
+          method: "GET",
+          url: joinUrl(resolved.baseUrl, path),
+          requestId: res.headers.get("x-request-id") ?? undefined,
+        });
+      }
+      await res.body?.cancel();
+      const waitMs = opts.buildWaitMs ?? retryAfterMs(res.headers) ?? DEFAULT_BUILD_WAIT_MS;
+      opts.onBuilding?.({ attempt, waitMs });
+      await sleep(waitMs, opts.signal);
+      continue;
+    }
+    return await archiveUrlFrom(res, joinUrl(resolved.baseUrl, path));
+  }
+}
+
+async function archiveUrlFrom(
+  res: Response,
+  requestUrl: string,
+): Promise<CheckpointArchiveUrlResponse> {
+  if (REDIRECTS.includes(res.status)) {
+    await res.body?.cancel();
+    const location = res.headers.get("location");
+    if (!location) {
+      throw apiErrorFor({
+        status: res.status,
+        body: "redirect without a Location header",
+        method: "GET",
+        url: requestUrl,
+      });
+    }
+    return { url: new URL(location, requestUrl).href, expires: expiresFrom(res.headers) };
+  }
+  const body = await res.json() as Partial<CheckpointArchiveUrlResponse>;
+  if (typeof body.url !== "string") {
+    throw apiErrorFor({ status: res.status, body, method: "GET", url: requestUrl });
+  }
+  const expires = typeof body.expires === "string"
+    ? body.expires
+    : new Date(Date.now() + DEFAULT_URL_LIFETIME_MS).toISOString();
+  return { ...body, url: body.url, expires };
+}
+
+function expiresFrom(headers: Headers): string {
+  const raw = headers.get("expires");
+  const t = raw ? Date.parse(raw) : NaN;
+  return new Date(Number.isFinite(t) ? t : Date.now() + DEFAULT_URL_LIFETIME_MS).toISOString();
+}

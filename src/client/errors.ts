@@ -1,0 +1,342 @@
+/**
+ * The tinkex error hierarchy. Every error is a {@link TinkerError}; callers
+ * branch with `instanceof`. No message ever contains the API key.
+ * @module
+ */
+import { categoryOfStatus, type ErrorCategory, TinkerError } from "../protocol/errors.ts";
+
+// The shared base classes, re-exported so client modules take every error from one place.
+export {
+  categoryOfStatus,
+  type ErrorCategory,
+  InvalidTinkerPathError,
+  TinkerError,
+} from "../protocol/errors.ts";
+
+/**
+ * The configuration cannot be used (missing or malformed API key, bad base URL).
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, resolveConfig } from "@tinkex/tinkex";
+ * try { resolveConfig({ apiKey: "sk-nope" }); } catch (e) { console.log(e instanceof ConfigError); }
+ * ```
+ */
+export class ConfigError extends TinkerError {
+  /** Build a configuration error. */
+  constructor(message: string) {
+    super(message, { category: "user" });
+  }
+}
+
+/** Details of a non-2xx response. */
+export interface ApiErrorDetails {
+  /** HTTP status. */
+  status: number;
+  /** Parsed JSON body, or the raw text when it is not JSON. */
+  body: unknown;
+  /** Request method. */
+  method: string;
+  /** Request URL (never holds the key: it travels in a header). */
+  url: string;
+  /** The `x-request-id` the server sent, if any. */
+  requestId?: string;
+}
+
+/**
+ * The server answered with a non-2xx status. Subclasses name each status family.
+ *
+ * @example
+ * ```ts
+ * import { ApiStatusError, NotFoundError } from "@tinkex/tinkex";
+ * const e = new NotFoundError({ status: 404, body: { detail: "no" }, method: "GET", url: "http://x/y" });
+ * console.log(e instanceof ApiStatusError, e.status); // true 404
+ * ```
+ */
+export class ApiStatusError extends TinkerError {
+  /** HTTP status. */
+  readonly status: number;
+  /** Parsed JSON body (or text). */
+  readonly body: unknown;
+  /** Request method. */
+  readonly method: string;
+  /** Request URL. */
+  readonly url: string;
+  /** Server request id, when sent. */
+  readonly requestId?: string;
+  /** Build from the response details; the message is `Error code: <status> - <body>`. */
+  constructor(details: ApiErrorDetails, message?: string) {
+    super(
+      message ??
+        `Error code: ${details.status} - ${bodyText(details.body)} (${details.method} ${
+          redactUrl(details.url)
+        })`,
+      { category: categoryOfStatus(details.status) },
+    );
+    this.status = details.status;
+    this.body = details.body;
+    this.method = details.method;
+    this.url = redactUrl(details.url);
+    if (details.requestId !== undefined) this.requestId = details.requestId;
+  }
+}
+
+/** 400 Bad Request. @example `err instanceof BadRequestError` */
+export class BadRequestError extends ApiStatusError {}
+/** 401: the API key was missing or not accepted. @example `err instanceof AuthenticationError` */
+export class AuthenticationError extends ApiStatusError {}
+/** 403: the key may not do this (or a signed URL expired). @example `err instanceof PermissionDeniedError` */
+export class PermissionDeniedError extends ApiStatusError {}
+/** 404: not found, or not yours. @example `err instanceof NotFoundError` */
+export class NotFoundError extends ApiStatusError {}
+/** 409: conflict, e.g. publishing an already public checkpoint. Never retried. @example `err instanceof ConflictError` */
+export class ConflictError extends ApiStatusError {}
+/** 422: the request was understood but invalid. @example `err instanceof UnprocessableEntityError` */
+export class UnprocessableEntityError extends ApiStatusError {}
+/** 429: rate limited (retried, then surfaced). @example `err instanceof RateLimitError` */
+export class RateLimitError extends ApiStatusError {}
+/** 5xx: the service failed (retried, then surfaced). @example `err instanceof InternalServerError` */
+export class InternalServerError extends ApiStatusError {}
+
+/**
+ * Map a status to its error class and build it.
+ */
+export function apiErrorFor(details: ApiErrorDetails): ApiStatusError {
+  const s = details.status;
+  if (s === 400) return new BadRequestError(details);
+  if (s === 401) return new AuthenticationError(details);
+  if (s === 403) return new PermissionDeniedError(details);
+  if (s === 404) return new NotFoundError(details);
+  if (s === 409) return new ConflictError(details);
+  if (s === 422) return new UnprocessableEntityError(details);
+  if (s === 429) return new RateLimitError(details);
+  if (s >= 500) return new InternalServerError(details);
+  return new ApiStatusError(details);
+}
+
+/**
+ * No response arrived: the connection failed or was cut. Carries the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError } from "@tinkex/tinkex";
+ * const e = new ConnectionError("GET", "http://127.0.0.1:1/x", new TypeError("refused"));
+ * console.log(e.message);
+ * ```
+ */
+export class ConnectionError extends TinkerError {
+  /** Request method. */
+  readonly method: string;
+  /** Request URL. */
+  readonly url: string;
+  /** Build from the request and the underlying error. */
+  constructor(method: string, url: string, cause: unknown, what = "Connection error") {
+    super(`${what}: ${method} ${redactUrl(url)}${causeText(cause)}`, { cause });
+    this.method = method;
+    this.url = redactUrl(url);
+  }
+}
+
+/**
+ * The request did not finish within its timeout.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@tinkex/tinkex";
+ * const e = new TimeoutError("GET", "http://x/y", 60_000);
+ * console.log(e.timeoutMs); // 60000
+ * ```
+ */
+export class TimeoutError extends ConnectionError {
+  /** The timeout that elapsed, in ms. */
+  readonly timeoutMs: number;
+  /** Build from the request and the elapsed timeout. */
+  constructor(method: string, url: string, timeoutMs: number, cause?: unknown) {
+    super(method, url, cause, `Request timed out after ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The call was cancelled through its `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import { AbortError } from "@tinkex/tinkex";
+ * console.log(new AbortError().name); // "AbortError"
+ * ```
+ */
+export class AbortError extends TinkerError {
+  /** Build with the abort reason as cause. */
+  constructor(reason?: unknown) {
+    super("The operation was aborted", { cause: reason });
+  }
+}
+
+/**
+ * The download destination exists and `force` was not given.
+ *
+ * @example
+ * ```ts
+ * import { DestinationExistsError } from "@tinkex/tinkex";
+ * console.log(new DestinationExistsError("/tmp/x").message);
+ * ```
+ */
+export class DestinationExistsError extends TinkerError {
+  /** The existing destination. */
+  readonly destination: string;
+  /** Build from the destination path. */
+  constructor(destination: string) {
+    super(
+      `Cannot download: destination ${destination} already exists (pass force to replace it)`,
+      { category: "user" },
+    );
+    this.destination = destination;
+  }
+}
+
+/**
+ * An archive member is unsafe (escapes the destination, is a link or device, is duplicated)
+ * or the archive exceeds a limit. Nothing is extracted.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeArchiveError } from "@tinkex/tinkex";
+ * console.log(new UnsafeArchiveError("../evil", "path escapes the destination").entry);
+ * ```
+ */
+export class UnsafeArchiveError extends TinkerError {
+  /** The member that was refused. */
+  readonly entry: string;
+  /** Build from the member name and the reason. */
+  constructor(entry: string, reason: string) {
+    super(`Unsafe archive entry ${JSON.stringify(entry)}: ${reason}`, { category: "server" });
+    this.entry = entry;
+  }
+}
+
+/**
+ * What arrived does not match what was promised (length, truncated tar, size).
+ *
+ * @example
+ * ```ts
+ * import { IntegrityError } from "@tinkex/tinkex";
+ * console.log(new IntegrityError("got 10 of 20 bytes").message);
+ * ```
+ */
+export class IntegrityError extends TinkerError {
+  /** Build from a description of the mismatch. */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(`Integrity check failed: ${message}`, { ...options, category: "server" });
+  }
+}
+
+/**
+ * A checkpoint's weights do not match what the caller expects (base model, LoRA rank).
+ *
+ * @example
+ * ```ts
+ * import { CheckpointMismatchError } from "@tinkex/tinkex";
+ * const e = new CheckpointMismatchError("tinker://r/weights/a", ["lora_rank: expected 8, got 16"]);
+ * console.log(e.mismatches);
+ * ```
+ */
+export class CheckpointMismatchError extends TinkerError {
+  /** The checkpoint path. */
+  readonly path: string;
+  /** One line per mismatching field. */
+  readonly mismatches: string[];
+  /** Build from the path and the mismatches. */
+  constructor(path: string, mismatches: string[]) {
+    super(`Checkpoint ${path} is not compatible: ${mismatches.join("; ")}`, { category: "user" });
+    this.path = path;
+    this.mismatches = mismatches;
+  }
+}
+
+/**
+ * A future (training-state request) failed; `category` says whose fault.
+ *
+ * @example
+ * ```ts
+ * import { FutureFailedError } from "@tinkex/tinkex";
+ * const e = new FutureFailedError("req-1", "base model mismatch", "user");
+ * console.log(e.category); // "user"
+ * ```
+ */
+export class FutureFailedError extends TinkerError {
+  /** The request id of the future. */
+  readonly requestId: string;
+  /** Build from the request id, the server's message and category. */
+  constructor(requestId: string, message: string, category: ErrorCategory) {
+    super(`Request ${requestId} failed: ${message}`, { category });
+    this.requestId = requestId;
+  }
+}
+
+/**
+ * A future expired (410) before its result was retrieved.
+ *
+ * @example
+ * ```ts
+ * import { FutureExpiredError } from "@tinkex/tinkex";
+ * console.log(new FutureExpiredError("req-1").message);
+ * ```
+ */
+export class FutureExpiredError extends TinkerError {
+  /** The request id of the future. */
+  readonly requestId: string;
+  /** Build from the request id. */
+  constructor(requestId: string) {
+    super(`Request ${requestId} expired before its result was retrieved (410); submit it again`, {
+      category: "user",
+    });
+    this.requestId = requestId;
+  }
+}
+
+function bodyText(body: unknown): string {
+  if (typeof body === "string") return body;
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return String(body);
+  }
+}
+
+function causeText(cause: unknown): string {
+  if (cause instanceof Error && cause.message) return ` (${cause.message})`;
+  return "";
+}
+
+const SECRET_PARAM = /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|expires)=)[^&]*/gi;
+
+/** Signed URLs carry their signature in the query: keep it out of messages. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PARAM, "$1…");
+}
+
+/**
+ * A multi-step training-state operation failed; `step` names the step, `cause` holds the error.
+ *
+ * @example
+ * ```ts
+ * import { TrainingStepError } from "@tinkex/tinkex";
+ * const e = new TrainingStepError("tinker://r/weights/a", "load_weights", new Error("rank mismatch"));
+ * console.log(e.step); // "load_weights"
+ * ```
+ */
+export class TrainingStepError extends TinkerError {
+  /** The step that failed: `weights_info`, `create_session`, `create_model` or `load_weights`. */
+  readonly step: string;
+  /** Build from the checkpoint path, the failed step and its error. */
+  constructor(path: string, step: string, cause: unknown) {
+    super(
+      `Cannot create a training client from ${path}: step ${step} failed: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause, category: cause instanceof TinkerError ? cause.category : "unknown" },
+    );
+    this.step = step;
+  }
+}

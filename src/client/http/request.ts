@@ -1,0 +1,189 @@
+/**
+ * The one place API requests are made: headers, timeout, retries, error mapping.
+ * @module
+ */
+import { joinUrl, resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
+import {
+  AbortError,
+  apiErrorFor,
+  ApiStatusError,
+  ConnectionError,
+  TimeoutError,
+} from "../errors.ts";
+import { runtimeDescription } from "../runtime.ts";
+import { VERSION } from "../../protocol/version.ts";
+import { linkAbort, sleep } from "./abort.ts";
+import {
+  backoffDelayMs,
+  isRetryableStatus,
+  retryAfterMs,
+  serverRetryVerdict,
+} from "../../protocol/retry.ts";
+
+/** Per-call options accepted by every API function. */
+export interface RequestOptions {
+  /** Cancels the call, including during a backoff wait. */
+  signal?: AbortSignal;
+  /** Overrides the config's per-request timeout, in ms. */
+  timeoutMs?: number;
+  /** Overrides the config's retry count. */
+  maxRetries?: number;
+  /** Extra headers for this call. */
+  headers?: Record<string, string>;
+}
+
+/** One API request. */
+export interface RequestSpec {
+  /** HTTP method. */
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path under the base URL, e.g. `/api/v1/checkpoints`. */
+  path: string;
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body. */
+  body?: unknown;
+  /** `manual` to see redirects instead of following them. */
+  redirect?: RequestRedirect;
+  /** Statuses handed back to the caller instead of becoming errors (besides 2xx). */
+  passStatus?: (status: number) => boolean;
+}
+
+/** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
+export const USER_AGENT: string = `tinkex-ts/${VERSION} (${runtimeDescription()})`;
+
+/**
+ * Send a request with retries and return the response with its body unread (status is 2xx
+ * or accepted by `passStatus`). Non-retryable or exhausted failures throw typed errors.
+ */
+export async function sendRequest(
+  config: TinkerConfig,
+  spec: RequestSpec,
+  opts: RequestOptions = {},
+): Promise<Response> {
+  return await withRetries(config, spec, opts, (res) => Promise.resolve(res));
+}
+
+/** Send a request and parse its JSON body (an empty body gives `{}`). */
+export async function requestJson<T>(
+  config: TinkerConfig,
+  spec: RequestSpec,
+  opts: RequestOptions = {},
+): Promise<T> {
+  return await withRetries(config, spec, opts, async (res) => {
+    const text = await res.text();
+    return (text === "" ? {} : JSON.parse(text)) as T;
+  });
+}
+
+async function withRetries<T>(
+  rawConfig: TinkerConfig,
+  spec: RequestSpec,
+  opts: RequestOptions,
+  read: (res: Response) => Promise<T>,
+): Promise<T> {
+  const config = resolveConfig(rawConfig);
+  const url = buildUrl(config.baseUrl, spec);
+  const maxRetries = opts.maxRetries ?? config.maxRetries;
+  const timeoutMs = opts.timeoutMs ?? config.timeoutMs;
+  // One idempotency key for all attempts of this call, so the server can de-duplicate.
+  const idempotencyKey = spec.method === "GET" ? undefined : `tinkex-${crypto.randomUUID()}`;
+  const headers = buildHeaders(config, spec, opts, idempotencyKey);
+  const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+
+  for (let retry = 0;; retry++) {
+    const link = linkAbort(opts.signal, timeoutMs);
+    let failure: { status?: number; error?: unknown; retryAfter?: number };
+    try {
+      const res = await config.fetch(url, {
+        method: spec.method,
+        headers,
+        body,
+        redirect: spec.redirect ?? "follow",
+        signal: link.signal,
+      });
+      // A failure while reading the body is classified (and retried) like a fetch failure.
+      if (res.ok || spec.passStatus?.(res.status)) return await read(res);
+      const verdict = serverRetryVerdict(res.headers);
+      const retryable = verdict ?? isRetryableStatus(res.status);
+      if (!retryable || retry >= maxRetries) {
+        throw apiErrorFor({
+          status: res.status,
+          body: await readErrorBody(res),
+          method: spec.method,
+          url,
+          requestId: res.headers.get("x-request-id") ?? undefined,
+        });
+      }
+      await res.body?.cancel().catch(() => {});
+      failure = { status: res.status, retryAfter: retryAfterMs(res.headers) };
+    } catch (e) {
+      if (e instanceof ApiStatusError) throw e;
+      const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
+      if (err instanceof AbortError || retry >= maxRetries) throw err;
+      failure = { error: err };
+    } finally {
+      link.dispose();
+    }
+    const delayMs = failure.retryAfter ??
+      backoffDelayMs(retry, config.retryInitialDelayMs, config.retryMaxDelayMs);
+    config.onRetry?.({
+      retry: retry + 1,
+      delayMs,
+      status: failure.status,
+      error: failure.error,
+      method: spec.method,
+      url,
+    });
+    await sleep(delayMs, opts.signal);
+  }
+}
+
+function classifyFetchError(
+  e: unknown,
+  method: string,
+  url: string,
+  signal: AbortSignal | undefined,
+  timedOut: boolean,
+  timeoutMs: number,
+): Error {
+  if (e instanceof AbortError || e instanceof ConnectionError) return e;
+  if (signal?.aborted) return new AbortError(signal.reason);
+  if (timedOut) return new TimeoutError(method, url, timeoutMs, e);
+  if (e instanceof SyntaxError) return new ConnectionError(method, url, e, "Malformed JSON from");
+  return new ConnectionError(method, url, e);
+}
+
+function buildUrl(baseUrl: string, spec: RequestSpec): string {
+  const url = joinUrl(baseUrl, spec.path);
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(spec.query ?? {})) {
+    if (v !== undefined) params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs === "" ? url : `${url}?${qs}`;
+}
+
+function buildHeaders(
+  config: ResolvedConfig,
+  spec: RequestSpec,
+  opts: RequestOptions,
+  idempotencyKey: string | undefined,
+): Headers {
+  const h = new Headers({ ...config.headers, ...opts.headers });
+  h.set("X-API-Key", config.apiKey);
+  h.set("Accept", "application/json");
+  h.set("User-Agent", USER_AGENT);
+  if (spec.body !== undefined) h.set("Content-Type", "application/json");
+  if (idempotencyKey) h.set("X-Idempotency-Key", idempotencyKey);
+  return h;
+}
+
+/** An error response's body: parsed JSON, else the text (empty when unreadable). */
+export async function readErrorBody(res: Response): Promise<unknown> {
+  const text = await res.text().catch(() => "");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

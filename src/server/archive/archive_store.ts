@@ -1,0 +1,79 @@
+/**
+ * Archive objects on disk: built at save time, or lazily on first use for cheap benchmark
+ * records. Concurrent requests for the same object share one build.
+ * @module
+ */
+import { stat } from "node:fs/promises";
+import { type ArchiveSpec, buildArchive } from "./build_archive.ts";
+import type { CheckpointRecord } from "../store/records.ts";
+import type { CheckpointRef, Store } from "../store/record_store.ts";
+
+/** The archive spec of a stored checkpoint (its bytes depend on nothing else). */
+export function specOf(ckpt: CheckpointRecord): ArchiveSpec {
+  return {
+    lora: ckpt.lora,
+    kind: ckpt.kind,
+    hidden: ckpt.hidden,
+    optimizer_step: ckpt.optimizer_step,
+    seed: seedOf(ckpt.object_id),
+  };
+}
+
+/** Makes sure a checkpoint's archive exists on disk. */
+export class Archives {
+  readonly #store: Store;
+  readonly #building = new Map<string, Promise<void>>();
+  readonly #firstAsked = new Map<string, number>();
+
+  /** Build for a store. */
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** When the archive of `objectId` was first asked for (recorded on the first call). */
+  firstAsked(objectId: string, now: number): number {
+    const at = this.#firstAsked.get(objectId);
+    if (at !== undefined) return at;
+    this.#firstAsked.set(objectId, now);
+    return now;
+  }
+
+  /** Build the archive if it is not on disk yet; resolves to its path. */
+  async ensure(ref: CheckpointRef): Promise<string> {
+    const id = ref.ckpt.object_id;
+    const path = this.#store.objectPath(id);
+    if (ref.ckpt.built || await exists(path)) return path;
+    let pending = this.#building.get(id);
+    if (!pending) {
+      pending = buildArchive(specOf(ref.ckpt), path, this.#store.tmpDir).then(() => undefined)
+        .finally(() => this.#building.delete(id));
+      this.#building.set(id, pending);
+    }
+    await pending;
+    return path;
+  }
+
+  /** Wait for builds in progress (used on close). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#building.values()]);
+  }
+}
+
+/** A 32-bit seed derived from an object id. */
+function seedOf(objectId: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < objectId.length; i++) {
+    h ^= objectId.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

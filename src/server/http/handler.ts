@@ -1,0 +1,160 @@
+/**
+ * The web-standard handler: `(Request) => Promise<Response>` over a data directory. Routes the
+ * request, authenticates it, turns every failure into a JSON `{"detail": …}` response, and tags
+ * each response with an `x-request-id`.
+ * @module
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Archives } from "../archive/archive_store.ts";
+import { Users } from "../auth/users.ts";
+import type { ServerContext } from "./context.ts";
+import { Futures } from "../training/future_registry.ts";
+import { managementRoutes } from "../routes/management_routes.ts";
+import { objectRoutes } from "../routes/archive_routes.ts";
+import { resolveOptions, type ServerOptions } from "../options.ts";
+import { errorResponse, HttpError, json } from "./responses.ts";
+import { pathSegments, Router } from "./router.ts";
+import { seedStore } from "../seed.ts";
+import { UrlSigner } from "../auth/url_signing.ts";
+import { Store } from "../store/record_store.ts";
+import { serviceRoutes } from "../routes/service_routes.ts";
+import { trainingRoutes } from "../routes/training_routes.ts";
+
+/**
+ * A running handler over a data directory.
+ *
+ * @example
+ * ```ts
+ * import { createHandler } from "@tinkex/tinkex/server";
+ * const handler = await createHandler();
+ * const res = await handler.fetch(new Request("http://local/api/v1/checkpoints", {
+ *   headers: { "X-API-Key": handler.apiKeys[0] },
+ * }));
+ * console.log(res.status, handler.dataDir);
+ * await handler.close();
+ * ```
+ */
+export interface TinkerHandler {
+  /** Answer one request. */
+  fetch(request: Request): Promise<Response>;
+  /** Stop: end long-polls, wait for running work, remove the data dir if it was a temp one. */
+  close(): Promise<void>;
+  /** The data directory in use. */
+  dataDir: string;
+  /** The API keys it accepts (one user each). */
+  apiKeys: string[];
+}
+
+interface Internals {
+  server: ServerContext;
+  stop: AbortController;
+}
+
+const internals = new WeakMap<TinkerHandler, Internals>();
+const router = new Router([
+  ...serviceRoutes,
+  ...managementRoutes,
+  ...trainingRoutes,
+  ...objectRoutes,
+]);
+
+/** The server parts behind a handler made by {@link createHandler}. */
+export function contextOf(handler: TinkerHandler): ServerContext {
+  const found = internals.get(handler);
+  if (!found) throw new TypeError("Not a handler made by createHandler()");
+  return found.server;
+}
+
+/** End long-polls now (before an HTTP server shuts down and waits for in-flight requests). */
+export function abortWaits(handler: TinkerHandler): void {
+  internals.get(handler)?.stop.abort();
+}
+
+/** Create the handler, opening (and if asked, seeding) the data directory. */
+export async function createHandler(options: ServerOptions = {}): Promise<TinkerHandler> {
+  const resolved = resolveOptions(options);
+  const ownsDir = resolved.dataDir === undefined;
+  const dataDir = resolved.dataDir ?? await mkdtemp(join(tmpdir(), "tinkex-server-"));
+  const stop = new AbortController();
+  let server: ServerContext;
+  try {
+    const store = await Store.open(dataDir);
+    server = {
+      options: resolved,
+      store,
+      signer: await UrlSigner.open(dataDir, store.tmpDir),
+      users: await Users.fromKeys(resolved.apiKeys),
+      futures: new Futures({
+        delayMs: resolved.futureDelayMs,
+        longPollMs: resolved.longPollMs,
+        ttlMs: resolved.futureTtlMs,
+      }, stop.signal),
+      archives: new Archives(store),
+      closed: stop.signal,
+    };
+    if (resolved.seed) await seedStore(server, resolved.seed);
+  } catch (e) {
+    if (ownsDir) await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  const handler: TinkerHandler = {
+    dataDir,
+    apiKeys: [...resolved.apiKeys],
+    fetch: (request) => dispatch(server, request),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        stop.abort();
+        await server.futures.settle();
+        await server.archives.settle();
+        if (ownsDir) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+  internals.set(handler, { server, stop });
+  return handler;
+}
+
+async function dispatch(server: ServerContext, request: Request): Promise<Response> {
+  let response: Response;
+  try {
+    if (server.closed.aborted) throw new HttpError(503, "The server is shutting down");
+    const url = new URL(request.url);
+    const segments = pathSegments(url.pathname);
+    const at = prefixLength(segments);
+    const rest = segments.slice(at);
+    const { route, params } = router.match(request.method, rest, "/" + rest.join("/"));
+    const user = route.auth ? server.users.authenticate(request) : "";
+    const prefix = at ? "/" + segments.slice(0, at).map(encodeURIComponent).join("/") : "";
+    response = await route.handler({ request, url, params, user, server, prefix });
+  } catch (e) {
+    response = e instanceof HttpError ? errorResponse(e) : internalError(e);
+  }
+  response.headers.set("x-request-id", `req_${crypto.randomUUID().replaceAll("-", "")}`);
+  if (request.method === "HEAD" && response.body) {
+    await response.body.cancel();
+    return new Response(null, { status: response.status, headers: response.headers });
+  }
+  return response;
+}
+
+/** How many leading segments are a base-path prefix (e.g. `services/tinker-prod`). */
+function prefixLength(segments: string[]): number {
+  for (let i = 0; i < segments.length - 1; i++) {
+    if (segments[i] === "api" && segments[i + 1] === "v1") return i;
+  }
+  return segments.length >= 2 && segments[segments.length - 2] === "archives"
+    ? segments.length - 2
+    : 0;
+}
+
+function internalError(e: unknown): Response {
+  console.error("tinkex server: internal error:", e);
+  return json(
+    { detail: `Internal server error: ${e instanceof Error ? e.message : String(e)}` },
+    500,
+  );
+}

@@ -1,0 +1,322 @@
+/**
+ * Training-state endpoints (protocol §5 and §7): sessions, create_model, save_weights,
+ * save_weights_for_sampler, load_weights, unload_model, optim_step (an extension that advances the optimizer
+ * step), retrieve_future, session_heartbeat. Request-shape problems are HTTP 4xx at once;
+ * failures of the operation itself (name taken, mismatch, wrong kind) are future errors with
+ * category `user`.
+ * @module
+ */
+import { rm } from "node:fs/promises";
+import { type CheckpointKind, formatTinkerPath } from "../../protocol/paths.ts";
+import { findCheckpoint } from "../auth/access.ts";
+import { buildArchive, DEFAULT_HIDDEN } from "../archive/build_archive.ts";
+import { specOf } from "../archive/archive_store.ts";
+import { addressFromPath } from "./checkpoint_params.ts";
+import type { RequestContext, Route, ServerContext } from "../http/context.ts";
+import {
+  boolField,
+  checkType,
+  intField,
+  type JsonObject,
+  MAX_TTL_SECONDS,
+  optionalString,
+  readJsonBody,
+  stringArrayField,
+  stringField,
+  stringMapField,
+} from "../http/input.ts";
+import {
+  checkpointKey,
+  isLive,
+  type LoraSettings,
+  newCheckpointRecord,
+  newRunRecord,
+  type RunRecord,
+} from "../store/records.ts";
+import { HttpError, json, notFound, unprocessable } from "../http/responses.ts";
+
+const MAX_RANK = 1024;
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/** The training routes. */
+export const trainingRoutes: Route[] = [
+  { method: "POST", pattern: "/api/v1/create_session", auth: true, handler: createSession },
+  { method: "POST", pattern: "/api/v1/session_heartbeat", auth: true, handler: heartbeat },
+  { method: "POST", pattern: "/api/v1/create_model", auth: true, handler: createModel },
+  {
+    method: "POST",
+    pattern: "/api/v1/save_weights",
+    auth: true,
+    handler: (c) => saveWeights(c, "weights"),
+  },
+  {
+    method: "POST",
+    pattern: "/api/v1/save_weights_for_sampler",
+    auth: true,
+    handler: (c) => saveWeights(c, "sampler_weights"),
+  },
+  { method: "POST", pattern: "/api/v1/load_weights", auth: true, handler: loadWeights },
+  { method: "POST", pattern: "/api/v1/optim_step", auth: true, handler: optimStep },
+  { method: "POST", pattern: "/api/v1/unload_model", auth: true, handler: unloadModel },
+  { method: "POST", pattern: "/api/v1/retrieve_future", auth: true, handler: retrieveFuture },
+];
+
+async function createSession(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request, false);
+  checkType(body, "create_session");
+  const session = {
+    id: crypto.randomUUID(),
+    owner: ctx.user,
+    created: Date.now(),
+    tags: stringArrayField(body, "tags"),
+    user_metadata: stringMapField(body, "user_metadata"),
+    sdk_version: optionalString(body, "sdk_version") ?? null,
+    sampler_ids: [],
+  };
+  await ctx.server.store.createSession(session);
+  return json({ session_id: session.id, type: "create_session" });
+}
+
+async function heartbeat(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "session_heartbeat");
+  ownSession(ctx, stringField(body, "session_id"));
+  return json({ type: "session_heartbeat" });
+}
+
+async function createModel(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "create_model");
+  const sessionId = stringField(body, "session_id");
+  const modelSeq = intField(body, "model_seq_id", { min: 0, max: 1_000_000 });
+  const lora = loraSettings(body);
+  const seed = loraConfig(body).seed;
+  const userMetadata = stringMapField(body, "user_metadata");
+  ownSession(ctx, sessionId);
+  const modelId = `${sessionId}:train:${modelSeq}`;
+  return submit(ctx, modelId, async () => {
+    const run = newRunRecord({
+      id: modelId,
+      owner: ctx.user,
+      session_id: sessionId,
+      lora,
+      created: Date.now(),
+      seed: typeof seed === "number" ? seed : null,
+      user_metadata: userMetadata,
+    });
+    if (!(await ctx.server.store.createRun(run))) {
+      throw new HttpError(409, `Model ${modelId} already exists: use another model_seq_id`);
+    }
+    return { model_id: modelId, type: "create_model" };
+  });
+}
+
+async function saveWeights(ctx: RequestContext, kind: CheckpointKind): Promise<Response> {
+  const type = kind === "weights" ? "save_weights" : "save_weights_for_sampler";
+  const body = await readJsonBody(ctx.request);
+  checkType(body, type);
+  const run = ownModel(ctx, stringField(body, "model_id"));
+  const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
+  const ttl = intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS, fallback: 0 });
+  const overwrite = boolField(body, "overwrite", false);
+  const name = optionalString(body, "path");
+  if (name === undefined && kind === "sampler_weights") {
+    return submit(ctx, run.id, () => makeSampler(ctx.server, run, seqId));
+  }
+  if (name === undefined) throw unprocessable('Field "path" (the checkpoint name) is required');
+  checkName(name);
+  return submit(
+    ctx,
+    run.id,
+    () => saveCheckpoint(ctx.server, run.id, { kind, name, seqId, ttl, overwrite }),
+  );
+}
+
+interface SaveRequest {
+  kind: CheckpointKind;
+  name: string;
+  seqId: number;
+  ttl: number;
+  overwrite: boolean;
+}
+
+async function saveCheckpoint(
+  server: ServerContext,
+  runId: string,
+  req: SaveRequest,
+): Promise<unknown> {
+  const { store } = server;
+  const key = checkpointKey(req.kind, req.name);
+  const path = formatTinkerPath({ runId, kind: req.kind, name: req.name });
+  const taken = (run: RunRecord, now: number): void => {
+    const existing = run.checkpoints[key];
+    if (!req.overwrite && existing && isLive(existing, now)) {
+      throw new HttpError(
+        409,
+        `Checkpoint ${path} already exists; choose another name or save with overwrite: true`,
+      );
+    }
+  };
+  const current = store.run(runId)!;
+  taken(current, Date.now());
+  const ckpt = newCheckpointRecord(req.kind, req.name, current.lora, {
+    created: 0,
+    seq: 0,
+    hidden: DEFAULT_HIDDEN,
+    optimizer_step: req.kind === "weights" ? current.optimizer_step : null,
+    built: true,
+  });
+  const objectPath = store.objectPath(ckpt.object_id);
+  ckpt.size_bytes = await buildArchive(specOf(ckpt), objectPath, store.tmpDir);
+  try {
+    await store.updateRun(runId, (draft, now) => {
+      taken(draft, now);
+      draft.checkpoints[key] = {
+        ...ckpt,
+        created: now,
+        seq: store.nextSeq(),
+        expires_at: req.ttl > 0 ? now + req.ttl * 1000 : null,
+      };
+      touch(draft, req.seqId, now);
+    });
+  } catch (e) {
+    await rm(objectPath, { force: true });
+    throw e;
+  }
+  return { path, type: req.kind === "weights" ? "save_weights" : "save_weights_for_sampler" };
+}
+
+async function makeSampler(server: ServerContext, run: RunRecord, seqId: number): Promise<unknown> {
+  const samplerId = `${run.session_id}:sample:${crypto.randomUUID().slice(0, 8)}`;
+  await server.store.updateSession(run.session_id, (s) => s.sampler_ids.push(samplerId));
+  await server.store.updateRun(run.id, (draft, now) => touch(draft, seqId, now));
+  return { path: null, sampling_session_id: samplerId, type: "save_weights_for_sampler" };
+}
+
+async function loadWeights(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "load_weights");
+  const run = ownModel(ctx, stringField(body, "model_id"));
+  const path = stringField(body, "path");
+  const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
+  const withOptimizer = boolField(body, "optimizer", false);
+  const { store } = ctx.server;
+  return submit(ctx, run.id, async () => {
+    const { ckpt } = findCheckpoint(store, ctx.user, addressFromPath(path), "read", Date.now());
+    if (ckpt.kind !== "weights") {
+      throw unprocessable(
+        `Cannot load ${path}: it is a sampler checkpoint (sampler_weights); only training checkpoints (weights) hold training state`,
+      );
+    }
+    const target = store.run(run.id)!;
+    const mismatches = [
+      ckpt.lora.base_model !== target.lora.base_model &&
+      `base model: checkpoint has ${ckpt.lora.base_model}, model has ${target.lora.base_model}`,
+      ckpt.lora.lora_rank !== target.lora.lora_rank &&
+      `LoRA rank: checkpoint has ${ckpt.lora.lora_rank}, model has ${target.lora.lora_rank}`,
+    ].filter((m): m is string => typeof m === "string");
+    if (mismatches.length) {
+      throw unprocessable(`Cannot load ${path} into ${run.id}: ${mismatches.join("; ")}`);
+    }
+    const step = withOptimizer ? ckpt.optimizer_step ?? 0 : 0;
+    await store.updateRun(run.id, (draft, now) => {
+      draft.optimizer_step = step;
+      draft.loaded_from = path;
+      touch(draft, seqId, now);
+    });
+    return { path, model_id: run.id, optimizer_step: step, type: "load_weights" };
+  });
+}
+
+async function optimStep(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "optim_step");
+  const run = ownModel(ctx, stringField(body, "model_id"));
+  const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
+  return submit(ctx, run.id, async () => {
+    const step = await ctx.server.store.updateRun(run.id, (draft, now) => {
+      draft.optimizer_step += 1;
+      touch(draft, seqId, now);
+      return draft.optimizer_step;
+    });
+    return { metrics: { optimizer_step: step }, type: "optim_step" };
+  });
+}
+
+async function retrieveFuture(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  const requestId = stringField(body, "request_id");
+  const metadataOnly = boolField(body, "allow_metadata_only", false);
+  return await ctx.server.futures.retrieve(ctx.user, requestId, metadataOnly);
+}
+
+/** Release a training client (the official SDKs' `unload_model`); its run and checkpoints stay. */
+async function unloadModel(ctx: RequestContext): Promise<Response> {
+  const body = await readJsonBody(ctx.request);
+  checkType(body, "unload_model");
+  const run = ownModel(ctx, stringField(body, "model_id"));
+  return submit(ctx, run.id, () => Promise.resolve({ model_id: run.id, type: "unload_model" }));
+}
+
+function submit(ctx: RequestContext, modelId: string, work: () => Promise<unknown>): Response {
+  const key = ctx.request.headers.get("x-idempotency-key");
+  const requestId = ctx.server.futures.submit(ctx.user, key, work);
+  return json({ request_id: requestId, model_id: modelId });
+}
+
+/** A checkpoint name: 1-255 characters, no `/`, no control characters, not `.` or `..`. */
+function checkName(name: string): void {
+  // deno-lint-ignore no-control-regex
+  const bad = /[\/\x00-\x1f\x7f]/.test(name) || name === "." || name === ".." ||
+    name.length > 255 || name.trim() !== name;
+  if (bad) {
+    throw unprocessable(
+      `Field "path" must be a checkpoint name (1-255 characters, no "/", control characters or surrounding spaces), got ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
+}
+
+function touch(run: RunRecord, seqId: number, now: number): void {
+  run.last_request_time = now;
+  run.last_seq_id = Math.max(run.last_seq_id, seqId);
+}
+
+function ownSession(ctx: RequestContext, id: string): void {
+  const session = ctx.server.store.session(id);
+  if (!session || session.owner !== ctx.user) {
+    throw notFound(`Session ${JSON.stringify(id)} not found`);
+  }
+}
+
+function ownModel(ctx: RequestContext, id: string): RunRecord {
+  const run = ctx.server.store.run(id);
+  if (!run || run.owner !== ctx.user) throw notFound(`Model ${JSON.stringify(id)} not found`);
+  return run;
+}
+
+function loraConfig(body: JsonObject): JsonObject {
+  const v = body.lora_config;
+  if (v === undefined || v === null) throw unprocessable('Field "lora_config" is required');
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw unprocessable('Field "lora_config" must be an object');
+  }
+  return v as JsonObject;
+}
+
+function loraSettings(body: JsonObject): LoraSettings {
+  const cfg = loraConfig(body);
+  const lora: LoraSettings = {
+    base_model: stringField(body, "base_model"),
+    lora_rank: intField(cfg, "rank", { min: 1, max: MAX_RANK }),
+    train_attn: boolField(cfg, "train_attn", true),
+    train_mlp: boolField(cfg, "train_mlp", true),
+    train_unembed: boolField(cfg, "train_unembed", true),
+  };
+  if (cfg.seed !== undefined && cfg.seed !== null) intField(cfg, "seed", { min: 0 });
+  if (!lora.train_attn && !lora.train_mlp && !lora.train_unembed) {
+    throw unprocessable("lora_config must train something: train_attn, train_mlp or train_unembed");
+  }
+  return lora;
+}
