@@ -68,7 +68,13 @@ export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
 
 // Configuration and requests.
 export { configFromEnv, resolveConfig } from "./src/client/config.ts";
-export type { ResolvedConfig, RetryInfo, TinkerConfig } from "./src/client/config.ts";
+export type {
+  ConfigFromEnvOptions,
+  EnvSource,
+  ResolvedConfig,
+  RetryInfo,
+  TinkerConfig,
+} from "./src/client/config.ts";
 export { USER_AGENT } from "./src/client/http/request.ts";
 export type { RequestOptions } from "./src/client/http/request.ts";
 export { hasMore } from "./src/client/pagination.ts";
@@ -101,6 +107,8 @@ export type { ListSessionsOptions } from "./src/client/sessions.ts";
 export { getWeightsInfo, validateCheckpoint } from "./src/client/weights.ts";
 export type { CheckpointExpectations } from "./src/client/weights.ts";
 export { getArchiveUrl } from "./src/client/archive_url.ts";
+export { selectPrunable } from "./src/client/prune.ts";
+export type { PruneOptions, PruneSelection } from "./src/client/prune.ts";
 export type { ArchiveUrlOptions } from "./src/client/archive_url.ts";
 
 // Training state.

@@ -12,8 +12,9 @@ import {
 } from "../src/cli/format.ts";
 import { renderPairs, renderTable } from "../src/cli/table.ts";
 import { createProgress, formatEta, progressLine } from "../src/cli/progress.ts";
-import { takePage, takeSlice } from "../src/cli/paging.ts";
-import { selectPrunable } from "../src/cli/checkpoint_delete.ts";
+import { takeListing } from "../src/cli/paging.ts";
+import { walkArray, walkPages } from "../src/client/pagination.ts";
+import { type IterateOptions, selectPrunable } from "../mod.ts";
 import type { Checkpoint } from "../mod.ts";
 import { captureIo } from "./_cli_helpers.ts";
 
@@ -152,29 +153,40 @@ Deno.test("progress: a redrawn bar with rate on a terminal, throttled", () => {
   assert.ok(!c.stderr().includes("\x1b[36m"), "NO_COLOR is respected");
 });
 
-Deno.test("takePage follows capped pages and knows whether more follow", async () => {
+Deno.test("one pagination engine: offset/limit windows follow capped pages and know if more follow", async () => {
   const all = Array.from({ length: 45 }, (_, i) => i);
   const calls: string[] = [];
-  const capped = (withTotal: boolean) => (offset: number, limit: number) => {
-    calls.push(`${offset}+${limit}`);
-    const items = all.slice(offset, offset + Math.min(limit, 10));
-    return Promise.resolve({ items, total: withTotal ? all.length : undefined });
-  };
-  const a = await takePage(capped(true), 5, 25);
-  assert.deepEqual(calls, ["5+25", "15+15", "25+5"], "asks exactly for what is missing");
+  const capped = (withTotal: boolean) => (opts: IterateOptions) =>
+    walkPages(
+      (offset, limit) => {
+        calls.push(`${offset}+${limit}`);
+        const items = all.slice(offset, offset + Math.min(limit, 10));
+        return Promise.resolve({
+          items,
+          cursor: withTotal ? { offset, limit, total_count: all.length } : undefined,
+        });
+      },
+      opts,
+      20,
+    );
+  const a = await takeListing({ offset: 5, limit: 25 }, capped(true));
+  assert.deepEqual(calls, ["5+25", "15+10", "25+5"], "the service's cap sets the page size");
   assert.deepEqual(a.items, all.slice(5, 30));
   assert.equal(a.hasMore, true);
   assert.equal(a.total, 45);
-  const b = await takePage(capped(false), 40, 25);
+  const b = await takeListing({ offset: 40, limit: 25 }, capped(false));
   assert.deepEqual(b.items, all.slice(40));
   assert.equal(b.hasMore, false);
   calls.length = 0;
-  const c = await takePage(capped(false), 0, 3);
-  assert.deepEqual(calls, ["0+3", "3+1"], "a full page without a total is followed by a probe");
+  const c = await takeListing({ offset: 0, limit: 3 }, capped(false));
+  assert.deepEqual(calls, ["0+3", "3+1"], "a full window without a total is followed by a probe");
   assert.deepEqual(c.items, [0, 1, 2]);
   assert.equal(c.hasMore, true);
-  assert.deepEqual(takeSlice(all, 40, 0).items, all.slice(40));
-  assert.equal(takeSlice(all, 0, 10).hasMore, true);
+  const d = await takeListing({ offset: 40, limit: 0 }, (opts) => walkArray(all, opts));
+  assert.deepEqual(d.items, all.slice(40));
+  assert.equal(d.total, 45);
+  const e = await takeListing({ offset: 0, limit: 10 }, (opts) => walkArray(all, opts));
+  assert.equal(e.hasMore, true);
 });
 
 function ckpt(run: string, kind: string, name: string, time: string): Checkpoint {
@@ -197,12 +209,25 @@ Deno.test("selectPrunable keeps the newest N of each kind in every run", () => {
     ckpt("r2", "weights", "y", "2026-01-06T00:00:00Z"),
     { ...ckpt("r3", "weights", "z", "2026-01-01T00:00:00Z"), tinker_path: "s3://odd" },
   ];
-  const { prune, kept } = selectPrunable(list, 1);
+  const { prune, kept } = selectPrunable(list, { keep: 1 });
   assert.deepEqual(prune.map((c) => c.tinker_path).sort(), [
     "tinker://r1/weights/a",
     "tinker://r1/weights/b",
     "tinker://r2/weights/x",
   ]);
   assert.equal(kept, 4);
-  assert.equal(selectPrunable(list, 5).prune.length, 0);
+  assert.equal(selectPrunable(list, { keep: 5 }).prune.length, 0);
+  // Filters narrow what goes among the older ones; the newest `keep` always stay.
+  const before = new Date("2026-01-02T00:00:00Z");
+  assert.deepEqual(selectPrunable(list, { keep: 1, before }).prune.map((c) => c.tinker_path), [
+    "tinker://r1/weights/a",
+  ]);
+  const sized = list.map((c, i) => ({ ...c, size_bytes: i === 2 ? 1000 : 10 }));
+  assert.deepEqual(
+    selectPrunable(sized, { keep: 1, minBytes: 500 }).prune.map((c) => c.tinker_path),
+    [
+      "tinker://r1/weights/b",
+    ],
+  );
+  assert.equal(selectPrunable(list, { keep: 0 }).prune.length, 6, "unreadable paths are kept");
 });

@@ -47,26 +47,26 @@ Deno.test("base URL joining keeps a path prefix; default is the hosted service",
 
 Deno.test("configFromEnv reads TINKER_API_KEY, TINKER_BASE_URL and Cloudflare headers", async () => {
   const srv = startRecordingServer(() => json({ checkpoints: [] }));
-  const saved = ["TINKER_API_KEY", "TINKER_BASE_URL", "CLOUDFLARE_ACCESS_CLIENT_ID"].map((
-    k,
-  ) => [k, Deno.env.get(k)] as const);
+  const env: Record<string, string | undefined> = {
+    TINKER_API_KEY: KEY,
+    TINKER_BASE_URL: `${srv.baseUrl}/prefix`,
+    CLOUDFLARE_ACCESS_CLIENT_ID: "cf-id",
+  };
   try {
-    Deno.env.set("TINKER_API_KEY", KEY);
-    Deno.env.set("TINKER_BASE_URL", `${srv.baseUrl}/prefix`);
-    Deno.env.set("CLOUDFLARE_ACCESS_CLIENT_ID", "cf-id");
-    const cfg = configFromEnv({ maxRetries: 0 });
+    const cfg = configFromEnv({ maxRetries: 0 }, { env });
     assert.equal(cfg.baseUrl, `${srv.baseUrl}/prefix`);
     assert.equal(cfg.maxRetries, 0);
     await listUserCheckpoints(cfg);
     assert.equal(srv.requests[0].path, "/prefix/api/v1/checkpoints");
     assert.equal(srv.requests[0].headers.get("x-api-key"), KEY);
     assert.equal(srv.requests[0].headers.get("cf-access-client-id"), "cf-id");
-    // Overrides win over the environment.
-    assert.equal(configFromEnv({ baseUrl: "http://127.0.0.1:9" }).baseUrl, "http://127.0.0.1:9");
-    Deno.env.delete("TINKER_API_KEY");
-    assert.throws(() => configFromEnv(), /no API key/);
+    // Overrides win over the environment; a lookup function works like a record.
+    assert.equal(
+      configFromEnv({ baseUrl: "http://127.0.0.1:9" }, { env: (n) => env[n] }).baseUrl,
+      "http://127.0.0.1:9",
+    );
+    assert.throws(() => configFromEnv({}, { env: { TINKER_BASE_URL: srv.baseUrl } }), /no API key/);
   } finally {
-    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
     await srv.close();
   }
 });

@@ -215,6 +215,23 @@ Deno.test("iterateCheckpoints falls back to the default page size when a large o
   }
 });
 
+Deno.test("iterate… take an offset/limit window and report the total", async () => {
+  const srv = startRecordingServer(pagedCheckpoints(250, 100));
+  try {
+    const totals: number[] = [];
+    const got: string[] = [];
+    const opts = { offset: 150, limit: 30, onTotal: (t: number) => totals.push(t) };
+    for await (const c of iterateCheckpoints(testConfig(srv.baseUrl), opts)) {
+      got.push(c.tinker_path);
+    }
+    assert.equal(got.length, 30);
+    assert.deepEqual(totals, [250]);
+    assert.deepEqual(srv.requests.map((r) => [r.query.offset, r.query.limit]), [["150", "30"]]);
+  } finally {
+    await srv.close();
+  }
+});
+
 Deno.test("iterateTrainingRuns follows the cursor; a run's checkpoints come in one request", async () => {
   const runs = Array.from({ length: 7 }, (_, i) => ({ training_run_id: `r${i}` }));
   const srv = startRecordingServer((r) => {

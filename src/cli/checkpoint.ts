@@ -9,8 +9,6 @@ import {
   getCheckpoint,
   getWeightsInfo,
   iterateCheckpoints,
-  listCheckpoints,
-  listUserCheckpoints,
   parseTinkerPath,
   publishCheckpoint,
   setCheckpointTtl,
@@ -31,7 +29,7 @@ import {
   printPairs,
   printResult,
 } from "./output.ts";
-import { listingCursor, pageOptions, takeListing, type Taken, takeSlice } from "./paging.ts";
+import { listingCursor, pageOptions, takeListing, type Taken } from "./paging.ts";
 import type { CommandContext, GroupModule, Handler } from "./spec.ts";
 import { checkpointPairs, checkpointTable } from "./views.ts";
 
@@ -39,12 +37,10 @@ async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const runId = ctx.options["run-id"] as string | undefined;
   const page = pageOptions(ctx.options);
-  const taken: Taken<Checkpoint> = runId !== undefined
-    ? takeSlice((await listCheckpoints(config, { runId })).checkpoints, page.offset, page.limit)
-    : await takeListing(page, () => iterateCheckpoints(config), async (offset, limit) => {
-      const res = await listUserCheckpoints(config, { offset, limit });
-      return { items: res.checkpoints, total: res.cursor?.total_count };
-    });
+  const taken: Taken<Checkpoint> = await takeListing(
+    page,
+    (opts) => iterateCheckpoints(config, { ...opts, runId }),
+  );
   const json = { checkpoints: taken.items, cursor: listingCursor(taken, page) };
   printResult(ctx, json, () => checkpointTable(takenTitle(taken, page, "checkpoint"), taken.items));
   return 0;

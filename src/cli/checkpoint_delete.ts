@@ -12,6 +12,7 @@ import {
   NotFoundError,
   parseTinkerPath,
   type ResolvedConfig,
+  selectPrunable,
   type TinkerPath,
 } from "../../mod.ts";
 import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
@@ -54,7 +55,7 @@ export async function pruneCommand(ctx: CommandContext): Promise<number> {
   const runId = ctx.options["run-id"] as string | undefined;
   const config = configOf(ctx);
   const all = await Array.fromAsync(iterateCheckpoints(config, { runId }));
-  const { prune, kept } = selectPrunable(all, keep);
+  const { prune, kept } = selectPrunable(all, { keep });
   if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
   const bytes = totalBytes(prune);
   if (isJson(ctx)) {
@@ -70,35 +71,6 @@ export async function pruneCommand(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/**
- * Split checkpoints into those to prune and the count kept: in every run, the newest `keep` of
- * each kind (training, sampler) stay. Checkpoints without a readable path or time are kept.
- */
-export function selectPrunable(
-  checkpoints: readonly Checkpoint[],
-  keep: number,
-): { prune: Checkpoint[]; kept: number } {
-  const groups = new Map<string, Checkpoint[]>();
-  for (const c of checkpoints) {
-    const key = groupKey(c);
-    if (key === undefined) continue;
-    const group = groups.get(key);
-    if (group) group.push(c);
-    else groups.set(key, [c]);
-  }
-  const prune: Checkpoint[] = [];
-  for (const group of groups.values()) {
-    group.sort((a, b) => timeOf(b) - timeOf(a) || b.checkpoint_id.localeCompare(a.checkpoint_id));
-    prune.push(...group.slice(keep));
-  }
-  return { prune, kept: checkpoints.length - prune.length };
-}
-
-function groupKey(c: Checkpoint): string | undefined {
-  const p = pathOf(c);
-  return p && `${p.runId}\n${p.kind}`;
-}
-
 /** The parsed path of a listed checkpoint; undefined when the service sent an unreadable one. */
 function pathOf(c: Checkpoint): TinkerPath | undefined {
   try {
@@ -106,12 +78,6 @@ function pathOf(c: Checkpoint): TinkerPath | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Creation time in ms; unknown times sort as newest, so they are kept. */
-function timeOf(c: Checkpoint): number {
-  const t = Date.parse(c.time);
-  return Number.isFinite(t) ? t : Infinity;
 }
 
 async function selectByPaths(ctx: CommandContext, config: ResolvedConfig): Promise<Checkpoint[]> {

@@ -20,7 +20,7 @@ export function configOf(ctx: CommandContext): ResolvedConfig {
       const cause = status === undefined ? "no response" : `HTTP ${status}`;
       note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
     },
-  });
+  }, { env: ctx.io.env });
 }
 
 /** Whether the output format is JSON. */

@@ -6,7 +6,6 @@ import {
   type AccessScope,
   getTrainingRun,
   iterateTrainingRuns,
-  listTrainingRuns,
   type TrainingRun,
 } from "../../mod.ts";
 import { takenTitle } from "./format.ts";
@@ -21,11 +20,7 @@ async function list(ctx: CommandContext): Promise<number> {
   const accessScope = ctx.options["access-scope"] as AccessScope | undefined;
   const taken: Taken<TrainingRun> = await takeListing(
     page,
-    () => iterateTrainingRuns(config, { accessScope }),
-    async (offset, limit) => {
-      const res = await listTrainingRuns(config, { offset, limit, accessScope });
-      return { items: res.training_runs, total: res.cursor?.total_count };
-    },
+    (opts) => iterateTrainingRuns(config, { ...opts, accessScope }),
   );
   const json = { training_runs: taken.items, cursor: listingCursor(taken, page) };
   printResult(ctx, json, () => runTable(takenTitle(taken, page, "training run"), taken.items));

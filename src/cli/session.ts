@@ -2,7 +2,7 @@
  * `tinkex session list|info`: sessions and what they made.
  * @module
  */
-import { getSession, iterateSessions, listSessions } from "../../mod.ts";
+import { getSession, iterateSessions } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
@@ -12,10 +12,7 @@ import type { CommandContext, GroupModule } from "./spec.ts";
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const page = pageOptions(ctx.options);
-  const taken = await takeListing(page, () => iterateSessions(config), async (offset, limit) => {
-    const res = await listSessions(config, { offset, limit });
-    return { items: res.sessions };
-  });
+  const taken = await takeListing(page, (opts) => iterateSessions(config, opts));
   printResult(ctx, { sessions: taken.items }, () => ({
     title: takenTitle(taken, page, "session"),
     columns: ["Session ID"],

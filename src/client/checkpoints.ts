@@ -5,7 +5,7 @@
 import type { TinkerConfig } from "./config.ts";
 import { NotFoundError } from "./errors.ts";
 import { requestJson, type RequestOptions, sendRequest } from "./http/request.ts";
-import { type IterateOptions, walkPages } from "./pagination.ts";
+import { type IterateOptions, walkArray, walkPages } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
 import type { Checkpoint, CheckpointsListResponse } from "../protocol/types.ts";
 
@@ -85,7 +85,10 @@ export async function* iterateCheckpoints(
   opts: IterateCheckpointsOptions = {},
 ): AsyncGenerator<Checkpoint, void, undefined> {
   if (opts.runId !== undefined) {
-    yield* (await listCheckpoints(config, { ...opts, runId: opts.runId })).checkpoints;
+    yield* walkArray(
+      (await listCheckpoints(config, { ...opts, runId: opts.runId })).checkpoints,
+      opts,
+    );
     return;
   }
   // Offsets shift if checkpoints are created mid-walk: never yield one twice.

@@ -134,31 +134,54 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
   return hideApiKey(resolved, config.apiKey);
 }
 
+/** Where {@link configFromEnv} reads variables: a lookup function or a plain record. */
+export type EnvSource =
+  | ((name: string) => string | undefined)
+  | Readonly<Record<string, string | undefined>>;
+
+/** Options of {@link configFromEnv}. */
+export interface ConfigFromEnvOptions {
+  /** Read variables from here instead of the process environment (e.g. a worker's `env`). */
+  env?: EnvSource;
+}
+
 /**
  * Build a config from the environment: `TINKER_API_KEY`, `TINKER_BASE_URL`, and the optional
- * `CLOUDFLARE_ACCESS_CLIENT_ID` / `CLOUDFLARE_ACCESS_CLIENT_SECRET`. Overrides win. Works
- * under Deno (needs `--allow-env`), Bun and Node.
+ * `CLOUDFLARE_ACCESS_CLIENT_ID` / `CLOUDFLARE_ACCESS_CLIENT_SECRET`. Overrides win. Reads the
+ * process environment under Deno (needs `--allow-env`), Bun and Node, or `options.env`.
  *
  * @example
  * ```ts
  * import { configFromEnv, listTrainingRuns } from "@tinkex/tinkex";
  * const config = configFromEnv({ timeoutMs: 30_000 });
  * const { training_runs } = await listTrainingRuns(config);
+ * // Elsewhere (a worker, a test): read variables from an object instead.
+ * configFromEnv({}, { env: { TINKER_API_KEY: "tml-…", TINKER_BASE_URL: "http://127.0.0.1:8080" } });
  * ```
  * @throws {ConfigError} when no usable key is found.
  */
-export function configFromEnv(overrides: Partial<TinkerConfig> = {}): ResolvedConfig {
+export function configFromEnv(
+  overrides: Partial<TinkerConfig> = {},
+  options: ConfigFromEnvOptions = {},
+): ResolvedConfig {
+  const env = envReader(options.env);
   const headers: Record<string, string> = {};
-  const cfId = readEnv("CLOUDFLARE_ACCESS_CLIENT_ID");
-  const cfSecret = readEnv("CLOUDFLARE_ACCESS_CLIENT_SECRET");
+  const cfId = env("CLOUDFLARE_ACCESS_CLIENT_ID");
+  const cfSecret = env("CLOUDFLARE_ACCESS_CLIENT_SECRET");
   if (cfId) headers["CF-Access-Client-Id"] = cfId;
   if (cfSecret) headers["CF-Access-Client-Secret"] = cfSecret;
   return resolveConfig({
     ...overrides,
-    apiKey: overrides.apiKey ?? readEnv("TINKER_API_KEY") ?? "",
-    baseUrl: overrides.baseUrl ?? (readEnv("TINKER_BASE_URL") || undefined),
+    apiKey: overrides.apiKey ?? env("TINKER_API_KEY") ?? "",
+    baseUrl: overrides.baseUrl ?? (env("TINKER_BASE_URL") || undefined),
     headers: { ...headers, ...overrides.headers },
   });
+}
+
+function envReader(source: EnvSource | undefined): (name: string) => string | undefined {
+  if (source === undefined) return readEnv;
+  if (typeof source === "function") return source;
+  return (name) => source[name];
 }
 
 /**

@@ -13,6 +13,12 @@ export interface IterateOptions extends RequestOptions {
   pageSize?: number;
   /** Pages requested at once once the total is known (default 4). */
   concurrency?: number;
+  /** Skip this many items first (default 0). */
+  offset?: number;
+  /** Yield at most this many items (default: all of them). */
+  limit?: number;
+  /** Called once with the listing's total when the service reports it (e.g. "20 of 312"). */
+  onTotal?: (total: number) => void;
 }
 
 /** One fetched page, normalized. */
@@ -29,48 +35,63 @@ export const DEFAULT_ITERATE_PAGE_SIZE = 1000;
 export const DEFAULT_ITERATE_CONCURRENCY = 4;
 
 /**
- * Yield every item of an offset-paginated listing. With a cursor, the pages after the first
- * are fetched `concurrency` at a time; without one, pages are read until a short page.
+ * Yield the items of an offset-paginated listing from `opts.offset`, at most `opts.limit` of
+ * them. With a cursor, the pages after the first are fetched `concurrency` at a time; without
+ * one, pages are read until a short page. A service that answers fewer items than asked (it caps
+ * page sizes) sets the page size for the rest of the walk.
  */
 export async function* walkPages<T>(
   fetchPage: (offset: number, limit: number) => Promise<Page<T>>,
   opts: IterateOptions,
   fallbackPageSize: number,
 ): AsyncGenerator<T, void, undefined> {
+  const start = Math.max(0, Math.floor(opts.offset ?? 0));
+  const end = start + Math.max(0, opts.limit ?? Infinity);
+  if (end <= start) return;
   let pageSize = opts.pageSize ?? DEFAULT_ITERATE_PAGE_SIZE;
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_ITERATE_CONCURRENCY);
+  const sizeAt = (offset: number) => Math.min(pageSize, end - offset);
+  let asked = sizeAt(start);
   let first: Page<T>;
   try {
-    first = await fetchPage(0, pageSize);
+    first = await fetchPage(start, asked);
   } catch (e) {
     // A service that caps page sizes lower refuses the large page: use its default.
     const refused = e instanceof BadRequestError || e instanceof UnprocessableEntityError;
     if (!refused || opts.pageSize !== undefined || pageSize === fallbackPageSize) throw e;
     pageSize = fallbackPageSize;
-    first = await fetchPage(0, pageSize);
+    asked = sizeAt(start);
+    first = await fetchPage(start, asked);
   }
-  yield* first.items;
-
   const total = first.cursor?.total_count;
+  if (typeof total === "number") opts.onTotal?.(total);
+  yield* first.items.slice(0, end - start);
+  let offset = start + first.items.length;
+  if (first.items.length === 0 || offset >= end) return;
+  if (first.items.length < asked) {
+    if (typeof total !== "number" || offset >= total) return; // a short page ends the listing
+    pageSize = first.items.length; // the service's own cap
+  }
+
   if (typeof total !== "number") {
     // No cursor: read on while pages come back full.
-    let offset = first.items.length;
-    let last = first.items.length;
-    while (last >= pageSize && last > 0) {
-      const page = await fetchPage(offset, pageSize);
-      yield* page.items;
+    for (;;) {
+      const want = sizeAt(offset);
+      const page = await fetchPage(offset, want);
+      yield* page.items.slice(0, end - offset);
       offset += page.items.length;
-      last = page.items.length;
+      if (page.items.length < want || page.items.length === 0 || offset >= end) return;
     }
-    return;
   }
+  const stop = Math.min(total, end);
   const offsets: number[] = [];
-  for (let o = pageSize; o < total; o += pageSize) offsets.push(o);
+  for (let o = offset; o < stop; o += pageSize) offsets.push(o);
   const inFlight: Promise<Page<T>>[] = [];
   let next = 0;
   const fill = () => {
     while (inFlight.length < concurrency && next < offsets.length) {
-      const p = fetchPage(offsets[next++], pageSize);
+      const o = offsets[next++];
+      const p = fetchPage(o, sizeAt(o));
       p.catch(() => {}); // surfaced when awaited, in order
       inFlight.push(p);
     }
@@ -81,6 +102,16 @@ export async function* walkPages<T>(
     fill();
     yield* page.items;
   }
+}
+
+/** The `offset`/`limit` window of a listing already in memory, reporting its total. */
+export function* walkArray<T>(
+  all: readonly T[],
+  opts: IterateOptions,
+): Generator<T, void, undefined> {
+  opts.onTotal?.(all.length);
+  const start = Math.max(0, Math.floor(opts.offset ?? 0));
+  yield* all.slice(start, start + Math.max(0, opts.limit ?? Infinity));
 }
 
 /**
