@@ -46,6 +46,8 @@ export interface Fixture {
   config: TinkerConfig;
   /** The archive-URL calls made to the API. */
   archiveRequests: number;
+  /** Most blob response bodies being sent at the same time. */
+  maxInFlight: number;
   blobRequests: BlobRequest[];
   close(): Promise<void>;
 }
@@ -68,16 +70,24 @@ function bodyFrom(src: ArchiveSource, start: number): ReadableStream<Uint8Array>
   });
 }
 
-/** Pass `limit` bytes of `body`, then hold the connection open without sending more. */
+/**
+ * Pass `limit` bytes of `body`, then hold the connection open without sending more (or end the
+ * body there, with `end`).
+ */
 function stalling(
   body: ReadableStream<Uint8Array>,
   limit: number,
   onStall?: () => void,
+  end = false,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let sent = 0;
   return new ReadableStream({
     async pull(c) {
+      if (sent >= limit && end) {
+        c.close();
+        return void reader.cancel().catch(() => {});
+      }
       if (sent >= limit) {
         onStall?.();
         return await new Promise<void>(() => {}); // never more data
@@ -110,7 +120,7 @@ export function startFixture(opts: FixtureOptions): Fixture {
   const blobRequests: BlobRequest[] = [];
   let issued = 0;
   let proxy: CuttingProxy | undefined;
-  const state = { archiveRequests: 0 };
+  const state = { archiveRequests: 0, inFlight: 0, maxInFlight: 0 };
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const url = new URL(req.url);
@@ -157,14 +167,20 @@ export function startFixture(opts: FixtureOptions): Fixture {
     }
     const etag = opts.changingEtag ? `"v${i}"` : `"v0"`;
     const common = { etag, "accept-ranges": "bytes", "content-type": "application/x-tar" };
-    const range = rec.range?.match(/^bytes=(\d+)-$/);
+    const range = rec.range?.match(/^bytes=(\d+)-(\d*)$/);
     const rangeOk = range && !opts.ignoreRange && (rec.ifRange === null || rec.ifRange === etag);
     const start = rangeOk ? Number(range[1]) : 0;
+    const end = rangeOk && range[2] !== "" ? Math.min(Number(range[2]), size - 1) : size - 1;
     if (start > size || (start === size && size > 0)) {
       rec.status = 416;
       return jsonResponse(416, { error: "range not satisfiable" });
     }
     let body = bodyFrom(opts.archive, start);
+    if (end < size - 1) body = stalling(body, end + 1 - start, () => {}, true);
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    const done = () => void state.inFlight--;
+    body = body.pipeThrough(new TransformStream({ flush: done, cancel: done }));
     const stall = opts.stallAfter?.[i];
     if (stall !== undefined) body = stalling(body, stall, opts.onStall);
     rec.status = rangeOk ? 206 : 200;
@@ -172,8 +188,8 @@ export function startFixture(opts: FixtureOptions): Fixture {
       status: rec.status,
       headers: {
         ...common,
-        "content-length": String(size - start),
-        ...(rangeOk ? { "content-range": `bytes ${start}-${size - 1}/${size}` } : {}),
+        "content-length": String(end + 1 - start),
+        ...(rangeOk ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
       },
     });
   }
@@ -185,6 +201,9 @@ export function startFixture(opts: FixtureOptions): Fixture {
     config: { apiKey: API_KEY, baseUrl, retryInitialDelayMs: 1, retryMaxDelayMs: 5 },
     get archiveRequests() {
       return state.archiveRequests;
+    },
+    get maxInFlight() {
+      return state.maxInFlight;
     },
     blobRequests,
     async close() {
