@@ -2,7 +2,7 @@
 // several connections delivered in order, a bounded window, resumes after real cuts (a TCP proxy),
 // stores that ignore Range or change the object.
 import assert from "node:assert/strict";
-import { IntegrityError } from "../mod.ts";
+import { download, type DownloadOptions, IntegrityError, type ResumeInfo } from "../mod.ts";
 import {
   pieceBytesFor,
   type PieceResume,
@@ -11,8 +11,15 @@ import {
   RangesIgnoredError,
 } from "../src/client/download/ranged_source.ts";
 import { Resumable } from "../src/client/download/resumable.ts";
-import { API_KEY, type Fixture, type FixtureOptions, startFixture } from "./_download_fixture.ts";
-import { concat, noise } from "./_tar_bytes.ts";
+import {
+  API_KEY,
+  DIR_NAME,
+  type Fixture,
+  type FixtureOptions,
+  startFixture,
+  TINKER_PATH,
+} from "./_download_fixture.ts";
+import { concat, noise, tar } from "./_tar_bytes.ts";
 
 const MiB = 2 ** 20;
 const OBJECT = noise(5 * MiB + 12_345, 21);
@@ -164,4 +171,81 @@ Deno.test("ranged: cancel stops every request", async () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(fx.blobRequests.length, before);
   });
+});
+
+// download() on top: the same files whichever way the bytes came.
+const FILES = [
+  { name: "adapter_model.safetensors", body: noise(3 * MiB + 777, 31) },
+  { name: "optimizer_state.safetensors", body: noise(3 * MiB + 5, 32) },
+  { name: "adapter_config.json", body: noise(300, 33) },
+];
+const ARCHIVE = tar(FILES);
+const PARALLEL = { connections: 4, windowBytes: 2 * MiB } as const; // 1 MiB pieces
+
+async function downloadVia(
+  fixture: Omit<FixtureOptions, "archive">,
+  opts: DownloadOptions,
+): Promise<{ fx: Fixture; resumes: ResumeInfo[] }> {
+  const fx = startFixture({ archive: ARCHIVE, ...fixture });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-ranged-" });
+  const resumes: ResumeInfo[] = [];
+  try {
+    const result = await download(fx.config, TINKER_PATH, {
+      outputDir: out,
+      onResume: (r) => resumes.push(r),
+      ...opts,
+    });
+    assert.equal(result.destination, `${out}/${DIR_NAME}`);
+    assert.equal(result.bytes, ARCHIVE.length);
+    for (const f of FILES) {
+      assert.deepEqual(await Deno.readFile(`${result.destination}/${f.name}`), f.body, f.name);
+    }
+    assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), [DIR_NAME]);
+    return { fx, resumes };
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
+Deno.test("download(): a large archive comes over parallel ranges and extracts intact", async () => {
+  const { fx } = await downloadVia({}, PARALLEL);
+  assert.ok(fx.maxInFlight > 1, `expected parallel requests, saw ${fx.maxInFlight}`);
+  assert.equal(fx.blobRequests[0].range, null); // the first request is an ordinary GET
+  assert.ok(fx.blobRequests.slice(1).every((r) => r.status === 206 && r.ifRange === `"v0"`));
+  assert.equal(fx.blobRequests.length, Math.ceil(ARCHIVE.length / MiB));
+});
+
+Deno.test("download(): parallel ranges racing cut connections end byte-identical", async () => {
+  const { resumes } = await downloadVia({ cuts: [400_000, 90_000, undefined, 1_500_000] }, {
+    ...PARALLEL,
+  });
+  assert.ok(resumes.length >= 2, `expected resumes, saw ${resumes.length}`);
+});
+
+Deno.test("download(): a store that ignores Range falls back to one stream", async () => {
+  const { fx } = await downloadVia({ ignoreRange: true }, PARALLEL);
+  assert.ok(fx.blobRequests.every((r) => r.status === 200));
+});
+
+Deno.test("download(): connections 1 and small archives use one request", async () => {
+  const { fx } = await downloadVia({}, { connections: 1, windowBytes: 2 * MiB });
+  assert.equal(fx.blobRequests.length, 1);
+  const big = await downloadVia({}, { connections: 4 }); // default window: pieces > archive / 2
+  assert.equal(big.fx.blobRequests.length, 1);
+});
+
+Deno.test("download(): the archive changing between ranges is an IntegrityError, nothing left", async () => {
+  const fx = startFixture({ archive: ARCHIVE, changingEtag: true });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-ranged-" });
+  try {
+    await assert.rejects(
+      download(fx.config, TINKER_PATH, { outputDir: out, ...PARALLEL }),
+      IntegrityError,
+    );
+    assert.deepEqual([...Deno.readDirSync(out)], []);
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -27,6 +27,15 @@ import {
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import { BUFFER_POOL, type BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
+import { contentLength, parseContentRange, validatorOf } from "./object_headers.ts";
+import {
+  DEFAULT_CONNECTIONS,
+  DEFAULT_WINDOW_BYTES,
+  pieceBytesFor,
+  RangedReader,
+  RangesIgnoredError,
+} from "./ranged_source.ts";
+import { Resumable } from "./resumable.ts";
 
 /** Resumes allowed in a row without receiving a single new byte (default 5). */
 export const DEFAULT_MAX_RESUME_ATTEMPTS = 5;
@@ -66,6 +75,15 @@ export interface ArchiveStreamOptions extends ArchiveUrlOptions {
   progressIntervalMs?: number;
   /** Told before each resume. */
   onResume?: (info: ResumeInfo) => void;
+  /**
+   * Parallel connections for a large archive (default 8; 1 turns it off). When the store
+   * answers with a validator and the rest of the archive spans at least two pieces, pieces of
+   * it are fetched as byte ranges in parallel and handed on in order; a store that ignores
+   * `Range` gets one stream.
+   */
+  connections?: number;
+  /** Most bytes buffered ahead of the reader across the parallel pieces (default 32 MiB). */
+  windowBytes?: number;
 }
 
 /**
@@ -100,17 +118,6 @@ export function openArchiveStream(
   }, { highWaterMark: 0 });
 }
 
-/** A failure the fetcher may resume from; `final` is what to throw once attempts run out. */
-class Resumable extends Error {
-  constructor(
-    readonly reason: string,
-    readonly final: Error,
-    readonly delayMs?: number,
-  ) {
-    super(reason);
-  }
-}
-
 /** The state of one archive download across its requests. */
 class ArchiveFetcher {
   readonly #config: ResolvedConfig;
@@ -132,10 +139,14 @@ class ArchiveFetcher {
   #failures = 0;
   #resumes = 0;
   #started = false;
-  #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
+  #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | RangedReader;
+  /** Set once the store answered a ranged request with the whole object. */
+  #rangesIgnored = false;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
   #link?: LinkedAbort;
+  /** The signed URL being fetched again, shared by the parallel ranges that need it. */
+  #resolving?: Promise<void>;
 
   constructor(config: ResolvedConfig, path: string, opts: ArchiveStreamOptions) {
     this.#config = config;
@@ -196,7 +207,7 @@ class ArchiveFetcher {
       this.#link?.reset();
       result = await this.#read();
     } catch (e) {
-      const failure = this.#networkFailure(e);
+      const failure = this.#readFailure(e);
       this.#dropResponse();
       await this.#recover(failure);
       return new Uint8Array(0);
@@ -221,7 +232,7 @@ class ArchiveFetcher {
   async #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const pool = this.#pool;
     if (pool === undefined || !this.#pooledReads) {
-      return await (this.#reader as ReadableStreamDefaultReader<Uint8Array>).read();
+      return await (this.#reader as ReadableStreamDefaultReader<Uint8Array> | RangedReader).read();
     }
     const result = await (this.#reader as ReadableStreamBYOBReader).read(pool.take());
     if (result.done || result.value.length === 0) pool.unused(result.value);
@@ -322,7 +333,9 @@ class ArchiveFetcher {
   }
 
   /** Check a 200/206 against what is known so far and position the skip count. */
-  #startBody(res: Response): ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader {
+  #startBody(
+    res: Response,
+  ): ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | RangedReader {
     const validator = validatorOf(res.headers);
     if (this.#offset > 0 && this.#validator !== undefined && validator !== this.#validator) {
       void res.body?.cancel();
@@ -367,6 +380,13 @@ class ArchiveFetcher {
       throw new IntegrityError("the archive response has no body; download it again");
     }
     this.#pooledReads = false;
+    const ranged = this.#rangedFrom(res);
+    if (ranged) {
+      // Each range watches for stalls itself.
+      this.#link?.dispose();
+      this.#link = undefined;
+      return ranged;
+    }
     if (this.#pool !== undefined) {
       try {
         const reader = res.body.getReader({ mode: "byob" });
@@ -379,15 +399,71 @@ class ArchiveFetcher {
     return res.body.getReader();
   }
 
+  /**
+   * Parallel ranges for the rest of the archive, starting with the open response, when they
+   * are allowed, possible (a validator, the size known, ranges accepted) and worth it.
+   */
+  #rangedFrom(res: Response): RangedReader | undefined {
+    const connections = this.#opts.connections ?? DEFAULT_CONNECTIONS;
+    const windowBytes = this.#opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
+    const total = this.#total;
+    const validator = this.#validator;
+    if (
+      connections <= 1 || this.#rangesIgnored || this.#skip > 0 || total === undefined ||
+      validator === undefined || res.headers.get("accept-ranges")?.trim() === "none" ||
+      total - this.#offset < 2 * pieceBytesFor(windowBytes, connections)
+    ) return undefined;
+    return new RangedReader({
+      open: (start, end, signal) => this.#openRange(start, end, signal),
+      validator,
+      total,
+      start: this.#offset,
+      first: res,
+      connections,
+      windowBytes,
+      stallTimeoutMs: this.#stallMs,
+      maxAttempts: this.#maxAttempts,
+      retryDelayMs: (retry) =>
+        backoffDelayMs(retry, this.#config.retryInitialDelayMs, this.#config.retryMaxDelayMs),
+      signal: this.#signal,
+      onResume: (r) => this.#opts.onResume?.({ ...r, resume: ++this.#resumes, offset: r.offset }),
+    });
+  }
+
+  /** One ranged request of the parallel transfer (a fresh URL when the last one expired). */
+  async #openRange(start: number, end: number, signal: AbortSignal): Promise<Response> {
+    if (this.#url === undefined || Date.now() > this.#expiresAt - URL_EXPIRY_MARGIN_MS) {
+      this.#resolving ??= this.#resolveUrl().finally(() => this.#resolving = undefined);
+      await this.#resolving;
+    }
+    const url = this.#url as string;
+    const wasFresh = this.#urlIsFresh;
+    this.#urlIsFresh = false;
+    const headers = new Headers({
+      "Accept-Encoding": "identity",
+      "User-Agent": USER_AGENT,
+      Range: `bytes=${start}-${end}`,
+      "If-Range": this.#validator as string,
+    });
+    let res: Response;
+    try {
+      res = await this.#config.fetch(url, { headers, signal });
+    } catch (e) {
+      throw this.#networkFailure(e);
+    }
+    if (res.status === 200 || res.status === 206) return res;
+    return await this.#refuse(res, wasFresh, url);
+  }
+
   /** A non-2xx answer from the signed URL: refresh on expiry, retry on 5xx/429, else fail. */
-  async #refuse(res: Response, urlWasFresh: boolean): Promise<never> {
+  async #refuse(res: Response, urlWasFresh: boolean, url = this.#url as string): Promise<never> {
     const body = await readErrorBody(res);
     const details = {
       status: res.status,
       // The store is not our API: a long text (e.g. an HTML page) is cut short.
       body: typeof body === "string" ? body.slice(0, 500) : body,
       method: "GET",
-      url: safeUrl(this.#url as string),
+      url: safeUrl(url),
       requestId: res.headers.get("x-request-id") ?? undefined,
     };
     if (res.status === 403) {
@@ -398,7 +474,7 @@ class ArchiveFetcher {
         }; check that the checkpoint is yours or public (GET ${details.url})`,
       );
       if (urlWasFresh) throw error;
-      this.#url = undefined;
+      if (this.#url === url) this.#url = undefined;
       throw new Resumable("the signed URL expired (403); fetching a fresh one", error, 0);
     }
     const error = apiErrorFor(details);
@@ -410,6 +486,19 @@ class ArchiveFetcher {
       );
     }
     throw error;
+  }
+
+  /**
+   * A failed body read. From parallel ranges: their final errors stand (each range already
+   * resumed on its own), and a store found to ignore ranges continues as one stream.
+   */
+  #readFailure(e: unknown): unknown {
+    if (!(this.#reader instanceof RangedReader) || this.#signal.aborted) {
+      return this.#networkFailure(e);
+    }
+    if (!(e instanceof RangesIgnoredError)) return e;
+    this.#rangesIgnored = true;
+    return new Resumable("the store ignores Range; continuing as one stream", e, 0);
   }
 
   /** A failed fetch or body read: an abort by the caller, else a resumable network failure. */
@@ -462,27 +551,6 @@ class ArchiveFetcher {
     this.#reader = undefined;
     reader?.cancel().catch(() => {});
   }
-}
-
-/** A strong ETag, else Last-Modified: what `If-Range` may carry. */
-function validatorOf(headers: Headers): string | undefined {
-  const etag = headers.get("etag");
-  if (etag && !etag.startsWith("W/")) return etag;
-  return headers.get("last-modified") ?? undefined;
-}
-
-function contentLength(headers: Headers): number | undefined {
-  const encoding = headers.get("content-encoding");
-  if (encoding && encoding !== "identity") return undefined; // length of the encoded bytes
-  const raw = headers.get("content-length");
-  if (raw === null || !/^\d+$/.test(raw.trim())) return undefined;
-  return Number(raw);
-}
-
-function parseContentRange(raw: string | null): { start: number; total?: number } | undefined {
-  const m = raw?.trim().match(/^bytes (\d+)-\d+\/(\d+|\*)$/);
-  if (!m) return undefined;
-  return { start: Number(m[1]), total: m[2] === "*" ? undefined : Number(m[2]) };
 }
 
 /** The signed URL without its query (where the signature lives), for messages. */

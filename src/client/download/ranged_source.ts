@@ -18,7 +18,7 @@ import { contentLength, parseContentRange, validatorOf } from "./object_headers.
 import { Resumable } from "./resumable.ts";
 
 /** Default number of parallel connections (chosen from `bench/`: see the README). */
-export const DEFAULT_CONNECTIONS = 4;
+export const DEFAULT_CONNECTIONS = 8;
 /** Default bytes that may be buffered ahead of the consumer, over all pieces (32 MiB). */
 export const DEFAULT_WINDOW_BYTES = 32 * 2 ** 20;
 /** Pieces are never smaller than this (each costs a request and its first-byte latency). */
@@ -198,6 +198,10 @@ export class RangedReader {
         const body = res?.body ??
           this.#checked(await o.open(from, piece.end, link.signal), from, piece.end);
         const reader = body.getReader();
+        // An abort or a stall also ends a read of the first response (not fetched with `link`).
+        link.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), {
+          once: true,
+        });
         try {
           for (;;) {
             link.reset();

@@ -1,0 +1,148 @@
+/**
+ * A store that caps each connection's rate and adds latency to the first byte, as object stores
+ * do (`bench/` only). It is a TCP proxy in its own process in front of the benchmark server:
+ * every request waits `--latency-ms` before it is passed on, and each connection's responses
+ * are paced to `--rate-mib` MiB/s. Prints `{ "port": n }` once listening; runs until stdin
+ * closes.
+ *
+ * ```sh
+ * deno run -A bench/capped_store.ts --target 8080 --rate-mib 32 --latency-ms 30
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** A running capped store. */
+export interface CappedStore {
+  /** Base URL of the proxy (same paths as the server behind it). */
+  baseUrl: string;
+  /** Stop it. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startCappedStore}. */
+export interface CappedStoreOptions {
+  /** Port of the server behind it on 127.0.0.1. */
+  targetPort: number;
+  /** Most bytes per second per connection (MiB/s). */
+  rateMiB: number;
+  /** Delay before each request reaches the server, in ms. */
+  latencyMs: number;
+}
+
+/** Start the capped store in its own process. */
+export async function startCappedStore(opts: CappedStoreOptions): Promise<CappedStore> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(import.meta.url).pathname,
+      "--target",
+      String(opts.targetPort),
+      "--rate-mib",
+      String(opts.rateMiB),
+      "--latency-ms",
+      String(opts.latencyMs),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("Cannot start the capped store: it exited before listening");
+    text += value;
+  }
+  const { port } = JSON.parse(text.slice(0, text.indexOf("\n"))) as { port: number };
+  const stdin = child.stdin.getWriter();
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    async close(): Promise<void> {
+      await stdin.close().catch(() => {});
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+/** Credit a connection may bank, in ms of its rate: makes up for timers that oversleep. */
+const MAX_CREDIT_MS = 20;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+}
+
+/** Proxy one connection: requests delayed, responses paced. */
+async function relay(
+  client: Deno.Conn,
+  targetPort: number,
+  bytesPerMs: number,
+  latencyMs: number,
+): Promise<void> {
+  let server: Deno.Conn;
+  try {
+    server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+  } catch {
+    client.close();
+    return;
+  }
+  const close = (): void => {
+    for (const c of [client, server]) {
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+  };
+  const up = async (): Promise<void> => {
+    const buf = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = await client.read(buf);
+      if (n === null) return;
+      await sleep(latencyMs);
+      await writeAll(server, buf.subarray(0, n));
+    }
+  };
+  const down = async (): Promise<void> => {
+    const buf = new Uint8Array(64 * 1024);
+    // Paced: an idle connection earns at most MAX_CREDIT_MS of burst (timers oversleep).
+    let due = 0;
+    for (;;) {
+      const n = await server.read(buf);
+      if (n === null) return;
+      await writeAll(client, buf.subarray(0, n));
+      due = Math.max(due, performance.now() - MAX_CREDIT_MS) + n / bytesPerMs;
+      const wait = due - performance.now();
+      if (wait >= 1) await sleep(wait);
+    }
+  };
+  await Promise.race([up(), down()]).catch(() => {});
+  close();
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      target: { type: "string" },
+      "rate-mib": { type: "string", default: "32" },
+      "latency-ms": { type: "string", default: "30" },
+    },
+  });
+  const targetPort = Number(values.target);
+  const bytesPerMs = (Number(values["rate-mib"]) * 2 ** 20) / 1000;
+  const latencyMs = Number(values["latency-ms"]);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  console.log(JSON.stringify({ port: (listener.addr as Deno.NetAddr).port }));
+  (async () => {
+    for await (const _ of Deno.stdin.readable) { /* until EOF */ }
+    Deno.exit(0);
+  })();
+  for await (const conn of listener) void relay(conn, targetPort, bytesPerMs, latencyMs);
+}
