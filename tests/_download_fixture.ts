@@ -29,6 +29,8 @@ export interface FixtureOptions {
   failStatus?: (number | undefined)[];
   /** Every blob request sees a new ETag: the archive "changed" on the server. */
   changingEtag?: boolean;
+  /** Each blob response is sent at most this fast (bytes/s): a store that caps connections. */
+  rateBytesPerSec?: number;
   /** Blob connection i (through the proxy) is cut after cuts[i] bytes sent to the client. */
   cuts?: (number | undefined)[];
 }
@@ -100,6 +102,21 @@ function stalling(
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+/** `body` sent no faster than `bytesPerSec`. */
+function paced(body: ReadableStream<Uint8Array>, bytesPerSec: number): ReadableStream<Uint8Array> {
+  let due = 0;
+  return body.pipeThrough(
+    new TransformStream({
+      async transform(chunk, c) {
+        due = Math.max(due, performance.now()) + (chunk.length / bytesPerSec) * 1000;
+        const wait = due - performance.now();
+        if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+        c.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 function jsonResponse(
@@ -179,6 +196,7 @@ export function startFixture(opts: FixtureOptions): Fixture {
     if (end < size - 1) body = stalling(body, end + 1 - start, () => {}, true);
     state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    if (opts.rateBytesPerSec) body = paced(body, opts.rateBytesPerSec);
     const done = () => void state.inFlight--;
     body = body.pipeThrough(new TransformStream({ flush: done, cancel: done }));
     const stall = opts.stallAfter?.[i];

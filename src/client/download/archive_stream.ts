@@ -41,6 +41,14 @@ import { Resumable } from "./resumable.ts";
 export const DEFAULT_MAX_RESUME_ATTEMPTS = 5;
 /** Longest wait for the next chunk (or for response headers) before resuming, in ms (30 s). */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/** Bytes one connection is timed over before deciding on parallel ranges (8 MiB). */
+const PROBE_BYTES = 8 * 2 ** 20;
+/**
+ * A connection slower than this (bytes/s) gets company: the rest of the archive comes over
+ * parallel ranges. Object stores cap single connections well below it; loopback and fast links
+ * are above it, where more connections only cost memory and CPU.
+ */
+const PARALLEL_BELOW_BYTES_PER_S = 96 * 2 ** 20;
 /** A signed URL this close to its expiry is replaced before it is used to resume, in ms. */
 const URL_EXPIRY_MARGIN_MS = 5_000;
 
@@ -118,6 +126,14 @@ export function openArchiveStream(
   }, { highWaterMark: 0 });
 }
 
+/** While one connection's first bytes are timed: the body, where and when they started. */
+interface Probe {
+  body: ReadableStream<Uint8Array>;
+  from: number;
+  /** Time spent waiting for the network (not for the consumer), in ms. */
+  waitMs: number;
+}
+
 /** The state of one archive download across its requests. */
 class ArchiveFetcher {
   readonly #config: ResolvedConfig;
@@ -142,6 +158,8 @@ class ArchiveFetcher {
   #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | RangedReader;
   /** Set once the store answered a ranged request with the whole object. */
   #rangesIgnored = false;
+  /** While the first bytes of a response are timed: where and when they started. */
+  #probe?: Probe;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
   #link?: LinkedAbort;
@@ -205,7 +223,9 @@ class ArchiveFetcher {
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
       this.#link?.reset();
+      const t0 = this.#probe === undefined ? 0 : performance.now();
       result = await this.#read();
+      if (this.#probe !== undefined) this.#probe.waitMs += performance.now() - t0;
     } catch (e) {
       const failure = this.#readFailure(e);
       this.#dropResponse();
@@ -225,7 +245,9 @@ class ArchiveFetcher {
       );
       return new Uint8Array(0);
     }
-    return this.#accept(result.value);
+    const chunk = this.#accept(result.value);
+    if (this.#probe !== undefined) this.#maybeGoParallel();
+    return chunk;
   }
 
   /** Read the next chunk: into a pooled buffer when a pool was lent, else as the body gives it. */
@@ -380,14 +402,11 @@ class ArchiveFetcher {
       throw new IntegrityError("the archive response has no body; download it again");
     }
     this.#pooledReads = false;
-    const ranged = this.#rangedFrom(res);
-    if (ranged) {
-      // Each range watches for stalls itself.
-      this.#link?.dispose();
-      this.#link = undefined;
-      return ranged;
-    }
-    if (this.#pool !== undefined) {
+    // Worth trying parallel ranges: read plainly (not into the pool), to hand the reader over.
+    this.#probe = this.#parallelAllowed(res)
+      ? { from: this.#offset, waitMs: 0, body: res.body }
+      : undefined;
+    if (this.#pool !== undefined && this.#probe === undefined) {
       try {
         const reader = res.body.getReader({ mode: "byob" });
         this.#pooledReads = true;
@@ -399,35 +418,64 @@ class ArchiveFetcher {
     return res.body.getReader();
   }
 
-  /**
-   * Parallel ranges for the rest of the archive, starting with the open response, when they
-   * are allowed, possible (a validator, the size known, ranges accepted) and worth it.
-   */
-  #rangedFrom(res: Response): RangedReader | undefined {
+  /** After a probe that stays alone: read on in BYOB mode into pooled buffers, when possible. */
+  #poolReads(body: ReadableStream<Uint8Array>): void {
+    (this.#reader as ReadableStreamDefaultReader<Uint8Array>).releaseLock();
+    this.#pool?.restart();
+    try {
+      this.#reader = body.getReader({ mode: "byob" });
+      this.#pooledReads = true;
+    } catch {
+      this.#reader = body.getReader();
+    }
+  }
+
+  /** Whether the rest of the archive may come over parallel ranges (see `connections`). */
+  #parallelAllowed(res: Response): boolean {
     const connections = this.#opts.connections ?? DEFAULT_CONNECTIONS;
     const windowBytes = this.#opts.windowBytes ?? DEFAULT_WINDOW_BYTES;
-    const total = this.#total;
-    const validator = this.#validator;
-    if (
-      connections <= 1 || this.#rangesIgnored || this.#skip > 0 || total === undefined ||
-      validator === undefined || res.headers.get("accept-ranges")?.trim() === "none" ||
-      total - this.#offset < 2 * pieceBytesFor(windowBytes, connections)
-    ) return undefined;
-    return new RangedReader({
+    return connections > 1 && !this.#rangesIgnored && this.#skip === 0 &&
+      this.#total !== undefined && this.#validator !== undefined &&
+      res.headers.get("accept-ranges")?.trim() !== "none" &&
+      this.#total - this.#offset >= PROBE_BYTES + 2 * pieceBytesFor(windowBytes, connections);
+  }
+
+  /**
+   * After the first {@link PROBE_BYTES} of a response: if this one connection is slow (a store
+   * that caps each connection), fetch the rest as parallel ranges, starting with this response.
+   * A fast connection (loopback, a fast link) stays alone: more would only cost memory and CPU.
+   * The rate counts only the time spent waiting for bytes: a slow disk is no reason for more.
+   */
+  #maybeGoParallel(): void {
+    const probe = this.#probe as Probe;
+    const bytes = this.#offset - probe.from;
+    if (bytes < PROBE_BYTES) return;
+    this.#probe = undefined;
+    const rate = bytes / Math.max(1, probe.waitMs) * 1000;
+    if (rate >= PARALLEL_BELOW_BYTES_PER_S) {
+      // Alone from here on: read into the pool, as any single stream does.
+      if (this.#pool !== undefined) this.#poolReads(probe.body);
+      return;
+    }
+    const connections = this.#opts.connections ?? DEFAULT_CONNECTIONS;
+    this.#reader = new RangedReader({
       open: (start, end, signal) => this.#openRange(start, end, signal),
-      validator,
-      total,
+      validator: this.#validator as string,
+      total: this.#total as number,
       start: this.#offset,
-      first: res,
+      first: this.#reader as ReadableStreamDefaultReader<Uint8Array>,
       connections,
-      windowBytes,
+      windowBytes: this.#opts.windowBytes ?? DEFAULT_WINDOW_BYTES,
       stallTimeoutMs: this.#stallMs,
       maxAttempts: this.#maxAttempts,
       retryDelayMs: (retry) =>
         backoffDelayMs(retry, this.#config.retryInitialDelayMs, this.#config.retryMaxDelayMs),
       signal: this.#signal,
-      onResume: (r) => this.#opts.onResume?.({ ...r, resume: ++this.#resumes, offset: r.offset }),
+      onResume: (r) => this.#opts.onResume?.({ ...r, resume: ++this.#resumes }),
     });
+    // Each range watches for stalls itself.
+    this.#link?.dispose();
+    this.#link = undefined;
   }
 
   /** One ranged request of the parallel transfer (a fresh URL when the last one expired). */

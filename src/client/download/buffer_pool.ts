@@ -78,6 +78,16 @@ export class BufferPool {
   }
 
   /**
+   * Start over after chunks not from the pool went by (e.g. while a connection was timed):
+   * their releases do not count as misses until one of the pool's buffers comes back.
+   */
+  restart(): void {
+    this.#enabled = true;
+    this.#misses = -Infinity;
+    this.#tracked.length = 0;
+  }
+
+  /**
    * The consumer is done with a chunk over `buffer` and with everything before it: the
    * buffers delivered earlier can be read into again.
    */

@@ -34,6 +34,14 @@ export class RangesIgnoredError extends Error {
   }
 }
 
+/** The part of a stream reader used here. */
+export interface BodyReader {
+  /** The next chunk. */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** Stop reading. */
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /** What a piece that had to be requested again reports. */
 export interface PieceResume {
   /** Object offset the new request starts at. */
@@ -61,10 +69,10 @@ export interface RangedReaderOptions {
   /** First byte to deliver. */
   start: number;
   /**
-   * A response already open whose body starts at `start` (a `200` or an open-ended `206`):
-   * the first piece is read from it, the rest of it is dropped.
+   * A reader of a response already open, positioned at `start` (a `200` or an open-ended
+   * `206`): the first piece is read from it, then it is cancelled.
    */
-  first?: Response;
+  first?: BodyReader;
   /** Connections in parallel (≥ 1). */
   connections: number;
   /** Bytes that may be buffered ahead of the consumer. */
@@ -187,17 +195,16 @@ export class RangedReader {
   }
 
   /** Fetch one piece (resuming it as needed) into its chunk list. */
-  async #fetch(piece: Piece, response?: Response): Promise<void> {
+  async #fetch(piece: Piece, first?: BodyReader): Promise<void> {
     const o = this.#opts;
     let failures = 0;
-    let res: Response | undefined = response?.body ? response : undefined;
+    let opened = first;
     for (;;) {
       const from = piece.start + piece.received;
       const link = linkAbort(this.#signal, o.stallTimeoutMs);
       try {
-        const body = res?.body ??
-          this.#checked(await o.open(from, piece.end, link.signal), from, piece.end);
-        const reader = body.getReader();
+        const reader: BodyReader = opened ??
+          this.#checked(await o.open(from, piece.end, link.signal), from, piece.end).getReader();
         // An abort or a stall also ends a read of the first response (not fetched with `link`).
         link.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), {
           once: true,
@@ -248,7 +255,7 @@ export class RangedReader {
         }
       } finally {
         link.dispose();
-        res = undefined;
+        opened = undefined;
       }
     }
   }
