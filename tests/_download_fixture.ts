@@ -104,19 +104,48 @@ function stalling(
   });
 }
 
+/** `body`, counted in `state.inFlight` until it ends or is cancelled. */
+function counted(
+  body: ReadableStream<Uint8Array>,
+  state: { inFlight: number },
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let open = true;
+  const end = () => {
+    if (open) state.inFlight--;
+    open = false;
+  };
+  return new ReadableStream({
+    async pull(c) {
+      const { done, value } = await reader.read();
+      if (done) {
+        end();
+        return c.close();
+      }
+      c.enqueue(value);
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  });
+}
+
 /** `body` sent no faster than `bytesPerSec`. */
 function paced(body: ReadableStream<Uint8Array>, bytesPerSec: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let due = 0;
-  return body.pipeThrough(
-    new TransformStream({
-      async transform(chunk, c) {
-        due = Math.max(due, performance.now()) + (chunk.length / bytesPerSec) * 1000;
-        const wait = due - performance.now();
-        if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
-        c.enqueue(chunk);
-      },
-    }),
-  );
+  return new ReadableStream({
+    async pull(c) {
+      const { done, value } = await reader.read();
+      if (done) return c.close();
+      due = Math.max(due, performance.now()) + (value.length / bytesPerSec) * 1000;
+      const wait = due - performance.now();
+      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+      c.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 function jsonResponse(
@@ -197,8 +226,7 @@ export function startFixture(opts: FixtureOptions): Fixture {
     state.inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
     if (opts.rateBytesPerSec) body = paced(body, opts.rateBytesPerSec);
-    const done = () => void state.inFlight--;
-    body = body.pipeThrough(new TransformStream({ flush: done, cancel: done }));
+    body = counted(body, state);
     const stall = opts.stallAfter?.[i];
     if (stall !== undefined) body = stalling(body, stall, opts.onStall);
     rec.status = rangeOk ? 206 : 200;
