@@ -2,8 +2,10 @@
 // so recycled buffers straddle member boundaries, must still land byte for byte — also across
 // resumes and for gzip (where the pool steps aside). Plus the pool's own rules.
 import assert from "node:assert/strict";
+import { createTarDecoder } from "modern-tar";
 import { download } from "../mod.ts";
 import { BufferPool } from "../src/client/download/buffer_pool.ts";
+import { downloadWith } from "../src/client/download/download.ts";
 import { DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { gzip, noise, tar } from "./_tar_bytes.ts";
 
@@ -41,6 +43,42 @@ Deno.test("recycled buffers: byte for byte across connection cuts", async () => 
 
 Deno.test("recycled buffers: a gzip archive (the pool steps aside) arrives byte for byte", async () => {
   await downloadAndCompare(await gzip(ARCHIVE));
+});
+
+Deno.test("download() really recycles its read buffers (plain tar)", async () => {
+  const fx = startFixture({ archive: ARCHIVE });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-pool-" });
+  try {
+    const pool = new BufferPool();
+    await downloadWith(fx.config, TINKER_PATH, { outputDir: out }, { pool });
+    assert.equal(pool.enabled, true, "the pool must not have given up on a plain tar");
+    // ~12 MB through 256 KiB buffers: almost every read reuses a buffer.
+    assert.ok(pool.recycled > 20, `only ${pool.recycled} buffers were recycled`);
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("modern-tar (pinned) hands member bodies out as views of the chunks written in", async () => {
+  // The property the pool relies on (see buffer_pool.ts): no copies of body bytes.
+  const input = [ARCHIVE.slice(0, 300_001), ARCHIVE.slice(300_001)];
+  const buffers = new Set<ArrayBufferLike>(input.map((c) => c.buffer));
+  const decoder = createTarDecoder({ strict: true });
+  const writing = (async () => {
+    const writer = decoder.writable.getWriter();
+    for (const chunk of input) await writer.write(chunk);
+    await writer.close();
+  })();
+  let checked = 0;
+  for await (const entry of decoder.readable) {
+    for await (const chunk of entry.body) {
+      assert.ok(buffers.has(chunk.buffer), `a body chunk of ${entry.header.name} was copied`);
+      checked += chunk.length;
+    }
+  }
+  await writing;
+  assert.equal(checked, FILES.reduce((n, [, b]) => n + b.length, 0));
 });
 
 Deno.test("BufferPool: buffers come back only once everything after them was released", () => {

@@ -25,8 +25,8 @@ import {
   serverRetryVerdict,
 } from "../../protocol/retry.ts";
 import { parseTinkerPath } from "../../protocol/paths.ts";
-import { BUFFER_POOL, type BufferPool, type PooledOptions } from "./buffer_pool.ts";
-import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
+import type { BufferPool } from "./buffer_pool.ts";
+import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
 import { contentLength, parseContentRange, validatorOf } from "./object_headers.ts";
 import {
   DEFAULT_CONNECTIONS,
@@ -118,8 +118,26 @@ export function openArchiveStream(
   path: string,
   opts: ArchiveStreamOptions = {},
 ): ReadableStream<Uint8Array> {
+  return archiveByteStream(config, path, opts);
+}
+
+/** What the archive stream is built on, for callers inside the package (`download()`). */
+export interface ArchiveStreamDeps {
+  /** Read the response into buffers of this pool (the consumer gives them back). */
+  pool?: BufferPool;
+  /** Where progress goes (default: `opts.onProgress`, throttled). */
+  progress?: ProgressSink;
+}
+
+/** {@link openArchiveStream} with its internal dependencies made explicit (not exported). */
+export function archiveByteStream(
+  config: TinkerConfig,
+  path: string,
+  opts: ArchiveStreamOptions,
+  deps: ArchiveStreamDeps = {},
+): ReadableStream<Uint8Array> {
   parseTinkerPath(path);
-  const fetcher = new ArchiveFetcher(resolveConfig(config), path, opts);
+  const fetcher = new ArchiveFetcher(resolveConfig(config), path, opts, deps);
   return new ReadableStream<Uint8Array>({
     pull: (controller) => fetcher.pull(controller),
     cancel: (reason) => fetcher.cancel(reason),
@@ -141,7 +159,7 @@ class ArchiveFetcher {
   readonly #opts: ArchiveStreamOptions;
   readonly #signal: AbortSignal;
   readonly #cancel = new AbortController();
-  readonly #progress: ProgressThrottle;
+  readonly #progress: ProgressSink;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
   readonly #pool?: BufferPool;
@@ -166,17 +184,23 @@ class ArchiveFetcher {
   /** The signed URL being fetched again, shared by the parallel ranges that need it. */
   #resolving?: Promise<void>;
 
-  constructor(config: ResolvedConfig, path: string, opts: ArchiveStreamOptions) {
+  constructor(
+    config: ResolvedConfig,
+    path: string,
+    opts: ArchiveStreamOptions,
+    deps: ArchiveStreamDeps,
+  ) {
     this.#config = config;
     this.#path = path;
     this.#opts = opts;
     this.#signal = opts.signal
       ? AbortSignal.any([opts.signal, this.#cancel.signal])
       : this.#cancel.signal;
-    this.#progress = new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
+    this.#progress = deps.progress ??
+      new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
     this.#stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    this.#pool = (opts as PooledOptions)[BUFFER_POOL];
+    this.#pool = deps.pool;
   }
 
   /** Deliver the next chunk, resuming as needed; close the stream once all bytes arrived. */

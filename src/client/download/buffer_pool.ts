@@ -3,8 +3,15 @@
  *
  * A download reads gigabytes in 64–256 KiB chunks. Allocated fresh, every chunk becomes garbage
  * that the engine collects only after tens of megabytes pile up, so peak memory grows with the
- * archive. With a pool, {@link openArchiveStream} reads the response into buffers it takes from
- * the pool (a BYOB read), and `download()` gives them back once the bytes are on disk.
+ * archive. With a pool, the archive stream reads the response into buffers it takes from the
+ * pool (a BYOB read), and `download()` gives them back once the bytes are on disk.
+ *
+ * This relies on a property of modern-tar 0.8.6 (pinned in deno.json): the web decoder hands a
+ * member's body out as `subarray` views of the chunks written into it, never as copies, and
+ * drops a chunk once it has handed all of it out. So a body chunk's `.buffer` is the pooled
+ * buffer the bytes were read into, and once a chunk over buffer B is written, every buffer
+ * delivered before B is no longer referenced. `tests/download_pool.test.ts` checks both the
+ * property and that downloads really recycle.
  * @module
  */
 
@@ -16,18 +23,6 @@ const UNPOOLED_BUFFER_BYTES = 64 * 1024;
 const MAX_TRACKED = 32;
 /** Releases in a row that match no tracked buffer before the pool gives up (e.g. gzip). */
 const MAX_MISSES = 8;
-
-/**
- * The internal option under which `download()` lends a {@link BufferPool} to
- * `openArchiveStream`.
- */
-export const BUFFER_POOL: unique symbol = Symbol("tinkex.bufferPool");
-
-/** Options that may carry a {@link BufferPool}. */
-export interface PooledOptions {
-  /** The pool to read into (internal). */
-  [BUFFER_POOL]?: BufferPool;
-}
 
 /**
  * Buffers handed out in order and given back in order. Bytes are consumed in archive order, so
@@ -49,6 +44,7 @@ export class BufferPool {
   readonly #tracked: ArrayBufferLike[] = [];
   #misses = 0;
   #enabled = true;
+  #recycled = 0;
 
   /** A pool of buffers of `bytes` each. */
   constructor(bytes: number = POOL_BUFFER_BYTES) {
@@ -59,7 +55,19 @@ export class BufferPool {
   take(): Uint8Array {
     if (!this.#enabled) return new Uint8Array(UNPOOLED_BUFFER_BYTES);
     const buffer = this.#free.pop();
-    return buffer ? new Uint8Array(buffer) : new Uint8Array(this.#bytes);
+    if (buffer === undefined) return new Uint8Array(this.#bytes);
+    this.#recycled++;
+    return new Uint8Array(buffer);
+  }
+
+  /** How many buffers {@link take} handed out again instead of allocating. */
+  get recycled(): number {
+    return this.#recycled;
+  }
+
+  /** False once the pool gave up (its buffers did not come back, e.g. behind gzip). */
+  get enabled(): boolean {
+    return this.#enabled;
   }
 
   /** A read filled `chunk` (a view over a buffer from {@link take}), which goes downstream. */

@@ -9,11 +9,11 @@ import { resolveConfig, type TinkerConfig } from "../config.ts";
 import { DestinationExistsError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
 import { downloadDirName } from "../../protocol/paths.ts";
-import { type ArchiveStreamOptions, openArchiveStream } from "./archive_stream.ts";
-import { BUFFER_POOL, BufferPool, type PooledOptions } from "./buffer_pool.ts";
+import { archiveByteStream, type ArchiveStreamOptions } from "./archive_stream.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
-import type { DownloadProgress, ProgressCallback } from "./progress.ts";
+import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -95,6 +95,22 @@ export async function download(
   path: string,
   opts: DownloadOptions = {},
 ): Promise<DownloadResult> {
+  return await downloadWith(config, path, opts, { pool: new BufferPool() });
+}
+
+/** What {@link download} is built on (internal: tests pass their own pool to watch it). */
+export interface DownloadDeps {
+  /** Read buffers, recycled once their bytes are on disk. */
+  pool: BufferPool;
+}
+
+/** {@link download} with its internal dependencies made explicit (not exported). */
+export async function downloadWith(
+  config: TinkerConfig,
+  path: string,
+  opts: DownloadOptions,
+  deps: DownloadDeps,
+): Promise<DownloadResult> {
   const name = downloadDirName(path);
   resolveConfig(config);
   const fs: Fs = await import("node:fs/promises");
@@ -105,16 +121,15 @@ export async function download(
   throwIfAborted(opts.signal);
   await fs.mkdir(outputDir, { recursive: true });
   const temp = await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
+  // One throttle for the whole download: it computes `percent` and swallows callback errors.
+  const progress = new ProgressThrottle(opts.onProgress);
   try {
-    const extracted = await extract(config, path, temp, fs, paths, opts);
+    const extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress);
     throwIfAborted(opts.signal);
     await place(fs, temp, destination, opts.force === true);
-    try {
-      opts.onProgress?.({ ...extracted.last, phase: "done", entry: undefined });
-    } catch {
-      // A failing progress callback must not break the download.
-    }
-    return { destination, files: extracted.files, bytes: extracted.last.transferredBytes };
+    const bytes = extracted.bytes;
+    progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
+    return { destination, files: extracted.files, bytes };
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
@@ -123,8 +138,8 @@ export async function download(
 /** The outcome of streaming the archive into the temporary directory. */
 interface Extracted {
   files: DownloadedFile[];
-  /** The last progress report (`verifying`, with the final byte count). */
-  last: DownloadProgress;
+  /** Archive bytes received, counted here as they pass (compressed when gzipped). */
+  bytes: number;
 }
 
 async function extract(
@@ -134,31 +149,55 @@ async function extract(
   fs: Fs,
   paths: Path,
   opts: DownloadOptions,
+  pool: BufferPool,
+  progress: ProgressSink,
 ): Promise<Extracted> {
-  let last: DownloadProgress = { phase: "resolving", transferredBytes: 0 };
   let entry: string | undefined;
-  // Read buffers are recycled once written: memory stays flat whatever the archive's size.
-  const pool = new BufferPool();
-  const streamOpts: ArchiveStreamOptions & PooledOptions = {
-    ...opts,
-    // The stream throttles `downloading` reports, adds `percent` and ignores the callback's
-    // exceptions; here the phase is renamed and the current entry added.
-    onProgress: (p) => {
-      // The stream's own "done" becomes our "verifying": the files are not in place yet.
-      last = { ...p, phase: p.phase === "done" ? "verifying" : p.phase, entry };
-      opts.onProgress?.({ ...last });
+  // The stream's `resolving` and `downloading` go on with the current entry added; its `done`
+  // is ours to say (below, `verifying`, and `done` once the files are in place).
+  const fromStream: ProgressSink = {
+    report: (p) => {
+      if (p.phase !== "done") progress.report({ ...p, entry });
     },
-    [BUFFER_POOL]: pool,
   };
-  const stream = openArchiveStream(config, path, streamOpts);
+  const counted = countBytes(
+    archiveByteStream(config, path, opts, { pool, progress: fromStream }),
+    (bytes) => progress.report({ phase: "verifying", transferredBytes: bytes, totalBytes: bytes }),
+  );
   const files: DownloadedFile[] = [];
   const dirs = new Set([root]);
-  for await (const member of archiveEntries(stream, opts)) {
+  for await (const member of archiveEntries(counted.stream, opts)) {
     entry = member.path;
     await write(fs, paths, root, member, pool, dirs);
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
-  return { files, last };
+  return { files, bytes: counted.bytes() };
+}
+
+/**
+ * Pass `source` through unchanged (the same chunks, so pooled buffers keep their identity),
+ * counting its bytes; `onEnd` hears the total once the source ended.
+ */
+function countBytes(
+  source: ReadableStream<Uint8Array>,
+  onEnd: (bytes: number) => void,
+): { stream: ReadableStream<Uint8Array>; bytes: () => number } {
+  const reader = source.getReader();
+  let bytes = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        onEnd(bytes);
+        controller.close();
+        return;
+      }
+      bytes += value.length;
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  return { stream, bytes: () => bytes };
 }
 
 /**

@@ -3,6 +3,9 @@
  * the safety rules of {@link EntryGuard}, and completeness checks of every member.
  * @module
  */
+// modern-tar is pinned (0.8.6) also for a property download()'s buffer pool relies on: its
+// decoder hands member bodies out as views of the chunks written in, never copies (see
+// buffer_pool.ts; tests/download_pool.test.ts fails if that changes).
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
 import { IntegrityError, TinkerError } from "../errors.ts";
 import { gunzipIfNeeded } from "./decompress.ts";

@@ -3,7 +3,12 @@
  * @module
  */
 
-/** Where a download is: asking for the URL, receiving bytes, checking them, or finished. */
+/**
+ * Where a download is. `openArchiveStream` reports `resolving` (asking for the signed URL),
+ * `downloading` and `done` (every byte arrived). `download()` reports `resolving`,
+ * `downloading`, then `verifying` (every byte arrived; the end-of-archive marker is being
+ * checked, the files closed and moved into place) and `done` (the destination is complete).
+ */
 export type DownloadPhase = "resolving" | "downloading" | "verifying" | "done";
 
 /** One progress report (the shape `ky` uses, plus the phase and the current archive entry). */
@@ -26,11 +31,17 @@ export type ProgressCallback = (progress: DownloadProgress) => void;
 /** Default minimum time between two throttled progress calls, in ms (at most 10 per second). */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
 
+/** Where a layer of the download pipeline sends its progress reports. */
+export interface ProgressSink {
+  /** Take one report (the sink decides whether and how to pass it on). */
+  report(progress: DownloadProgress): void;
+}
+
 /**
  * Calls a progress callback at most once per `intervalMs`, except on a change of phase (so the
  * first and the last report), which always goes through. Internal to the download module.
  */
-export class ProgressThrottle {
+export class ProgressThrottle implements ProgressSink {
   #callback?: ProgressCallback;
   #intervalMs: number;
   #last = -Infinity;
@@ -42,7 +53,10 @@ export class ProgressThrottle {
     this.#intervalMs = intervalMs;
   }
 
-  /** Report, unless the previous report, of the same phase, was less than the interval ago. */
+  /**
+   * Report, unless the previous report, of the same phase, was less than the interval ago.
+   * `percent` is computed here, the one place, from `transferredBytes` and `totalBytes`.
+   */
   report(progress: DownloadProgress): void {
     if (this.#callback === undefined) return;
     const now = Date.now();
