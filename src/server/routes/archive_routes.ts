@@ -1,6 +1,6 @@
 /**
  * The archive endpoint (302 to a signed URL with `Expires`, or 503 while "building") and the
- * signed object route: the tar streamed from disk with `Content-Length`, `ETag`,
+ * signed object route: the tar streamed from disk with `Content-Length`, `ETag`, `Repr-Digest`,
  * `Accept-Ranges`, `Range` / `If-Range` (206, 416) and HEAD. Bad or expired signatures are 403.
  * @module
  */
@@ -11,6 +11,7 @@ import { addressFromParams } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "../http/context.ts";
 import { fileRangeStream } from "../archive/file_stream.ts";
 import { decideRange } from "../archive/range.ts";
+import { reprDigest } from "../archive/digest.ts";
 import { isLive } from "../store/records.ts";
 import { HttpError, json, notFound } from "../http/responses.ts";
 import { iso } from "./wire.ts";
@@ -93,6 +94,8 @@ async function serveObject(ctx: RequestContext): Promise<Response> {
     etag,
     "last-modified": lastModified,
     "content-type": "application/x-tar",
+    // RFC 9530: the whole archive's SHA-256 (also on a 206), for clients to record and compare.
+    "repr-digest": await reprDigest(path, size, info.mtimeMs),
     "content-disposition": `attachment; filename="${ref.ckpt.name.replace(/[^\w.-]/g, "_")}.tar"`,
   };
   const head = ctx.request.method === "HEAD";
