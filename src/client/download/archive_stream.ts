@@ -27,7 +27,7 @@ import {
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
-import { contentLength, parseContentRange, validatorOf } from "./object_headers.ts";
+import { contentLength, objectDigestOf, parseContentRange, validatorOf } from "./object_headers.ts";
 import {
   DEFAULT_CONNECTIONS,
   DEFAULT_WINDOW_BYTES,
@@ -127,7 +127,28 @@ export interface ArchiveStreamDeps {
   pool?: BufferPool;
   /** Where progress goes (default: `opts.onProgress`, throttled). */
   progress?: ProgressSink;
+  /**
+   * Continue an earlier run: start at `offset` of the archive known by this validator and
+   * size. A store whose archive changed since fails with {@link ArchiveChangedError} before
+   * delivering a byte.
+   */
+  resumeAt?: { offset: number; validator: string; total: number };
+  /** Told what the first response says about the archive, before its bytes flow. */
+  onObject?: (object: ArchiveObject) => void;
 }
+
+/** What the store says about the archive. */
+export interface ArchiveObject {
+  /** Strong ETag or Last-Modified. */
+  validator?: string;
+  /** Size in bytes. */
+  total?: number;
+  /** The store's digest of the whole archive (`Repr-Digest` or `x-goog-hash`). */
+  digest?: string;
+}
+
+/** The archive is not the one the download started with (another validator or size). */
+export class ArchiveChangedError extends IntegrityError {}
 
 /** {@link openArchiveStream} with its internal dependencies made explicit (not exported). */
 export function archiveByteStream(
@@ -181,6 +202,7 @@ class ArchiveFetcher {
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
   #link?: LinkedAbort;
+  #onObject?: (object: ArchiveObject) => void;
   /** The signed URL being fetched again, shared by the parallel ranges that need it. */
   #resolving?: Promise<void>;
 
@@ -201,6 +223,12 @@ class ArchiveFetcher {
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
     this.#stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.#pool = deps.pool;
+    this.#onObject = deps.onObject;
+    if (deps.resumeAt) {
+      this.#offset = deps.resumeAt.offset;
+      this.#validator = deps.resumeAt.validator;
+      this.#total = deps.resumeAt.total;
+    }
   }
 
   /** Deliver the next chunk, resuming as needed; close the stream once all bytes arrived. */
@@ -385,7 +413,7 @@ class ArchiveFetcher {
     const validator = validatorOf(res.headers);
     if (this.#offset > 0 && this.#validator !== undefined && validator !== this.#validator) {
       void res.body?.cancel();
-      throw new IntegrityError(
+      throw new ArchiveChangedError(
         `the archive changed on the server during the download (${this.#validator} → ` +
           `${validator ?? "none"}); download it again`,
       );
@@ -407,7 +435,7 @@ class ArchiveFetcher {
     }
     if (total !== undefined && this.#total !== undefined && total !== this.#total) {
       void res.body?.cancel();
-      throw new IntegrityError(
+      throw new ArchiveChangedError(
         `the archive changed on the server during the download (size ${this.#total} → ${total}); ` +
           "download it again",
       );
@@ -422,6 +450,10 @@ class ArchiveFetcher {
     }
     this.#total ??= total;
     this.#skip = this.#offset - start;
+    if (this.#onObject) {
+      this.#onObject({ validator, total: this.#total, digest: objectDigestOf(res.headers) });
+      this.#onObject = undefined;
+    }
     if (res.body === null) {
       throw new IntegrityError("the archive response has no body; download it again");
     }

@@ -9,11 +9,34 @@ import { resolveConfig, type TinkerConfig } from "../config.ts";
 import { DestinationExistsError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
 import { downloadDirName } from "../../protocol/paths.ts";
-import { archiveByteStream, type ArchiveStreamOptions } from "./archive_stream.ts";
+import {
+  archiveByteStream,
+  ArchiveChangedError,
+  type ArchiveObject,
+  type ArchiveStreamOptions,
+} from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
-import type { ArchiveLimits } from "./entry_guard.ts";
+import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
+import {
+  claimTempDir,
+  type Journal,
+  JOURNAL_FILES,
+  OWNER_FILE,
+  type PartialDir,
+  takePartialDir,
+} from "./journal.ts";
+import {
+  type DownloadManifest,
+  filesMatch,
+  manifestMatches,
+  readManifest,
+  sameSelection,
+  writeManifest,
+} from "./manifest.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
+import { type MemberSelection, memberSelector } from "./select.ts";
+import { spanEnd, TarOffsets, type TarSpan } from "./tar_offsets.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -23,11 +46,24 @@ interface Fs {
   open(path: string, flags: string, mode?: number): Promise<FileHandle>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  readFile(path: string, encoding: "utf8"): Promise<string>;
+  writeFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
+  stat(path: string): Promise<{ size: number; isFile(): boolean }>;
+  readdir(path: string): Promise<string[]>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<
+    { name: string; isDirectory(): boolean }[]
+  >;
 }
 
 /** The part of a `node:fs/promises` file handle used here. */
 interface FileHandle {
-  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  write(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position?: number | null,
+  ): Promise<{ bytesWritten: number }>;
+  truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +83,21 @@ export interface DownloadOptions
   force?: boolean;
   /** Progress: `resolving` first, then `downloading` (at most 10 per second), `verifying`, `done`. */
   onProgress?: ProgressCallback;
+  /**
+   * Continue the partial state an interrupted earlier run (killed, crashed) left for this
+   * checkpoint and destination, and keep a journal so this run can be continued too
+   * (default true). `false` starts over and keeps no journal.
+   */
+  resume?: boolean;
+  /**
+   * On an error or abort, keep the partial state for a later `download()` to continue instead
+   * of removing it (default false: nothing is left behind).
+   */
+  keepPartial?: boolean;
+  /** Extract only members matching one of these globs (see {@link MemberSelection}). */
+  include?: string[];
+  /** Skip members matching one of these globs. */
+  exclude?: string[];
 }
 
 /** One extracted file. */
@@ -63,8 +114,15 @@ export interface DownloadResult {
   destination: string;
   /** The regular files extracted, in archive order. */
   files: DownloadedFile[];
-  /** Archive bytes received (as sent: compressed when the archive is gzipped). */
+  /** Archive bytes received by this call (as sent: compressed when the archive is gzipped). */
   bytes: number;
+  /**
+   * True when the destination already held this checkpoint (its manifest matched and its files
+   * were all there): nothing was transferred.
+   */
+  skipped: boolean;
+  /** The archive offset this call continued from, when it resumed an interrupted run. */
+  resumedFrom?: number;
 }
 
 /**
@@ -117,22 +175,117 @@ export async function downloadWith(
   const paths: Path = await import("node:path");
   const outputDir = paths.resolve(opts.outputDir ?? ".");
   const destination = paths.join(outputDir, name);
-  if (!opts.force && await exists(fs, destination)) throw new DestinationExistsError(destination);
-  throwIfAborted(opts.signal);
-  await fs.mkdir(outputDir, { recursive: true });
-  const temp = await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
+  const selection: MemberSelection = { include: opts.include, exclude: opts.exclude };
   // One throttle for the whole download: it computes `percent` and swallows callback errors.
   const progress = new ProgressThrottle(opts.onProgress);
-  try {
-    const extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress);
-    throwIfAborted(opts.signal);
-    await place(fs, temp, destination, opts.force === true);
-    const bytes = extracted.bytes;
-    progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
-    return { destination, files: extracted.files, bytes };
-  } finally {
-    await fs.rm(temp, { recursive: true, force: true });
+  if (!opts.force && await exists(fs, destination)) {
+    const done = await completed(fs, destination, path, selection);
+    if (done === undefined) throw new DestinationExistsError(destination);
+    progress.report({ phase: "done", transferredBytes: 0, totalBytes: 0 });
+    return { destination, files: done.files, bytes: 0, skipped: true };
   }
+  throwIfAborted(opts.signal);
+  await fs.mkdir(outputDir, { recursive: true });
+  const partial = opts.resume === false ? undefined : await takePartialDir(fs, outputDir, name);
+  const temp = partial?.dir ?? await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
+  let keep = false;
+  try {
+    if (!partial) await claimTempDir(fs, temp);
+    let journal = await usableJournal(fs, partial, path, selection);
+    let extracted: Extracted;
+    try {
+      extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress, {
+        journal,
+        partial,
+        selection,
+      });
+    } catch (e) {
+      // The archive changed since the interrupted run: its partial state is useless.
+      if (journal === undefined || !(e instanceof ArchiveChangedError)) throw e;
+      await emptyDir(fs, temp);
+      journal = undefined;
+      extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress, {
+        partial,
+        selection,
+      });
+    }
+    throwIfAborted(opts.signal);
+    const bytes = extracted.bytes;
+    await writeManifest(fs, temp, {
+      tinkex_manifest: 1,
+      tinker_path: path,
+      validator: extracted.object.validator,
+      archive_bytes: extracted.object.total ?? bytes,
+      archive_digest: extracted.object.digest,
+      ...(opts.include?.length ? { include: opts.include } : {}),
+      ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
+      files: extracted.files,
+      completed_at: new Date().toISOString(),
+    });
+    for (const f of [OWNER_FILE, ...JOURNAL_FILES]) await fs.rm(`${temp}/${f}`, { force: true });
+    await place(fs, temp, destination, opts.force === true);
+    progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
+    return {
+      destination,
+      files: extracted.files,
+      bytes,
+      skipped: false,
+      ...(journal ? { resumedFrom: resumeOffset(journal) } : {}),
+    };
+  } catch (e) {
+    keep = partial !== undefined && opts.keepPartial === true;
+    throw e;
+  } finally {
+    partial?.release();
+    if (!keep) await fs.rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** The manifest of a destination that already holds this checkpoint and selection, intact. */
+async function completed(
+  fs: Fs,
+  destination: string,
+  path: string,
+  selection: MemberSelection,
+): Promise<DownloadManifest | undefined> {
+  const m = await readManifest(fs, destination);
+  if (m === undefined || !manifestMatches(m, path, selection)) return undefined;
+  return await filesMatch(fs, destination, m.files) ? m : undefined;
+}
+
+/**
+ * The journal of an interrupted run to continue, when it is of this checkpoint and selection and
+ * its files are still there as it says; otherwise the partial directory is emptied.
+ */
+async function usableJournal(
+  fs: Fs,
+  partial: PartialDir | undefined,
+  path: string,
+  selection: MemberSelection,
+): Promise<Journal | undefined> {
+  const j = partial?.journal;
+  if (partial === undefined) return undefined;
+  const current = j?.current;
+  const intact = j !== undefined && j.tinker_path === path && sameSelection(j, selection) &&
+    await filesMatch(fs, partial.dir, j.files) &&
+    (current === undefined ||
+      (await fs.stat(`${partial.dir}/${current.path}`).catch(() => ({ size: -1 }))).size >=
+        current.written);
+  if (intact) return j;
+  await emptyDir(fs, partial.dir);
+  return undefined;
+}
+
+/** Remove everything in `dir` except its owner marker. */
+async function emptyDir(fs: Fs, dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    if (name !== OWNER_FILE) await fs.rm(`${dir}/${name}`, { recursive: true, force: true });
+  }
+}
+
+/** Where a journal says to continue: inside the member being written, or at the next one. */
+function resumeOffset(j: Journal): number {
+  return j.current ? j.current.dataStart + j.current.written : j.offset;
 }
 
 /** The outcome of streaming the archive into the temporary directory. */
@@ -140,7 +293,24 @@ interface Extracted {
   files: DownloadedFile[];
   /** Archive bytes received, counted here as they pass (compressed when gzipped). */
   bytes: number;
+  /** What the store said about the archive. */
+  object: ArchiveObject;
 }
+
+/** How one extraction relates to runs before and after it. */
+interface ResumeState {
+  /** The interrupted run to continue. */
+  journal?: Journal;
+  /** Where to keep this run's journal (none: no journal). */
+  partial?: PartialDir;
+  /** Which members to write. */
+  selection: MemberSelection;
+}
+
+/** A file's progress is journaled at most this often (bytes written). */
+const JOURNAL_EVERY_BYTES = 16 * 2 ** 20;
+/** Zeros standing in for the part of a member already on disk, when a resume replays it. */
+const ZEROS = new Uint8Array(2 ** 20);
 
 async function extract(
   config: TinkerConfig,
@@ -151,8 +321,10 @@ async function extract(
   opts: DownloadOptions,
   pool: BufferPool,
   progress: ProgressSink,
+  state: ResumeState,
 ): Promise<Extracted> {
   let entry: string | undefined;
+  const { journal, partial } = state;
   // The stream's `resolving` and `downloading` go on with the current entry added; its `done`
   // is ours to say (below, `verifying`, and `done` once the files are in place).
   const fromStream: ProgressSink = {
@@ -160,18 +332,150 @@ async function extract(
       if (p.phase !== "done") progress.report({ ...p, entry });
     },
   };
+  let object: ArchiveObject = {};
   const counted = countBytes(
-    archiveByteStream(config, path, opts, { pool, progress: fromStream }),
+    archiveByteStream(config, path, opts, {
+      pool,
+      progress: fromStream,
+      onObject: (o) => object = o,
+      resumeAt: journal
+        ? { offset: resumeOffset(journal), validator: journal.validator, total: journal.total }
+        : undefined,
+    }),
     (bytes) => progress.report({ phase: "verifying", transferredBytes: bytes, totalBytes: bytes }),
   );
-  const files: DownloadedFile[] = [];
+  // A resume inside a member replays its header, then zeros for the part already on disk.
+  const current = journal?.current;
+  const replay = current ? [base64Bytes(current.header), ...zeros(current.written)] : [];
+  const offsets = partial
+    ? new TarOffsets(current?.headerStart ?? journal?.offset ?? 0)
+    : undefined;
+  const source = observed(withPrefix(replay, counted.stream), (c) => offsets?.feed(c));
+  const files: DownloadedFile[] = journal?.files.slice() ?? [];
+  let entries = journal?.entries ?? 0;
+  let extracted = journal?.extracted ?? 0;
+  const limits: ArchiveLimits = {
+    maxBytes: (opts.maxBytes ?? DEFAULT_MAX_BYTES) - extracted,
+    maxEntries: (opts.maxEntries ?? DEFAULT_MAX_ENTRIES) - entries,
+  };
+  const selected = memberSelector(state.selection);
   const dirs = new Set([root]);
-  for await (const member of archiveEntries(counted.stream, opts)) {
-    entry = member.path;
-    await write(fs, paths, root, member, pool, dirs);
-    if (member.type === "file") files.push({ path: member.path, size: member.size });
+  let journaling = partial !== undefined;
+  let first = true;
+  const save = async (offset: number, writing?: Journal["current"]): Promise<void> => {
+    if (!journaling || offsets?.failed || object.validator === undefined) return;
+    await partial!.save({
+      tinkex_journal: 1,
+      tinker_path: path,
+      validator: object.validator,
+      total: object.total ?? journal?.total ?? 0,
+      digest: object.digest,
+      ...(state.selection.include?.length ? { include: state.selection.include } : {}),
+      ...(state.selection.exclude?.length ? { exclude: state.selection.exclude } : {}),
+      offset,
+      files,
+      entries,
+      extracted,
+      current: writing,
+    });
+  };
+  if (journal && object.validator === undefined) {
+    object = { validator: journal.validator, total: journal.total };
   }
-  return { files, bytes: counted.bytes() };
+  for await (const member of archiveEntries(source, { ...opts, ...limits })) {
+    entry = member.path;
+    const span = offsets && nextSpan(offsets, member);
+    if (span === undefined || (member.type === "file" && span.size !== member.size)) {
+      journaling = false; // offsets unknown (e.g. gzip): no journal, the run is still fine
+    }
+    const resumeAt = first && current?.path === member.path ? current.written : 0;
+    first = false;
+    entries++;
+    if (member.type === "directory" || !selected(member.path)) {
+      if (member.type === "directory" && !state.selection.include?.length) {
+        await write(fs, paths, root, member, pool, dirs);
+      } else await member.body.cancel();
+    } else {
+      let journaled = resumeAt;
+      await write(fs, paths, root, member, pool, dirs, resumeAt, async (written) => {
+        if (span === undefined || written - journaled < JOURNAL_EVERY_BYTES) return;
+        journaled = written;
+        await save(span.headerStart, {
+          path: member.path,
+          headerStart: span.headerStart,
+          dataStart: span.dataStart,
+          size: span.size,
+          written,
+          header: bytesBase64(span.header),
+        });
+      });
+      files.push({ path: member.path, size: member.size });
+      extracted += member.size;
+    }
+    if (span !== undefined) await save(spanEnd(span));
+  }
+  return { files, bytes: counted.bytes(), object };
+}
+
+/** The span of `member`: the next one, past any the member iteration skipped (the root `./`). */
+function nextSpan(offsets: TarOffsets, member: ArchiveEntry): TarSpan | undefined {
+  let span = offsets.spans.shift();
+  while (span?.directory && member.type === "file") span = offsets.spans.shift();
+  return span;
+}
+
+function* zeros(n: number): Generator<Uint8Array> {
+  for (let left = n; left > 0; left -= ZEROS.length) {
+    yield ZEROS.subarray(0, Math.min(left, ZEROS.length));
+  }
+}
+
+/** `chunks`, then `source`. */
+function withPrefix(
+  chunks: Iterable<Uint8Array>,
+  source: ReadableStream<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  const prefix = chunks[Symbol.iterator]();
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = prefix.next();
+      if (!next.done) return controller.enqueue(next.value);
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+/** `source` unchanged, each chunk shown to `see` first. */
+function observed(
+  source: ReadableStream<Uint8Array>,
+  see: (chunk: Uint8Array) => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      see(value);
+      controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
+function bytesBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function base64Bytes(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 /**
@@ -212,6 +516,8 @@ async function write(
   member: ArchiveEntry,
   pool: BufferPool,
   dirs: Set<string>,
+  resumeAt = 0,
+  onWritten?: (written: number) => Promise<void>,
 ): Promise<void> {
   const target = paths.join(root, ...member.path.split("/"));
   const dir = member.type === "directory" ? target : paths.dirname(target);
@@ -223,16 +529,29 @@ async function write(
     await member.body.cancel();
     return;
   }
-  // "wx": never follow or overwrite anything that is already there.
-  const file = await fs.open(target, "wx", 0o644);
+  // "wx": never follow or overwrite anything that is already there. A resumed file is our own,
+  // from the partial directory: it is cut back to what the journal vouches for.
+  const file = await fs.open(target, resumeAt > 0 ? "r+" : "wx", 0o644);
   try {
+    if (resumeAt > 0) await file.truncate(resumeAt);
+    let position = 0;
     for await (const chunk of member.body) {
-      let written = 0;
+      // Replayed zeros stand for bytes already on disk: skip them (they are not pooled).
+      const skip = Math.min(Math.max(resumeAt - position, 0), chunk.length);
+      position += chunk.length;
+      if (skip === chunk.length) continue;
+      let written = skip;
       while (written < chunk.length) {
-        const { bytesWritten } = await file.write(chunk, written, chunk.length - written);
+        const { bytesWritten } = await file.write(
+          chunk,
+          written,
+          chunk.length - written,
+          position - chunk.length + written,
+        );
         written += bytesWritten;
       }
-      pool.releaseBefore(chunk.buffer);
+      if (skip === 0) pool.releaseBefore(chunk.buffer);
+      await onWritten?.(position);
     }
   } finally {
     await file.close();
