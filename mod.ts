@@ -152,3 +152,7 @@ export type {
   DownloadProgress,
   ProgressCallback,
 } from "./src/client/download/progress.ts";
+export { verifyDownload } from "./src/client/download/manifest.ts";
+export type { DownloadManifest, VerifyResult } from "./src/client/download/manifest.ts";
+export { cleanPartialDownloads } from "./src/client/download/journal.ts";
+export type { CleanPartialsOptions, PartialDownload } from "./src/client/download/journal.ts";

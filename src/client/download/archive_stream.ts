@@ -273,16 +273,25 @@ class ArchiveFetcher {
       return new Uint8Array(0);
     }
     let result: ReadableStreamReadResult<Uint8Array>;
+    const link = this.#link;
+    // A stall also cancels the read itself: under Deno, a fetch's abort does not always reach a
+    // read already waiting (seen with node:fs calls in flight).
+    const reader = this.#reader;
+    const onStall = (): void => void reader.cancel().catch(() => {});
+    link?.signal.addEventListener("abort", onStall, { once: true });
     try {
-      this.#link?.reset();
+      link?.reset();
       const t0 = this.#probe === undefined ? 0 : performance.now();
       result = await this.#read();
       if (this.#probe !== undefined) this.#probe.waitMs += performance.now() - t0;
+      if (result.done && link?.timedOut) throw new Error("stalled");
     } catch (e) {
       const failure = this.#readFailure(e);
       this.#dropResponse();
       await this.#recover(failure);
       return new Uint8Array(0);
+    } finally {
+      link?.signal.removeEventListener("abort", onStall);
     }
     if (result.done) {
       this.#dropResponse();

@@ -94,7 +94,7 @@ export interface DownloadOptions
    * of removing it (default false: nothing is left behind).
    */
   keepPartial?: boolean;
-  /** Extract only members matching one of these globs (see {@link MemberSelection}). */
+  /** Extract only members matching one of these globs (`*` and `?` within a path segment, `**` across; a pattern without `/` also matches the file name). */
   include?: string[];
   /** Skip members matching one of these globs. */
   exclude?: string[];
@@ -189,8 +189,9 @@ export async function downloadWith(
   const partial = opts.resume === false ? undefined : await takePartialDir(fs, outputDir, name);
   const temp = partial?.dir ?? await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
   let keep = false;
+  let release = partial?.release;
   try {
-    if (!partial) await claimTempDir(fs, temp);
+    if (!partial) release = await claimTempDir(fs, temp);
     let journal = await usableJournal(fs, partial, path, selection);
     let extracted: Extracted;
     try {
@@ -222,7 +223,7 @@ export async function downloadWith(
       files: extracted.files,
       completed_at: new Date().toISOString(),
     });
-    for (const f of [OWNER_FILE, ...JOURNAL_FILES]) await fs.rm(`${temp}/${f}`, { force: true });
+    for (const f of WORK_FILES) await fs.rm(`${temp}/${f}`, { force: true });
     await place(fs, temp, destination, opts.force === true);
     progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
     return {
@@ -236,8 +237,8 @@ export async function downloadWith(
     keep = partial !== undefined && opts.keepPartial === true;
     throw e;
   } finally {
-    partial?.release();
     if (!keep) await fs.rm(temp, { recursive: true, force: true });
+    release?.();
   }
 }
 
@@ -271,10 +272,29 @@ async function usableJournal(
     (current === undefined ||
       (await fs.stat(`${partial.dir}/${current.path}`).catch(() => ({ size: -1 }))).size >=
         current.written);
-  if (intact) return j;
-  await emptyDir(fs, partial.dir);
-  return undefined;
+  if (!intact) {
+    await emptyDir(fs, partial.dir);
+    return undefined;
+  }
+  // The member that was being written when the run stopped, if not journaled: it starts over.
+  const keep = new Set([...j.files.map((f) => f.path), ...(current ? [current.path] : [])]);
+  await removeFilesNotIn(fs, partial.dir, "", keep);
+  return j;
 }
+
+/** Remove the regular files under `root` that `keep` does not list (work files stay). */
+async function removeFilesNotIn(fs: Fs, root: string, prefix: string, keep: Set<string>) {
+  for (const e of await fs.readdir(prefix ? `${root}/${prefix}` : root, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) await removeFilesNotIn(fs, root, rel, keep);
+    else if (!keep.has(rel) && (prefix || !WORK_FILES.includes(e.name))) {
+      await fs.rm(`${root}/${rel}`, { force: true });
+    }
+  }
+}
+
+/** Files of ours in a working directory, not archive members. */
+const WORK_FILES: readonly string[] = [OWNER_FILE, ...JOURNAL_FILES];
 
 /** Remove everything in `dir` except its owner marker. */
 async function emptyDir(fs: Fs, dir: string): Promise<void> {
@@ -391,10 +411,12 @@ async function extract(
     const resumeAt = first && current?.path === member.path ? current.written : 0;
     first = false;
     entries++;
-    if (member.type === "directory" || !selected(member.path)) {
-      if (member.type === "directory" && !state.selection.include?.length) {
-        await write(fs, paths, root, member, pool, dirs);
-      } else await member.body.cancel();
+    if (member.type === "directory" && !state.selection.include?.length) {
+      await write(fs, paths, root, member, pool, dirs);
+    } else if (member.type === "directory" || !selected(member.path)) {
+      // Read through, not cancelled: cancelling a body the decoder already holds in full
+      // stalls the entries after it (modern-tar 0.8.6).
+      for await (const chunk of member.body) pool.releaseBefore(chunk.buffer);
     } else {
       let journaled = resumeAt;
       await write(fs, paths, root, member, pool, dirs, resumeAt, async (written) => {

@@ -33,6 +33,8 @@ export interface Journal {
   entries: number;
   /** Bytes extracted so far, for the limits. */
   extracted: number;
+  /** Which save this is (the newest of the two journal files wins). */
+  seq?: number;
   /** The file being written when the journal was last saved. */
   current?: {
     /** Its member path. */
@@ -53,7 +55,6 @@ export interface JournalFs {
   mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
   readFile(path: string, encoding: "utf8"): Promise<string>;
   writeFile(path: string, data: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
   rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
   readdir(path: string): Promise<string[]>;
 }
@@ -63,7 +64,8 @@ export function partialDirName(name: string): string {
   return `.${name}.tinkex-tmp-partial`;
 }
 
-const JOURNAL = "journal.json";
+/** The journal is written to these in turn; the one with the higher `seq` that parses wins. */
+const JOURNAL_NAMES = ["journal-a.json", "journal-b.json"] as const;
 const OWNER = "owner";
 /** Partial directories this process is using right now (the pid alone cannot tell them apart). */
 const inUse = new Set<string>();
@@ -74,7 +76,7 @@ export interface PartialDir {
   dir: string;
   /** The journal an earlier, interrupted run left, if any. */
   journal?: Journal;
-  /** Save the journal (atomically: written aside, then renamed). */
+  /** Save the journal (to the older of its two files). */
   save(journal: Journal): Promise<void>;
   /** Let go of it (the directory itself is removed or renamed by the caller). */
   release(): void;
@@ -91,32 +93,35 @@ export async function takePartialDir(
 ): Promise<PartialDir | undefined> {
   const dir = `${outputDir}/${partialDirName(name)}`;
   if (inUse.has(dir)) return undefined;
+  inUse.add(dir); // reserved at once: a concurrent call in this process sees it
   let created = true;
   try {
-    await fs.mkdir(dir);
-  } catch (e) {
-    if ((e as { code?: string }).code !== "EEXIST") throw e;
-    created = false;
-  }
-  inUse.add(dir);
-  try {
-    if (!created && await ownerAlive(fs, dir)) {
+    try {
+      await fs.mkdir(dir);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST") throw e;
+      created = false;
+    }
+    if (!created && await ownerAlive(fs, dir, true)) {
       inUse.delete(dir);
       return undefined;
     }
-    const { pid } = await import("node:process");
-    await fs.writeFile(`${dir}/${OWNER}`, String(pid));
+    await writeOwner(fs, dir);
   } catch (e) {
     inUse.delete(dir);
     throw e;
   }
   const journal = created ? undefined : await readJournal(fs, dir);
+  let saved = journal?.seq ?? 0;
   return {
     dir,
     journal,
     async save(j: Journal): Promise<void> {
-      await fs.writeFile(`${dir}/${JOURNAL}.new`, JSON.stringify(j));
-      await fs.rename(`${dir}/${JOURNAL}.new`, `${dir}/${JOURNAL}`);
+      // Two files written in turn, each with a sequence number: a write cut short by a kill
+      // leaves the other intact. (No rename: under Deno, a node:fs rename during a fetch can
+      // swallow that fetch's abort, which stall detection relies on.)
+      const seq = ++saved;
+      await fs.writeFile(`${dir}/${JOURNAL_NAMES[seq % 2]}`, JSON.stringify({ ...j, seq }));
     },
     release(): void {
       inUse.delete(dir);
@@ -124,8 +129,17 @@ export async function takePartialDir(
   };
 }
 
-/** Mark a private temporary directory as this process's (so cleaning leaves it alone). */
-export async function claimTempDir(fs: JournalFs, dir: string): Promise<void> {
+/**
+ * Mark a private temporary directory as this process's, so cleaning leaves it alone; the
+ * returned function lets go of it.
+ */
+export async function claimTempDir(fs: JournalFs, dir: string): Promise<() => void> {
+  inUse.add(dir);
+  await writeOwner(fs, dir);
+  return () => inUse.delete(dir);
+}
+
+async function writeOwner(fs: JournalFs, dir: string): Promise<void> {
   const { pid } = await import("node:process");
   await fs.writeFile(`${dir}/${OWNER}`, String(pid));
 }
@@ -133,19 +147,28 @@ export async function claimTempDir(fs: JournalFs, dir: string): Promise<void> {
 /** The name of the owner marker inside a download's working directory (not a member). */
 export const OWNER_FILE = OWNER;
 /** The names of the journal files inside a partial directory (not members). */
-export const JOURNAL_FILES: readonly string[] = [JOURNAL, `${JOURNAL}.new`];
+export const JOURNAL_FILES: readonly string[] = JOURNAL_NAMES;
 
+/** The newest complete journal in `dir`. */
 async function readJournal(fs: JournalFs, dir: string): Promise<Journal | undefined> {
-  try {
-    const j = JSON.parse(await fs.readFile(`${dir}/${JOURNAL}`, "utf8")) as Journal;
-    return j?.tinkex_journal === 1 && typeof j.offset === "number" ? j : undefined;
-  } catch {
-    return undefined;
+  let best: Journal | undefined;
+  for (const name of JOURNAL_NAMES) {
+    try {
+      const j = JSON.parse(await fs.readFile(`${dir}/${name}`, "utf8")) as Journal;
+      if (j?.tinkex_journal !== 1 || typeof j.offset !== "number") continue;
+      if (best === undefined || (j.seq ?? 0) > (best.seq ?? 0)) best = j;
+    } catch {
+      // missing, or cut short by a kill: the other one counts
+    }
   }
+  return best;
 }
 
-/** Whether the process named in `dir/owner` still runs (on this machine). */
-async function ownerAlive(fs: JournalFs, dir: string): Promise<boolean> {
+/**
+ * Whether the process named in `dir/owner` still runs (on this machine). For this process, the
+ * directories it is using count (not `ignoreOwn`: the caller has just reserved it itself).
+ */
+async function ownerAlive(fs: JournalFs, dir: string, ignoreOwn = false): Promise<boolean> {
   let pid: number;
   try {
     pid = Number((await fs.readFile(`${dir}/${OWNER}`, "utf8")).trim());
@@ -154,7 +177,7 @@ async function ownerAlive(fs: JournalFs, dir: string): Promise<boolean> {
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   const process = await import("node:process");
-  if (pid === process.pid) return inUse.has(dir);
+  if (pid === process.pid) return !ignoreOwn && inUse.has(dir);
   try {
     process.kill(pid, 0);
     return true;
