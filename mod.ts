@@ -50,6 +50,7 @@ export {
   ConflictError,
   ConnectionError,
   DestinationExistsError,
+  FileSystemError,
   FutureExpiredError,
   FutureFailedError,
   IntegrityError,
@@ -63,8 +64,10 @@ export {
   TrainingStepError,
   UnprocessableEntityError,
   UnsafeArchiveError,
+  UnsafeUrlError,
 } from "./src/client/errors.ts";
 export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
+export type { FileSystemOperation } from "./src/client/errors.ts";
 
 // Configuration and requests.
 export { configFromEnv, resolveConfig } from "./src/client/config.ts";

@@ -14,9 +14,13 @@ import {
   ConnectionError,
   IntegrityError,
   PermissionDeniedError,
+  TimeoutError,
+  TinkerError,
 } from "../errors.ts";
-import { type ArchiveUrlOptions, getArchiveUrl } from "../archive_url.ts";
-import { linkAbort, type LinkedAbort, sleep, throwIfAborted } from "../http/abort.ts";
+import { type ArchiveUrlOptions, checkArchiveUrl, getArchiveUrl } from "../archive_url.ts";
+import { sleep, throwIfAborted } from "../http/abort.ts";
+import { Redactor, secretHeaderValues, urlSecrets } from "../http/redact.ts";
+import { fetchFollowing } from "../http/redirects.ts";
 import { readErrorBody, USER_AGENT } from "../http/request.ts";
 import {
   backoffDelayMs,
@@ -27,6 +31,7 @@ import {
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
+import { DEFAULT_MIN_BYTES_PER_SECOND, ThroughputWatch } from "./throughput.ts";
 
 /** Resumes allowed in a row without receiving a single new byte (default 5). */
 export const DEFAULT_MAX_RESUME_ATTEMPTS = 5;
@@ -54,10 +59,22 @@ export interface ArchiveStreamOptions extends ArchiveUrlOptions {
   /** Resumes allowed in a row without progress before giving up (default 5). */
   maxResumeAttempts?: number;
   /**
-   * Longest wait for the next chunk, in ms (default 30 000); then the request is dropped and
-   * resumed. A consumer that pauses longer than this also causes a (harmless) resume.
+   * The throughput window, in ms (default 30 000): a response that brings fewer than
+   * `minBytesPerSecond` × window bytes in one window (or no headers) is dropped and resumed. A
+   * consumer that pauses longer than this also causes a (harmless) resume.
    */
   stallTimeoutMs?: number;
+  /**
+   * Minimum throughput, in bytes per second, measured per `stallTimeoutMs` window (default
+   * 1024). A response that trickles more slowly is dropped and resumed; an attempt that did not
+   * bring one window's worth counts as an attempt without progress.
+   */
+  minBytesPerSecond?: number;
+  /**
+   * Overall deadline, in ms from the first read (default: none). When it passes, the stream
+   * errors with {@link TimeoutError}, whatever the state of the transfer.
+   */
+  deadlineMs?: number;
   /** The archive size the caller knows (a checkpoint's `size_bytes`); checked when given. */
   expectedBytes?: number;
   /** Progress: `resolving` first, then `downloading` (throttled), then `done`. */
@@ -118,6 +135,21 @@ export function archiveByteStream(
   }, { highWaterMark: 0 });
 }
 
+/**
+ * A transfer broke after bytes were delivered, and the server named no validator (`ETag` or
+ * `Last-Modified`): a resumed response could be another object, so it is not resumed. Internal
+ * (an {@link IntegrityError} for callers); `download()` starts over in a fresh directory.
+ */
+export class UnverifiableResumeError extends IntegrityError {
+  /** Build from what broke and at which byte. */
+  constructor(reason: string, offset: number) {
+    super(
+      `${reason} at byte ${offset}, and the server sent no ETag or Last-Modified, so resuming ` +
+        "could splice in a different object; download it again",
+    );
+  }
+}
+
 /** A failure the fetcher may resume from; `final` is what to throw once attempts run out. */
 class Resumable extends Error {
   constructor(
@@ -139,7 +171,12 @@ class ArchiveFetcher {
   readonly #progress: ProgressSink;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
+  /** Bytes one throughput window must bring. */
+  readonly #windowBytes: number;
   readonly #pool?: BufferPool;
+  #redactor: Redactor;
+  readonly #deadline = new AbortController();
+  #deadlineTimer?: ReturnType<typeof setTimeout>;
   #url?: string;
   #expiresAt = 0;
   #urlIsFresh = false;
@@ -148,12 +185,14 @@ class ArchiveFetcher {
   #offset = 0;
   #skip = 0;
   #failures = 0;
+  /** Bytes delivered by the current request. */
+  #attemptBytes = 0;
   #resumes = 0;
   #started = false;
   #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
-  #link?: LinkedAbort;
+  #watch?: ThroughputWatch;
 
   constructor(
     config: ResolvedConfig,
@@ -164,20 +203,24 @@ class ArchiveFetcher {
     this.#config = config;
     this.#path = path;
     this.#opts = opts;
-    this.#signal = opts.signal
-      ? AbortSignal.any([opts.signal, this.#cancel.signal])
-      : this.#cancel.signal;
+    this.#signal = AbortSignal.any(
+      [this.#cancel.signal, this.#deadline.signal, ...(opts.signal ? [opts.signal] : [])],
+    );
     this.#progress = deps.progress ??
       new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
     this.#stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    const minRate = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+    this.#windowBytes = Math.ceil((minRate * this.#stallMs) / 1000);
     this.#pool = deps.pool;
+    this.#redactor = new Redactor([config.apiKey, ...secretHeaderValues(config.headers)]);
   }
 
   /** Deliver the next chunk, resuming as needed; close the stream once all bytes arrived. */
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     if (!this.#started) {
       this.#started = true;
+      this.#startDeadline();
       this.#progress.report({ phase: "resolving", transferredBytes: 0 });
     }
     try {
@@ -191,6 +234,17 @@ class ArchiveFetcher {
       }
     } catch (e) {
       this.#dropResponse();
+      clearTimeout(this.#deadlineTimer);
+      if (this.#deadline.signal.aborted) {
+        throw new TimeoutError(
+          "GET",
+          safeUrl(this.#url ?? ""),
+          this.#opts.deadlineMs as number,
+          undefined,
+          `Cannot download the archive: its deadline of ${this.#opts.deadlineMs} ms passed at ` +
+            `byte ${this.#offset}; raise deadlineMs or try again`,
+        );
+      }
       throw this.#signal.aborted && !(e instanceof AbortError)
         ? new AbortError(this.#signal.reason)
         : e;
@@ -199,8 +253,15 @@ class ArchiveFetcher {
 
   /** The consumer stopped reading: drop the request and any wait. */
   cancel(reason: unknown): void {
+    clearTimeout(this.#deadlineTimer);
     this.#cancel.abort(reason);
     this.#dropResponse();
+  }
+
+  #startDeadline(): void {
+    const ms = this.#opts.deadlineMs;
+    if (ms === undefined || !Number.isFinite(ms)) return;
+    this.#deadlineTimer = setTimeout(() => this.#deadline.abort(), Math.max(0, ms));
   }
 
   /** The next bytes past the offset (possibly empty), or undefined at the verified end. */
@@ -217,7 +278,6 @@ class ArchiveFetcher {
     }
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      this.#link?.reset();
       result = await this.#read();
     } catch (e) {
       const failure = this.#networkFailure(e);
@@ -268,7 +328,10 @@ class ArchiveFetcher {
       );
     }
     this.#offset += chunk.length;
-    this.#failures = 0;
+    this.#watch?.add(chunk.length);
+    this.#attemptBytes += chunk.length;
+    // Progress is a window's worth of bytes: a trickle does not reset the attempt count.
+    if (this.#attemptBytes >= this.#windowBytes) this.#failures = 0;
     this.#progress.report({
       phase: "downloading",
       transferredBytes: this.#offset,
@@ -280,6 +343,7 @@ class ArchiveFetcher {
   /** Check the length against `expectedBytes`, report `done`, close. */
   #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#dropResponse();
+    clearTimeout(this.#deadlineTimer);
     const expected = this.#opts.expectedBytes;
     if (expected !== undefined && this.#offset !== expected) {
       throw new IntegrityError(
@@ -308,12 +372,18 @@ class ArchiveFetcher {
     }
     const wasFresh = this.#urlIsFresh;
     this.#urlIsFresh = false;
-    this.#link = linkAbort(this.#signal, this.#stallMs);
+    this.#watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    this.#attemptBytes = 0;
     let res: Response;
     try {
-      // No API key and no config headers: the URL is pre-signed and may point elsewhere.
-      res = await this.#config.fetch(url, { headers, signal: this.#link.signal });
+      // No API key and no config headers: the URL is pre-signed and may point elsewhere. A
+      // redirect of the store is followed only to URLs the archive-URL rule allows.
+      res = await fetchFollowing(this.#config.fetch, url, {
+        headers,
+        signal: this.#watch.signal,
+      }, { check: (next) => checkArchiveUrl(next, this.#config.baseUrl) });
     } catch (e) {
+      if (e instanceof TinkerError) throw e;
       throw this.#networkFailure(e);
     }
     if (res.status === 200 || res.status === 206) {
@@ -340,6 +410,7 @@ class ArchiveFetcher {
       onBuilding: o.onBuilding,
     });
     this.#url = r.url;
+    this.#redactor = this.#redactor.with(urlSecrets(r.url));
     const t = Date.parse(r.expires);
     this.#expiresAt = Number.isFinite(t) ? t : Infinity;
     this.#urlIsFresh = true;
@@ -408,8 +479,9 @@ class ArchiveFetcher {
     const body = await readErrorBody(res);
     const details = {
       status: res.status,
-      // The store is not our API: a long text (e.g. an HTML page) is cut short.
-      body: typeof body === "string" ? body.slice(0, 500) : body,
+      // The store is not our API: a long text (e.g. an HTML page) is cut short. Whatever it
+      // echoes of the signed URL is cut out.
+      body: this.#redactor.value(typeof body === "string" ? body.slice(0, 500) : body),
       method: "GET",
       url: safeUrl(this.#url as string),
       requestId: res.headers.get("x-request-id") ?? undefined,
@@ -440,15 +512,14 @@ class ArchiveFetcher {
   #networkFailure(e: unknown): Error {
     if (this.#signal.aborted) return new AbortError(this.#signal.reason);
     const url = safeUrl(this.#url ?? "");
-    const stalled = this.#link?.timedOut ?? false;
-    const reason = stalled ? `no data for ${this.#stallMs} ms` : "the connection broke";
+    const reason = this.#watch?.tripped ?? "the connection broke";
     const at = `at byte ${this.#offset}${this.#total === undefined ? "" : ` of ${this.#total}`}`;
     return new Resumable(
       reason,
       new ConnectionError(
         "GET",
         url,
-        e,
+        this.#redactor.cause(e),
         `Cannot download the archive: ${reason} ${at} and ${this.#maxAttempts} resumes did not ` +
           "help; check the network and try again",
       ),
@@ -460,6 +531,9 @@ class ArchiveFetcher {
     this.#dropResponse();
     throwIfAborted(this.#signal);
     if (!(e instanceof Resumable)) throw e;
+    if (this.#offset > 0 && this.#validator === undefined) {
+      throw new UnverifiableResumeError(e.reason, this.#offset);
+    }
     this.#failures++;
     if (this.#failures > this.#maxAttempts) throw e.final;
     this.#resumes++;
@@ -480,8 +554,8 @@ class ArchiveFetcher {
   }
 
   #dropResponse(): void {
-    this.#link?.dispose();
-    this.#link = undefined;
+    this.#watch?.dispose();
+    this.#watch = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.cancel().catch(() => {});

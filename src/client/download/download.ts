@@ -1,47 +1,34 @@
 /**
  * `download()`: a checkpoint's archive extracted onto disk, streaming, into a temporary
- * directory that is renamed into place only once everything arrived and was verified.
- * The file system is loaded lazily (`node:fs/promises`, present in Deno, Bun and Node), so
- * this module loads where there is none.
+ * directory that is renamed into place only once everything arrived and was verified. The file
+ * system is reached only through `disk.ts`, loaded lazily, so this module loads where there is
+ * none.
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
-import { DestinationExistsError } from "../errors.ts";
+import { DestinationExistsError, TinkerError, UnsafeArchiveError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
 import { downloadDirName } from "../../protocol/paths.ts";
-import { archiveByteStream, type ArchiveStreamOptions } from "./archive_stream.ts";
+import {
+  archiveByteStream,
+  type ArchiveStreamOptions,
+  DEFAULT_MAX_RESUME_ATTEMPTS,
+  UnverifiableResumeError,
+} from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
+import { codeOf, Disk, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
+import { fitName, shortHash, tempName, tempOwnerOf, tempPrefix } from "./names.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
-
-/** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
-interface Fs {
-  lstat(path: string): Promise<unknown>;
-  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
-  mkdtemp(prefix: string): Promise<string>;
-  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
-  rename(from: string, to: string): Promise<void>;
-  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
-}
-
-/** The part of a `node:fs/promises` file handle used here. */
-interface FileHandle {
-  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  close(): Promise<void>;
-}
-
-/** The part of `node:path` used here. */
-interface Path {
-  resolve(...paths: string[]): string;
-  join(...paths: string[]): string;
-  dirname(path: string): string;
-}
 
 /** Options of {@link download}. */
 export interface DownloadOptions
   extends Omit<ArchiveStreamOptions, "onProgress" | "progressIntervalMs">, ArchiveLimits {
-  /** Where to create `<run>_<kind>_<name>` (default: the current directory; created if missing). */
+  /**
+   * Where to create `<run>_<kind>_<name>` (default: the current directory; created if missing,
+   * and removed again if the download fails and it was created by this call).
+   */
   outputDir?: string;
   /** Replace an existing destination (only once the new download is complete). */
   force?: boolean;
@@ -69,11 +56,12 @@ export interface DownloadResult {
 
 /**
  * Download a checkpoint and extract it to `<outputDir>/<run>_<kind>_<name>`, as the official
- * clients name it. Bytes flow from the network through gzip detection and the tar decoder
- * straight to disk; broken or stalled connections resume where they stopped; hostile members
- * are refused; lengths, members and the end-of-archive marker are verified. Until the very
- * end everything goes to a hidden temporary directory beside the destination, so on failure or
- * abort the destination is untouched and nothing is left behind.
+ * clients name it (a name over 255 bytes is shortened: its prefix plus a hash). Bytes flow from
+ * the network through gzip detection and the tar decoder straight to disk; broken or stalled
+ * connections resume where they stopped (or start over when the server gives no validator);
+ * hostile members are refused; lengths, members and the end-of-archive marker are verified.
+ * Until the very end everything goes to a hidden temporary directory beside the destination, so
+ * on failure or abort the destination is untouched and nothing is left behind.
  *
  * @example
  * ```ts
@@ -85,10 +73,12 @@ export interface DownloadResult {
  * console.log(result.destination, result.files.length, result.bytes);
  * ```
  * @throws {DestinationExistsError} before any request when the destination exists and `force`
- *   is not set.
+ *   is not set (or when another download put it there first).
  * @throws {UnsafeArchiveError} when the archive holds a dangerous member or exceeds a limit.
  * @throws {IntegrityError} when the archive arrived incomplete or inconsistent.
- * @throws {AbortError} when `signal` aborts.
+ * @throws {FileSystemError} when the disk refuses (permission, read-only, full, …).
+ * @throws {UnsafeUrlError} when the service hands out an archive URL tinkex does not fetch.
+ * @throws {AbortError} when `signal` aborts; {@link TimeoutError} when `deadlineMs` passes.
  */
 export async function download(
   config: TinkerConfig,
@@ -111,27 +101,115 @@ export async function downloadWith(
   opts: DownloadOptions,
   deps: DownloadDeps,
 ): Promise<DownloadResult> {
-  const name = downloadDirName(path);
+  const name = await fitName(downloadDirName(path));
   resolveConfig(config);
-  const fs: Fs = await import("node:fs/promises");
-  const paths: Path = await import("node:path");
-  const outputDir = paths.resolve(opts.outputDir ?? ".");
-  const destination = paths.join(outputDir, name);
-  if (!opts.force && await exists(fs, destination)) throw new DestinationExistsError(destination);
+  const disk = await Disk.open();
+  const outputDir = disk.resolve(opts.outputDir ?? ".");
+  const destination = disk.join(outputDir, name);
+  if (!opts.force && await disk.exists(destination)) throw new DestinationExistsError(destination);
   throwIfAborted(opts.signal);
-  await fs.mkdir(outputDir, { recursive: true });
-  const temp = await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
+  const created = await disk.makeDirs(outputDir, "create the output directory");
+  let placed = false;
+  try {
+    const owner = { pid: disk.pid, host: await shortHash(disk.host, 6) };
+    const prefix = await tempPrefix(name);
+    await reclaimStale(disk, outputDir, prefix, owner.host);
+    const result = await downloadOnce(config, path, opts, deps, {
+      disk,
+      outputDir,
+      destination,
+      temp: () => disk.join(outputDir, tempName(prefix, owner)),
+    });
+    placed = true;
+    return result;
+  } finally {
+    // An output directory this call created goes again when nothing was placed in it.
+    if (!placed && created !== undefined) await disk.removeEmptyDirs(outputDir, created);
+  }
+}
+
+/** Where one download goes. */
+interface Target {
+  disk: Disk;
+  outputDir: string;
+  destination: string;
+  /** A fresh temporary directory path (not yet created). */
+  temp: () => string;
+}
+
+/**
+ * Extract into a temporary directory and move it into place. A transfer that cannot be
+ * resumed safely (no validator) starts over in a fresh directory, up to `maxResumeAttempts`.
+ */
+async function downloadOnce(
+  config: TinkerConfig,
+  path: string,
+  opts: DownloadOptions,
+  deps: DownloadDeps,
+  target: Target,
+): Promise<DownloadResult> {
+  const { disk, destination } = target;
   // One throttle for the whole download: it computes `percent` and swallows callback errors.
   const progress = new ProgressThrottle(opts.onProgress);
-  try {
-    const extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress);
-    throwIfAborted(opts.signal);
-    await place(fs, temp, destination, opts.force === true);
-    const bytes = extracted.bytes;
-    progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
-    return { destination, files: extracted.files, bytes };
-  } finally {
-    await fs.rm(temp, { recursive: true, force: true });
+  const deadlineAt = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs;
+  const maxRestarts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
+  for (let restart = 0;; restart++) {
+    const temp = await makeTemp(disk, target);
+    try {
+      const left = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now());
+      const extracted = await extract(
+        config,
+        path,
+        temp,
+        disk,
+        { ...opts, deadlineMs: left },
+        deps.pool,
+        progress,
+        destination,
+      );
+      throwIfAborted(opts.signal);
+      await place(disk, temp, destination, opts.force === true);
+      const bytes = extracted.bytes;
+      progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
+      return { destination, files: extracted.files, bytes };
+    } catch (e) {
+      if (!(e instanceof UnverifiableResumeError) || restart >= maxRestarts) throw e;
+      opts.onResume?.({
+        resume: restart + 1,
+        attempt: restart + 1,
+        offset: 0,
+        reason: "starting over: the server gave no validator to resume against",
+        delayMs: 0,
+      });
+    } finally {
+      await disk.remove(temp).catch(() => {});
+    }
+  }
+}
+
+async function makeTemp(disk: Disk, target: Target): Promise<string> {
+  for (let i = 0;; i++) {
+    const temp = target.temp();
+    try {
+      await disk.makeDir(temp);
+      return temp;
+    } catch (e) {
+      if (codeOf(e) === "EEXIST" && i < 5) continue;
+      throw fsError("create a temporary directory in", target.outputDir, e);
+    }
+  }
+}
+
+/**
+ * Remove temporary directories of this destination left by dead processes of this machine
+ * (a process killed mid-download cannot clean up after itself).
+ */
+async function reclaimStale(disk: Disk, dir: string, prefix: string, host: string): Promise<void> {
+  for (const entry of await disk.list(dir)) {
+    const owner = tempOwnerOf(entry, prefix);
+    if (owner === undefined || owner.host !== host || owner.pid === disk.pid) continue;
+    if (await disk.isAlive(owner.pid)) continue;
+    await disk.remove(disk.join(dir, entry)).catch(() => {});
   }
 }
 
@@ -146,11 +224,11 @@ async function extract(
   config: TinkerConfig,
   path: string,
   root: string,
-  fs: Fs,
-  paths: Path,
+  disk: Disk,
   opts: DownloadOptions,
   pool: BufferPool,
   progress: ProgressSink,
+  destination: string,
 ): Promise<Extracted> {
   let entry: string | undefined;
   // The stream's `resolving` and `downloading` go on with the current entry added; its `done`
@@ -168,10 +246,23 @@ async function extract(
   const dirs = new Set([root]);
   for await (const member of archiveEntries(counted.stream, opts)) {
     entry = member.path;
-    await write(fs, paths, root, member, pool, dirs);
+    try {
+      await write(disk, root, member, pool, dirs);
+    } catch (e) {
+      throw writeError(e, member.path, destination);
+    }
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
   return { files, bytes: counted.bytes() };
+}
+
+/** A failure while writing a member: its name too long, else the disk's error, typed. */
+function writeError(e: unknown, member: string, destination: string): unknown {
+  if (e instanceof TinkerError) return e;
+  if (codeOf(e) === "ENAMETOOLONG") {
+    return new UnsafeArchiveError(member, "its name is longer than the file system allows");
+  }
+  return fsError("write", destination, e);
 }
 
 /**
@@ -206,32 +297,26 @@ function countBytes(
  * (and `root`), so a directory is created once, not once per file in it.
  */
 async function write(
-  fs: Fs,
-  paths: Path,
+  disk: Disk,
   root: string,
   member: ArchiveEntry,
   pool: BufferPool,
   dirs: Set<string>,
 ): Promise<void> {
-  const target = paths.join(root, ...member.path.split("/"));
-  const dir = member.type === "directory" ? target : paths.dirname(target);
+  const target = disk.join(root, ...member.path.split("/"));
+  const dir = member.type === "directory" ? target : disk.dirname(target);
   if (!dirs.has(dir)) {
-    await fs.mkdir(dir, { recursive: true });
+    await disk.makeDirs(dir);
     dirs.add(dir);
   }
   if (member.type === "directory") {
     await member.body.cancel();
     return;
   }
-  // "wx": never follow or overwrite anything that is already there.
-  const file = await fs.open(target, "wx", 0o644);
+  const file = await disk.create(target);
   try {
     for await (const chunk of member.body) {
-      let written = 0;
-      while (written < chunk.length) {
-        const { bytesWritten } = await file.write(chunk, written, chunk.length - written);
-        written += bytesWritten;
-      }
+      await file.write(chunk);
       pool.releaseBefore(chunk.buffer);
     }
   } finally {
@@ -239,33 +324,49 @@ async function write(
   }
 }
 
-/**
- * Move the complete temporary directory to the destination. With `force`, the old directory
- * is moved aside first and removed only after the new one is in place (restored on failure).
- */
-async function place(fs: Fs, temp: string, destination: string, force: boolean): Promise<void> {
-  if (!(await exists(fs, destination))) {
-    await fs.rename(temp, destination);
-    return;
-  }
-  if (!force) throw new DestinationExistsError(destination);
-  const aside = `${temp}-old`;
-  await fs.rename(destination, aside);
-  try {
-    await fs.rename(temp, destination);
-  } catch (e) {
-    await fs.rename(aside, destination).catch(() => {});
-    throw e;
-  }
-  await fs.rm(aside, { recursive: true, force: true });
-}
+/** Renames that fail because the destination is (again) taken. */
+const TAKEN = ["ENOTEMPTY", "EEXIST"];
+/** Rounds of "move the old one aside, move ours in" before giving up under contention. */
+const MAX_PLACE_ROUNDS = 5;
 
-async function exists(fs: Fs, path: string): Promise<boolean> {
+/**
+ * Move the complete temporary directory to the destination. Without `force`, a destination
+ * that appeared meanwhile (another download won) is a {@link DestinationExistsError}. With
+ * `force`, the current destination is moved aside, ours moved in, the old one removed; when
+ * other forced downloads interleave, the rounds repeat, and every old copy is removed.
+ */
+async function place(disk: Disk, temp: string, destination: string, force: boolean): Promise<void> {
+  if (!force && await disk.exists(destination)) throw new DestinationExistsError(destination);
+  const aside = `${temp}-old`;
   try {
-    await fs.lstat(path);
-    return true;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return false;
-    throw e;
+    for (let round = 0; round < MAX_PLACE_ROUNDS; round++) {
+      try {
+        await disk.rename(temp, destination);
+        return;
+      } catch (e) {
+        if (!TAKEN.includes(codeOf(e) ?? "")) throw fsError("move into place", destination, e);
+      }
+      if (!force) throw new DestinationExistsError(destination);
+      try {
+        await disk.rename(destination, aside);
+      } catch (e) {
+        if (codeOf(e) === "ENOENT") continue; // someone else moved it: try again
+        throw fsError("move into place", destination, e);
+      }
+      try {
+        await disk.rename(temp, destination);
+        return;
+      } catch (e) {
+        if (!TAKEN.includes(codeOf(e) ?? "")) {
+          await disk.rename(aside, destination).catch(() => {}); // put the old one back
+          throw fsError("move into place", destination, e);
+        }
+      }
+      // A concurrent forced download landed first: the copy set aside is obsolete.
+      await disk.remove(aside).catch(() => {});
+    }
+    throw new DestinationExistsError(destination);
+  } finally {
+    await disk.remove(aside).catch(() => {});
   }
 }

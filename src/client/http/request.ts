@@ -9,10 +9,13 @@ import {
   ApiStatusError,
   ConnectionError,
   TimeoutError,
+  UnsafeUrlError,
 } from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
+import { Redactor, secretHeaderValues } from "./redact.ts";
+import { fetchFollowing } from "./redirects.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -42,9 +45,10 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   /** JSON body. */
   body?: unknown;
-  /** `manual` to see redirects instead of following them. */
-  redirect?: RequestRedirect;
-  /** Statuses handed back to the caller instead of becoming errors (besides 2xx). */
+  /**
+   * Statuses handed back to the caller instead of becoming errors (besides 2xx); a redirect
+   * status accepted here is not followed.
+   */
   passStatus?: (status: number) => boolean;
 }
 
@@ -89,18 +93,21 @@ async function withRetries<T>(
   const idempotencyKey = spec.method === "GET" ? undefined : `tinkex-${crypto.randomUUID()}`;
   const headers = buildHeaders(config, spec, opts, idempotencyKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+  // Whatever a server echoes back (or a platform error names) loses the credentials sent.
+  const redactor = new Redactor([config.apiKey, ...secretHeaderValues(headers)]);
+  // Redirects are followed by hand and only within the API origin, so the key stays there.
+  const follow = { check: sameOriginAs(url), stopAt: spec.passStatus };
 
   for (let retry = 0;; retry++) {
     const link = linkAbort(opts.signal, timeoutMs);
     let failure: { status?: number; error?: unknown; retryAfter?: number };
     try {
-      const res = await config.fetch(url, {
+      const res = await fetchFollowing(config.fetch, url, {
         method: spec.method,
         headers,
         body,
-        redirect: spec.redirect ?? "follow",
         signal: link.signal,
-      });
+      }, follow);
       // A failure while reading the body is classified (and retried) like a fetch failure.
       if (res.ok || spec.passStatus?.(res.status)) return await read(res);
       const verdict = serverRetryVerdict(res.headers);
@@ -108,7 +115,7 @@ async function withRetries<T>(
       if (!retryable || retry >= maxRetries) {
         throw apiErrorFor({
           status: res.status,
-          body: await readErrorBody(res),
+          body: redactor.value(await readErrorBody(res)),
           method: spec.method,
           url,
           requestId: res.headers.get("x-request-id") ?? undefined,
@@ -117,8 +124,8 @@ async function withRetries<T>(
       await res.body?.cancel().catch(() => {});
       failure = { status: res.status, retryAfter: retryAfterMs(res.headers) };
     } catch (e) {
-      if (e instanceof ApiStatusError) throw e;
-      const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
+      if (e instanceof ApiStatusError || e instanceof UnsafeUrlError) throw e;
+      const err = classifyFetchError(e, redactor, spec.method, url, opts, link.timedOut, timeoutMs);
       if (err instanceof AbortError || retry >= maxRetries) throw err;
       failure = { error: err };
     } finally {
@@ -138,19 +145,37 @@ async function withRetries<T>(
   }
 }
 
+/** The redirect rule of API requests: only to the origin of `url` (the API's). */
+function sameOriginAs(url: string): (next: URL) => void {
+  const origin = new URL(url).origin;
+  return (next) => {
+    if (next.origin === origin) return;
+    throw new UnsafeUrlError(
+      next.href,
+      `Cannot follow the redirect to ${next.origin}: it leaves the API origin ${origin}, and ` +
+        "tinkex sends the API key nowhere else; check TINKER_BASE_URL (or ask the service why " +
+        "it redirects there)",
+    );
+  };
+}
+
 function classifyFetchError(
   e: unknown,
+  redactor: Redactor,
   method: string,
   url: string,
-  signal: AbortSignal | undefined,
+  opts: RequestOptions,
   timedOut: boolean,
   timeoutMs: number,
 ): Error {
   if (e instanceof AbortError || e instanceof ConnectionError) return e;
-  if (signal?.aborted) return new AbortError(signal.reason);
-  if (timedOut) return new TimeoutError(method, url, timeoutMs, e);
-  if (e instanceof SyntaxError) return new ConnectionError(method, url, e, "Malformed JSON from");
-  return new ConnectionError(method, url, e);
+  if (opts.signal?.aborted) return new AbortError(opts.signal.reason);
+  const cause = redactor.cause(e);
+  if (timedOut) return new TimeoutError(method, url, timeoutMs, cause);
+  if (e instanceof SyntaxError) {
+    return new ConnectionError(method, url, cause, "Malformed JSON from");
+  }
+  return new ConnectionError(method, url, cause);
 }
 
 function buildUrl(baseUrl: string, spec: RequestSpec): string {
