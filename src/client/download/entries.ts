@@ -7,9 +7,14 @@
 // decoder hands member bodies out as views of the chunks written in, never copies (see
 // buffer_pool.ts; tests/download_pool.test.ts fails if that changes).
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
-import { IntegrityError, TinkerError } from "../errors.ts";
+import { IntegrityError, TinkerError, UnsafeArchiveError } from "../errors.ts";
 import { gunzipIfNeeded } from "./decompress.ts";
-import { type ArchiveLimits, type CheckedEntry, EntryGuard } from "./entry_guard.ts";
+import {
+  type ArchiveLimits,
+  type CheckedEntry,
+  DEFAULT_MAX_HEADER_BYTES,
+  EntryGuard,
+} from "./entry_guard.ts";
 
 /** One archive member: a regular file or a directory, with its body as a stream. */
 export interface ArchiveEntry extends CheckedEntry {
@@ -54,7 +59,8 @@ export async function* archiveEntries(
   } catch (e) {
     throw asArchiveError(e);
   }
-  const piping = source.pipeTo(decoder.writable, { signal: stopPipe.signal });
+  const budget = new HeaderBudget(opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  const piping = budget.watch(source).pipeTo(decoder.writable, { signal: stopPipe.signal });
   piping.catch(() => {}); // its failure also errors the decoder, which is where we see it
   const reader = decoder.readable.getReader();
   let body: MemberBody | undefined;
@@ -68,6 +74,7 @@ export async function* archiveEntries(
         throw asArchiveError(e);
       }
       if (next.done) return;
+      budget.header(next.value.header.name);
       let entry: CheckedEntry | null;
       try {
         entry = guard.check(next.value.header);
@@ -79,7 +86,8 @@ export async function* archiveEntries(
         await next.value.body.cancel();
         continue;
       }
-      body = new MemberBody(next.value.body, entry);
+      if (entry.size === 0) budget.betweenMembers();
+      body = new MemberBody(next.value.body, entry, () => budget.betweenMembers());
       yield { ...entry, body: body.stream };
     }
   } finally {
@@ -98,7 +106,7 @@ class MemberBody {
   #received = 0;
   #finished = false;
 
-  constructor(inner: ReadableStream<Uint8Array>, entry: CheckedEntry) {
+  constructor(inner: ReadableStream<Uint8Array>, entry: CheckedEntry, onComplete: () => void) {
     this.#reader = inner.getReader();
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -124,6 +132,7 @@ class MemberBody {
           return;
         }
         this.#received += r.value.length;
+        if (this.#received === entry.size) onComplete();
         controller.enqueue(r.value);
       },
       cancel: (reason) => {
@@ -153,6 +162,67 @@ class MemberBody {
       // already closed
     }
     this.#reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Bounds the tar bytes that are not member data: between the end of one member's body and the
+ * next header handed out, only headers (PAX records, long names) and padding flow, and after
+ * the end-of-archive marker only zero padding. More than `limit` of them is refused, before the
+ * decoder can buffer a giant header or an endless trailer. Bytes the decoder read ahead while a
+ * body was still being consumed are not counted, so the bound may be reached a little late,
+ * never early.
+ */
+class HeaderBudget {
+  readonly #limit: number;
+  #between = true;
+  #bytes = 0;
+  #after = "";
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** A header was handed out: a body (if any) follows. */
+  header(name: string): void {
+    this.#after = name;
+    this.#between = false;
+    this.#bytes = 0;
+  }
+
+  /** The current member's body was received whole: headers or the end come next. */
+  betweenMembers(): void {
+    this.#between = true;
+    this.#bytes = 0;
+  }
+
+  /** `source` with its chunks counted against the budget (the same chunks, passed on). */
+  watch(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const reader = source.getReader();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        if (this.#between) {
+          this.#bytes += value.length;
+          if (this.#bytes > this.#limit) {
+            const error = this.#refusal();
+            await reader.cancel(error).catch(() => {});
+            throw error;
+          }
+        }
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
+  #refusal(): UnsafeArchiveError {
+    return new UnsafeArchiveError(
+      this.#after === "" ? "(start of the archive)" : this.#after,
+      `more than ${this.#limit} bytes of headers or padding follow it (a PAX or long-name ` +
+        "header, or data after the end-of-archive marker); raise maxHeaderBytes if you trust it",
+    );
   }
 }
 
