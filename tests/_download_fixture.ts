@@ -29,6 +29,8 @@ export interface FixtureOptions {
   failStatus?: (number | undefined)[];
   /** Every blob request sees a new ETag: the archive "changed" on the server. */
   changingEtag?: boolean;
+  /** Send neither ETag nor Last-Modified: nothing to resume against. */
+  noValidator?: boolean;
   /** Blob connection i (through the proxy) is cut after cuts[i] bytes sent to the client. */
   cuts?: (number | undefined)[];
 }
@@ -156,7 +158,11 @@ export function startFixture(opts: FixtureOptions): Fixture {
       return jsonResponse(fail, { error: "injected failure" });
     }
     const etag = opts.changingEtag ? `"v${i}"` : `"v0"`;
-    const common = { etag, "accept-ranges": "bytes", "content-type": "application/x-tar" };
+    const common = {
+      ...(opts.noValidator ? {} : { etag }),
+      "accept-ranges": "bytes",
+      "content-type": "application/x-tar",
+    };
     const range = rec.range?.match(/^bytes=(\d+)-$/);
     const rangeOk = range && !opts.ignoreRange && (rec.ifRange === null || rec.ifRange === etag);
     const start = rangeOk ? Number(range[1]) : 0;

@@ -315,6 +315,7 @@ class ArchiveFetcher {
 
   /** Drop the prefix a 200 (or an early 206) repeats, count the rest, report progress. */
   #accept(value: Uint8Array): Uint8Array {
+    this.#watch?.add(value.length); // a repeated prefix still shows the connection is alive
     let chunk = value;
     if (this.#skip > 0) {
       const n = Math.min(this.#skip, chunk.length);
@@ -328,7 +329,6 @@ class ArchiveFetcher {
       );
     }
     this.#offset += chunk.length;
-    this.#watch?.add(chunk.length);
     this.#attemptBytes += chunk.length;
     // Progress is a window's worth of bytes: a trickle does not reset the attempt count.
     if (this.#attemptBytes >= this.#windowBytes) this.#failures = 0;

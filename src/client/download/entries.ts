@@ -165,6 +165,9 @@ class MemberBody {
   }
 }
 
+/** Most bytes handed to the tar decoder at once (see {@link HeaderBudget.watch}). */
+const HEADER_BUDGET_SLICE_BYTES = 64 * 1024;
+
 /**
  * Bounds the tar bytes that are not member data: between the end of one member's body and the
  * next header handed out, only headers (PAX records, long names) and padding flow, and after
@@ -196,13 +199,23 @@ class HeaderBudget {
     this.#bytes = 0;
   }
 
-  /** `source` with its chunks counted against the budget (the same chunks, passed on). */
+  /**
+   * `source` cut into views of at most {@link HEADER_BUDGET_SLICE_BYTES} (no copies: pooled
+   * buffers keep their identity), each counted against the budget, so a big chunk holding a
+   * header and its body is not taken for a big header.
+   */
   watch(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     const reader = source.getReader();
+    let rest: Uint8Array = new Uint8Array(0);
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
+        while (rest.length === 0) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          rest = value;
+        }
+        const value = rest.subarray(0, HEADER_BUDGET_SLICE_BYTES);
+        rest = rest.subarray(value.length);
         if (this.#between) {
           this.#bytes += value.length;
           if (this.#bytes > this.#limit) {
