@@ -80,7 +80,10 @@ export function endless(
 }
 
 /** Gzip a stream of `head` followed by `zeros` zero bytes, made chunk by chunk. */
-export async function gzipWithZeros(head: Uint8Array<ArrayBuffer>, zeros: number): Promise<Uint8Array> {
+export async function gzipWithZeros(
+  head: Uint8Array<ArrayBuffer>,
+  zeros: number,
+): Promise<Uint8Array> {
   const chunk = new Uint8Array(1024 * 1024);
   let left = zeros;
   let sentHead = false;

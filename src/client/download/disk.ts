@@ -101,7 +101,8 @@ export class Disk {
       await this.#fs.lstat(path);
       return true;
     } catch (e) {
-      if (codeOf(e) === "ENOENT") return false;
+      // ENOTDIR: a part of the path is a file, so nothing can be at `path` either.
+      if (codeOf(e) === "ENOENT" || codeOf(e) === "ENOTDIR") return false;
       throw fsError("read", path, e);
     }
   }

@@ -258,11 +258,10 @@ async function extract(
 
 /** A failure while writing a member: its name too long, else the disk's error, typed. */
 function writeError(e: unknown, member: string, destination: string): unknown {
-  if (e instanceof TinkerError) return e;
   if (codeOf(e) === "ENAMETOOLONG") {
     return new UnsafeArchiveError(member, "its name is longer than the file system allows");
   }
-  return fsError("write", destination, e);
+  return e instanceof TinkerError ? e : fsError("write", destination, e);
 }
 
 /**
