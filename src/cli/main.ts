@@ -8,6 +8,7 @@ import { stylesFor } from "./color.ts";
 import { GROUPS } from "./commands.ts";
 import { UsageError } from "./errors.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
+import { escapeControls } from "./sanitize.ts";
 import { type CliIo, withDefaults } from "./io.ts";
 import type { CommandContext, GlobalOptions } from "./spec.ts";
 
@@ -82,7 +83,8 @@ async function report(io: CliIo, error: unknown, argv: readonly string[]): Promi
     if (error instanceof Error && error.name === "AbortError") code = EXIT_INTERRUPTED;
   }
   const secrets = secretsOf(io, argv);
-  io.stderr(`${s.red(s.bold("Error:"))} ${redact(message, secrets)}\n`);
+  // The message may quote the server: its control characters are shown, not obeyed.
+  io.stderr(`${s.red(s.bold("Error:"))} ${escapeControls(redact(message, secrets))}\n`);
   if (hint) io.stderr(`${s.dim(redact(hint, secrets))}\n`);
   return code;
 }
