@@ -3,6 +3,7 @@
 // nothing left behind. (Peak memory is measured by bench/hostile_memory.ts, not asserted here.)
 import assert from "node:assert/strict";
 import {
+  archiveEntries,
   ConnectionError,
   download,
   type DownloadOptions,
@@ -18,7 +19,7 @@ import {
   type HostileOptions,
   startHostile,
 } from "./_hostile_server.ts";
-import { concat, END, memberBytes, noise, paxMember, tar } from "./_tar_bytes.ts";
+import { concat, END, memberBytes, noise, paxMember, streamOf, tar } from "./_tar_bytes.ts";
 
 const OK = { name: "ok.txt", body: "fine" };
 const MIB = 1024 ** 2;
@@ -128,4 +129,19 @@ Deno.test("deadlineMs bounds the whole download: TimeoutError, nothing left", as
   assert.ok(r.error instanceof TimeoutError, String(r.error));
   assert.match(r.error.message, /deadline of 400 ms passed/);
   assert.deepEqual(r.left, []);
+});
+
+Deno.test("the header budget counts headers only: many small members and skipped bodies pass", async () => {
+  // 3000 empty files (1.5 MB of headers in all) under a 16 KiB budget per member: read-ahead
+  // of the decoder must not be taken for one member's headers.
+  const many = tar(Array.from({ length: 3000 }, (_, i) => ({ name: `e${i}` })));
+  const r = await attempt({ body: once(many) }, { maxHeaderBytes: 16 * 1024 });
+  assert.equal(r.error, undefined, String(r.error));
+  // A 2 MB body the consumer does not read is skipped, not counted as header bytes.
+  const archive = tar([{ name: "big", body: noise(2 * MIB) }, OK]);
+  const seen: string[] = [];
+  for await (const e of archiveEntries(streamOf(archive, 256 * 1024), { maxHeaderBytes: 8192 })) {
+    seen.push(e.path); // bodies left unread
+  }
+  assert.deepEqual(seen, ["big", "ok.txt"]);
 });
