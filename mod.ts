@@ -152,3 +152,13 @@ export type {
   DownloadProgress,
   ProgressCallback,
 } from "./src/client/download/progress.ts";
+
+// Credentials (the official SDK's order), JWT auth and the account's view (issue 17).
+export { resolveCredential } from "./src/client/credentials/resolve.ts";
+export type {
+  CredentialSource,
+  ResolveCredentialOptions,
+  ResolvedCredential,
+} from "./src/client/credentials/resolve.ts";
+export type { StoredKeyInfo } from "./src/client/credentials/credentials_file.ts";
+export type { AuthMode } from "./src/client/config.ts";

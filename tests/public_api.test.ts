@@ -119,6 +119,13 @@ const PINNED: Record<string, readonly string[]> = {
     "setCheckpointTtl",
     "unpublishCheckpoint",
     "validateCheckpoint",
+    // Credentials, JWT auth and the account's view (issue 17).
+    "AuthMode",
+    "CredentialSource",
+    "ResolveCredentialOptions",
+    "ResolvedCredential",
+    "StoredKeyInfo",
+    "resolveCredential",
   ],
   "server.ts": [
     "DEFAULT_API_KEY",

@@ -9,18 +9,21 @@ import type { CommandContext } from "./spec.ts";
 import { renderPairs, renderTable, type Table } from "./table.ts";
 
 /**
- * The config of a command: `--api-key` / `--base-url`, falling back to the environment. Retries
- * are announced on stderr, so a slow or failing server does not look like a hang.
+ * The config of a command: `--api-key` / `--base-url`, falling back to the environment and the
+ * official credential order (`TINKER_CREDENTIAL_CMD`, `~/.tinker/credentials.json`). It follows
+ * the server's auth (JWT when it asks). Retries are announced on stderr, so a slow or failing
+ * server does not look like a hang.
  */
 export function configOf(ctx: CommandContext): ResolvedConfig {
   return configFromEnv({
     apiKey: ctx.globals.apiKey,
     baseUrl: ctx.globals.baseUrl,
+    auth: "auto",
     onRetry: ({ retry, delayMs, status }) => {
       const cause = status === undefined ? "no response" : `HTTP ${status}`;
       note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
     },
-  }, { env: ctx.io.env });
+  }, { env: ctx.io.env, onWarning: (message) => warn(ctx, message) });
 }
 
 /** Whether the output format is JSON. */
