@@ -162,3 +162,10 @@ export type {
 } from "./src/client/credentials/resolve.ts";
 export type { StoredKeyInfo } from "./src/client/credentials/credentials_file.ts";
 export type { AuthMode } from "./src/client/config.ts";
+export { getApiKeyInfo, whoami } from "./src/client/auth_info.ts";
+export type { ApiKeyInfo, WhoamiResponse } from "./src/client/auth_info.ts";
+export {
+  InvalidBillingWindowError,
+  JwtUnavailableError,
+  TraceExportFailedError,
+} from "./src/client/errors.ts";

@@ -126,6 +126,13 @@ const PINNED: Record<string, readonly string[]> = {
     "ResolvedCredential",
     "StoredKeyInfo",
     "resolveCredential",
+    "ApiKeyInfo",
+    "WhoamiResponse",
+    "getApiKeyInfo",
+    "whoami",
+    "InvalidBillingWindowError",
+    "JwtUnavailableError",
+    "TraceExportFailedError",
   ],
   "server.ts": [
     "DEFAULT_API_KEY",

@@ -241,6 +241,18 @@ export const GROUPS: readonly GroupSpec[] = [
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
         },
+        jwt: {
+          type: "string",
+          valueName: "MODE",
+          choices: ["off", "on", "required"],
+          description: "JWT auth: off (default), on (keys are exchanged for JWTs), required",
+        },
+        "admin-key": {
+          type: "string",
+          multiple: true,
+          valueName: "KEY",
+          description: "Key of a user with the admin role (audit log; default: the first key)",
+        },
       },
       globals: ["format", "json", "help"],
       examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],

@@ -18,6 +18,8 @@ async function serve(ctx: CommandContext): Promise<number> {
     hostname: options.host as string | undefined,
     apiKeys: options["api-key"] as string[] | undefined,
     seed: options.seed === true,
+    jwtAuth: options.jwt as "off" | "on" | "required" | undefined,
+    adminKeys: options["admin-key"] as string[] | undefined,
   });
   if (isJson(ctx)) {
     printJson(ctx, {

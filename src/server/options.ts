@@ -57,6 +57,16 @@ export interface ServerOptions {
   archiveBuildDelayMs?: number;
   /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
   futureTtlMs?: number;
+  /**
+   * JWT auth, as the service's `pjwt_auth_enabled`: `off` (default); `on` (client config says
+   * so and `POST /api/v1/auth/token` mints JWTs; keys still work); `required` (only JWTs open
+   * the API).
+   */
+  jwtAuth?: "off" | "on" | "required";
+  /** Lifetime of minted JWTs in seconds (default 3600). */
+  jwtTtlSeconds?: number;
+  /** Keys whose users hold the admin role (audit log, the organization's usage); default the first key. */
+  adminKeys?: string[];
 }
 
 /**
@@ -80,6 +90,9 @@ export interface ResolvedServerOptions {
   longPollMs: number;
   archiveBuildDelayMs: number;
   futureTtlMs: number;
+  jwtAuth: "off" | "on" | "required";
+  jwtTtlSeconds: number;
+  adminKeys: string[];
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -103,7 +116,23 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+    ...accountOptions(options, apiKeys),
   };
+}
+
+function accountOptions(
+  options: ServerOptions,
+  apiKeys: string[],
+): Pick<ResolvedServerOptions, "jwtAuth" | "jwtTtlSeconds" | "adminKeys"> {
+  const jwtAuth = options.jwtAuth ?? "off";
+  if (!["off", "on", "required"].includes(jwtAuth)) {
+    throw new TypeError(
+      `Cannot start the server: jwtAuth must be off, on or required, got ${jwtAuth}`,
+    );
+  }
+  const jwtTtlSeconds = nonNegative("jwtTtlSeconds", options.jwtTtlSeconds, 3600);
+  if (jwtTtlSeconds < 1) throw new TypeError("Cannot start the server: jwtTtlSeconds must be ≥ 1");
+  return { jwtAuth, jwtTtlSeconds, adminKeys: options.adminKeys ?? apiKeys.slice(0, 1) };
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

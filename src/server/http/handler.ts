@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Archives } from "../archive/archive_store.ts";
 import { Users } from "../auth/users.ts";
+import { Accounts } from "../auth/accounts.ts";
+import { authenticate } from "../auth/jwt.ts";
+import { authRoutes } from "../routes/auth_routes.ts";
 import type { ServerContext } from "./context.ts";
 import { Futures } from "../training/future_registry.ts";
 import { managementRoutes } from "../routes/management_routes.ts";
@@ -54,6 +57,7 @@ interface Internals {
 
 const internals = new WeakMap<TinkerHandler, Internals>();
 const router = new Router([
+  ...authRoutes,
   ...serviceRoutes,
   ...managementRoutes,
   ...trainingRoutes,
@@ -81,11 +85,13 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
   let server: ServerContext;
   try {
     const store = await Store.open(dataDir);
+    const users = await Users.fromKeys(resolved.apiKeys);
     server = {
       options: resolved,
       store,
       signer: await UrlSigner.open(dataDir, store.tmpDir),
-      users: await Users.fromKeys(resolved.apiKeys),
+      users,
+      accounts: accountsOf(users, resolved.adminKeys),
       futures: new Futures({
         delayMs: resolved.futureDelayMs,
         longPollMs: resolved.longPollMs,
@@ -127,7 +133,7 @@ async function dispatch(server: ServerContext, request: Request): Promise<Respon
     const at = prefixLength(segments);
     const rest = segments.slice(at);
     const { route, params } = router.match(request.method, rest, "/" + rest.join("/"));
-    const user = route.auth ? server.users.authenticate(request) : "";
+    const user = route.auth ? await authenticate(server, request, route) : "";
     const prefix = at ? "/" + segments.slice(0, at).map(encodeURIComponent).join("/") : "";
     response = await route.handler({ request, url, params, user, server, prefix });
   } catch (e) {
@@ -139,6 +145,19 @@ async function dispatch(server: ServerContext, request: Request): Promise<Respon
     return new Response(null, { status: response.status, headers: response.headers });
   }
   return response;
+}
+
+/** The organization of a server: one member per key; `adminKeys` (default the first) are admins. */
+function accountsOf(users: Users, adminKeys: readonly string[]): Accounts {
+  const admins = new Set<string>();
+  for (const key of adminKeys) {
+    const id = users.idOf(key);
+    if (id === undefined) {
+      throw new TypeError("Cannot start the server: every admin key must be one of its API keys");
+    }
+    admins.add(id);
+  }
+  return new Accounts(users.ids(), admins);
 }
 
 /** How many leading segments are a base-path prefix (e.g. `services/tinker-prod`). */
