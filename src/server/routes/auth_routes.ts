@@ -11,7 +11,8 @@ import { ORG_NAME } from "../auth/accounts.ts";
 
 async function clientConfig(ctx: RequestContext): Promise<Response> {
   await readJsonBody(ctx.request, false);
-  return json({ pjwt_auth_enabled: ctx.server.options.jwtAuth !== "off" });
+  // Every flag has a default (pjwt_auth_enabled: false), so `{}` is the answer with JWT auth off.
+  return json(ctx.server.options.jwtAuth === "off" ? {} : { pjwt_auth_enabled: true });
 }
 
 async function authToken(ctx: RequestContext): Promise<Response> {
