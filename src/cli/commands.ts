@@ -204,6 +204,25 @@ export const GROUPS: readonly GroupSpec[] = [
       },
     ],
   },
+  // Credentials and the account's view (issue 17).
+  {
+    name: "auth",
+    summary: "Show which credential is in use and whether the server takes it",
+    load: () => import("./auth.ts"),
+    commands: [
+      {
+        name: "status",
+        summary: "Show the credential in use (redacted), its source, and whether it works",
+        description:
+          "Credentials are looked up as the official SDK does: --api-key, TINKER_API_KEY,\n" +
+          "TINKER_CREDENTIAL_CMD, then the default key in ~/.tinker/credentials.json\n" +
+          "(written by 'tinker auth login'). Exit 1 when none is found or the server refuses it.",
+        args: [],
+        options: {},
+        examples: ["tinkex auth status", "tinkex auth status --json"],
+      },
+    ],
+  },
   {
     name: "serve",
     summary: "Run the local Tinker-compatible server",
