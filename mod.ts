@@ -165,6 +165,28 @@ export type { AuthMode } from "./src/client/config.ts";
 export { getApiKeyInfo, whoami } from "./src/client/auth_info.ts";
 export type { ApiKeyInfo, WhoamiResponse } from "./src/client/auth_info.ts";
 export {
+  checkBillingWindow,
+  getBillingUsage,
+  getCheckpointStorageUsage,
+} from "./src/client/billing.ts";
+export type {
+  BillingEventInfo,
+  BillingUsageEvent,
+  BillingUsageResponse,
+  CheckpointStorageUsage,
+  CheckpointStorageUsageItem,
+  StorageUsageOptions,
+} from "./src/client/billing.ts";
+export { getAuditLog } from "./src/client/audit.ts";
+export type {
+  AuditEventType,
+  AuditLogEntry,
+  AuditLogOptions,
+  AuditLogResponse,
+} from "./src/client/audit.ts";
+export { assignSessionProject, exportSessionTrace } from "./src/client/session_account.ts";
+export type { TraceExportOptions } from "./src/client/session_account.ts";
+export {
   InvalidBillingWindowError,
   JwtUnavailableError,
   TraceExportFailedError,

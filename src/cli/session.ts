@@ -8,6 +8,7 @@ import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
 import { pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
+import { exportTraceCommand, setProjectCommand } from "./session_account.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
@@ -41,4 +42,9 @@ async function info(ctx: CommandContext): Promise<number> {
 }
 
 /** Handlers of `tinkex session`. */
-export const handlers: GroupModule["handlers"] = { list, info };
+export const handlers: GroupModule["handlers"] = {
+  list,
+  info,
+  "export-trace": exportTraceCommand,
+  "set-project": setProjectCommand,
+};

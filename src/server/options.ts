@@ -67,6 +67,10 @@ export interface ServerOptions {
   jwtTtlSeconds?: number;
   /** Keys whose users hold the admin role (audit log, the organization's usage); default the first key. */
   adminKeys?: string[];
+  /** Storage rate behind the cost estimates, in USD per GiB-month (default 3, a stand-in). */
+  storageUsdPerGigabyteMonth?: number;
+  /** How long a session's trace export stays `pending` after it is first asked for, in ms (default 1000). */
+  traceExportDelayMs?: number;
 }
 
 /**
@@ -93,6 +97,8 @@ export interface ResolvedServerOptions {
   jwtAuth: "off" | "on" | "required";
   jwtTtlSeconds: number;
   adminKeys: string[];
+  storageUsdPerGigabyteMonth: number;
+  traceExportDelayMs: number;
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -123,7 +129,10 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
 function accountOptions(
   options: ServerOptions,
   apiKeys: string[],
-): Pick<ResolvedServerOptions, "jwtAuth" | "jwtTtlSeconds" | "adminKeys"> {
+): Pick<
+  ResolvedServerOptions,
+  "jwtAuth" | "jwtTtlSeconds" | "adminKeys" | "storageUsdPerGigabyteMonth" | "traceExportDelayMs"
+> {
   const jwtAuth = options.jwtAuth ?? "off";
   if (!["off", "on", "required"].includes(jwtAuth)) {
     throw new TypeError(
@@ -132,7 +141,17 @@ function accountOptions(
   }
   const jwtTtlSeconds = nonNegative("jwtTtlSeconds", options.jwtTtlSeconds, 3600);
   if (jwtTtlSeconds < 1) throw new TypeError("Cannot start the server: jwtTtlSeconds must be ≥ 1");
-  return { jwtAuth, jwtTtlSeconds, adminKeys: options.adminKeys ?? apiKeys.slice(0, 1) };
+  return {
+    jwtAuth,
+    jwtTtlSeconds,
+    adminKeys: options.adminKeys ?? apiKeys.slice(0, 1),
+    storageUsdPerGigabyteMonth: nonNegative(
+      "storageUsdPerGigabyteMonth",
+      options.storageUsdPerGigabyteMonth,
+      3,
+    ),
+    traceExportDelayMs: nonNegative("traceExportDelayMs", options.traceExportDelayMs, 1000),
+  };
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

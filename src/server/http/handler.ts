@@ -12,6 +12,8 @@ import { Users } from "../auth/users.ts";
 import { Accounts } from "../auth/accounts.ts";
 import { authenticate } from "../auth/jwt.ts";
 import { authRoutes } from "../routes/auth_routes.ts";
+import { accountRoutes } from "../routes/account_routes.ts";
+import { attachAuditLog } from "../account/audit_log.ts";
 import type { ServerContext } from "./context.ts";
 import { Futures } from "../training/future_registry.ts";
 import { managementRoutes } from "../routes/management_routes.ts";
@@ -58,6 +60,7 @@ interface Internals {
 const internals = new WeakMap<TinkerHandler, Internals>();
 const router = new Router([
   ...authRoutes,
+  ...accountRoutes,
   ...serviceRoutes,
   ...managementRoutes,
   ...trainingRoutes,
@@ -101,6 +104,7 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
       closed: stop.signal,
     };
     if (resolved.seed) await seedStore(server, resolved.seed);
+    attachAuditLog(server);
   } catch (e) {
     if (ownsDir) await rm(dataDir, { recursive: true, force: true });
     throw e;

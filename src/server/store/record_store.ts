@@ -31,6 +31,7 @@ export class Store {
   #seq = 0;
   #version = 0;
   #liveCache = new Map<string, { version: number; validUntil: number; refs: CheckpointRef[] }>();
+  readonly #runObservers: RunObserver[] = [];
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -125,6 +126,14 @@ export class Store {
     return refs;
   }
 
+  /**
+   * Hear every committed change of a run (before: undefined for a new run), inside the mutation,
+   * so observers see changes in order (the audit log).
+   */
+  observeRuns(observer: RunObserver): void {
+    this.#runObservers.push(observer);
+  }
+
   /** Run a critical section under the store's mutex (for multi-step reads-then-writes). */
   exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
     return this.#mutex.run(fn);
@@ -195,6 +204,7 @@ export class Store {
     this.#runs.set(after.id, after);
     this.#index(before, after);
     this.#version++;
+    for (const observe of this.#runObservers) await observe(before, after);
     const kept = new Set(Object.values(after.checkpoints).map((c) => c.object_id));
     for (const c of Object.values(before?.checkpoints ?? {})) {
       if (!kept.has(c.object_id)) await rm(this.objectPath(c.object_id), { force: true });
@@ -208,6 +218,9 @@ export class Store {
     }
   }
 }
+
+/** Hears a committed run change. */
+export type RunObserver = (before: RunRecord | undefined, after: RunRecord) => Promise<void> | void;
 
 /** Order: newest creation time first, then the later-made first. */
 export function newestFirst(a: CheckpointRef, b: CheckpointRef): number {

@@ -14,6 +14,8 @@ export interface SessionRecord {
   user_metadata: Record<string, string> | null;
   sdk_version: string | null;
   sampler_ids: string[];
+  /** The project the session (and its runs) belong to; absent in older records. */
+  project_id?: string | null;
 }
 
 /** LoRA settings of a run, shared by its checkpoints. */
