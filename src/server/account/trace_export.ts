@@ -1,5 +1,6 @@
 /**
- * Session trace exports: the first request starts a job (`pending`); once built it is `ready`
+ * Session trace exports: the first request starts a job (`pending` until `traceExportDelayMs`
+ * passed; with 0 it is built at once); once built it is `ready`
  * with a signed URL to a trace file (Chrome trace-event JSON, which ui.perfetto.dev opens) of the
  * session's runs and checkpoint saves. A session with nothing to trace `failed`s.
  * @module
@@ -25,10 +26,9 @@ export async function traceExportStatus(
 ): Promise<{ status: "pending" | "ready" | "failed"; url?: string; error?: string }> {
   let perServer = jobs.get(server);
   if (!perServer) jobs.set(server, perServer = new Map());
-  const readyAt = perServer.get(sessionId);
+  let readyAt = perServer.get(sessionId);
   if (readyAt === undefined) {
-    perServer.set(sessionId, now + server.options.traceExportDelayMs);
-    return { status: "pending" };
+    perServer.set(sessionId, readyAt = now + server.options.traceExportDelayMs);
   }
   if (now < readyAt) return { status: "pending" };
   const session = server.store.session(sessionId)!;
