@@ -90,7 +90,7 @@ Deno.test("storage: computed from the store, by project and owner; members see t
 });
 
 Deno.test("billing usage: the window rules, client and server; storage GB-hours from the store", async () => {
-  await withAccountServer(async (alice, _bob, baseUrl) => {
+  await withAccountServer(async (alice, bob, baseUrl) => {
     const hour = Math.floor(Date.now() / HOUR) * HOUR;
     const iso = (ms: number) => new Date(ms).toISOString();
     // Refused before sending, naming the rule.
@@ -130,6 +130,12 @@ Deno.test("billing usage: the window rules, client and server; storage GB-hours 
       const info = e.event_info as { gigabyte_hours: number };
       assert.ok(Math.abs(e.estimated_cost_usd! - 3 * info.gigabyte_hours / 720) < 1e-6);
     }
+    // A member's usage is their own; the admin sees both users.
+    const bobs = await getBillingUsage(bob, new Date(hour - HOUR), new Date(hour));
+    const bobUrn = (await getCheckpointStorageUsage(bob)).data[0].org_user_urn;
+    assert.ok(bobs.data.length > 0);
+    assert.deepEqual([...new Set(bobs.data.map((e) => e.user_id))], [bobUrn]);
+    assert.equal(new Set(storage.map((e) => e.user_id)).size, 2);
     assert.deepEqual(
       checkBillingWindow("2026-07-13T00:00:00+02:00", "2026-07-13T01:00:00Z", new Date(hour)),
       [
@@ -174,6 +180,19 @@ Deno.test("audit log: every checkpoint mutation, in order; admin only; filters",
     assert.deepEqual(projects.entries.map((e) => e.event), ["project.session_assigned"]);
     assert.equal((await getAuditLog(alice, { day: "2001-01-01" })).entries.length, 0);
     await assert.rejects(getAuditLog(alice, { day: "13/07/2026" }), BadRequestError);
+
+    // A checkpoint whose TTL passes is logged as expired when the store next changes its run.
+    const left = (await Array.fromAsync(iterateCheckpoints(alice)))
+      .filter((c) => c.tinker_path.includes(saved.split("/")[2]));
+    const other = await saveState(client, "second");
+    await setCheckpointTtl(alice, saved, 1);
+    await new Promise((r) => setTimeout(r, 1100));
+    await publishCheckpoint(alice, other);
+    const after = await getAuditLog(alice, { eventType: "checkpoints" });
+    assert.ok(left.length > 0);
+    assert.ok(
+      after.entries.some((e) => e.event === "checkpoint.expired" && e.tinker_path === saved),
+    );
   });
 });
 

@@ -161,3 +161,15 @@ Deno.test("configFromEnv and the CLI use the stored default and the command, end
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("TINKER_CREDENTIAL_CMD is bounded: output over 64 KiB, and a command that hangs", async () => {
+  const { runCredentialCommand } = await import("../src/client/credentials/local_io.ts");
+  await assert.rejects(
+    runCredentialCommand(sh("head -c 70000 /dev/zero | tr '\\0' a")),
+    (e) => e instanceof ConfigError && /more than 64 KiB/.test(e.message),
+  );
+  await assert.rejects(
+    runCredentialCommand("sleep 30", 200),
+    (e) => e instanceof ConfigError && /did not finish within 0.2 s/.test(e.message),
+  );
+});
