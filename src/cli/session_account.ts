@@ -39,6 +39,10 @@ export async function exportTraceCommand(ctx: CommandContext): Promise<number> {
 async function downloadTo(url: string, path: string): Promise<number> {
   const fs = await import("node:fs/promises");
   const { dirname } = await import("node:path");
+  const protocol = URL.canParse(url) ? new URL(url).protocol : "";
+  if (protocol !== "https:" && protocol !== "http:") {
+    throw new CliError("Cannot download the trace: the service gave a URL that is not http(s)");
+  }
   let res: Response;
   try {
     res = await fetch(url, { redirect: "error" });

@@ -39,7 +39,7 @@ async function verifyJwt(server: ServerContext, token: string): Promise<string |
   const { exp, uid } = claims;
   if (typeof exp !== "number" || typeof uid !== "string") return undefined;
   if (!(await server.signer.verify(`jwt:${header}.${payload}`, exp, sig))) return undefined;
-  if (exp * 1000 <= Date.now() || !server.users.ids().includes(uid)) return undefined;
+  if (exp * 1000 <= Date.now() || !server.accounts.of(uid)) return undefined;
   return uid;
 }
 
