@@ -23,21 +23,25 @@ interface Front {
   close(): Promise<void>;
 }
 
-async function front(options: ServerOptions): Promise<Front> {
-  const handler = await createHandler({ apiKeys: [ALICE, BOB], seed: true, ...options });
+async function front(options: ServerOptions): Promise<Front & { swap(): Promise<void> }> {
+  const handlers = [await createHandler({ apiKeys: [ALICE, BOB], seed: true, ...options })];
   const seen: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const key = req.headers.get("x-api-key") ?? "";
     const kind = key.startsWith("eyJ") ? "jwt" : key.startsWith("tml-") ? "key" : "none";
     seen.push(`${req.method} ${new URL(req.url).pathname} ${kind}`);
-    return handler.fetch(req);
+    return handlers.at(-1)!.fetch(req);
   });
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}`,
     seen,
+    /** Put a fresh server (another signing secret) behind the same URL. */
+    async swap() {
+      handlers.push(await createHandler({ apiKeys: [ALICE, BOB], seed: true, ...options }));
+    },
     async close() {
       await server.shutdown();
-      await handler.close();
+      for (const h of handlers) await h.close();
     },
   };
 }
@@ -146,5 +150,21 @@ Deno.test("JWT: the CLI follows the server and TINKER_CREDENTIAL_CMD runs for ea
   } finally {
     await f.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("JWT: a JWT the server refuses is dropped, so the next call exchanges again", async () => {
+  const f = await front({ jwtAuth: "required" });
+  try {
+    const config: TinkerConfig = { apiKey: ALICE, baseUrl: f.baseUrl, auth: "jwt", maxRetries: 0 };
+    await listUserCheckpoints(config);
+    await f.swap(); // the old JWT's signature no longer verifies
+    const err = await listUserCheckpoints(config).catch((e) => e);
+    assert.ok(err instanceof AuthenticationError);
+    assert.match(err.message, /Invalid JWT/);
+    await listUserCheckpoints(config);
+    assert.equal(count(f.seen, "POST /api/v1/auth/token key"), 2);
+  } finally {
+    await f.close();
   }
 });

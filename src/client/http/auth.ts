@@ -56,6 +56,15 @@ export async function authHeaderFor(config: ResolvedConfig, signal?: AbortSignal
   return await jwtFor(config, state, signal);
 }
 
+/**
+ * Drop a JWT the server refused (401), so the next call exchanges the credential again instead
+ * of sending it until it expires (e.g. after the server's signing secret changed).
+ */
+export function forgetJwt(config: ResolvedConfig, token: string): void {
+  const state = stateOf(config);
+  if (state.jwt?.token === token) state.jwt = undefined;
+}
+
 /** The credential itself (never a JWT): for the exchange, and for `GET /api/v1/auth/apikey/me`. */
 export async function credentialFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
   if (config.apiKey !== undefined) return config.apiKey;

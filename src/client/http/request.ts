@@ -13,7 +13,7 @@ import {
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
-import { authHeaderFor } from "./auth.ts";
+import { authHeaderFor, forgetJwt } from "./auth.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -110,6 +110,7 @@ async function withRetries<T>(
       const verdict = serverRetryVerdict(res.headers);
       const retryable = verdict ?? isRetryableStatus(res.status);
       if (!retryable || retry >= maxRetries) {
+        if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
           body: await readErrorBody(res),
