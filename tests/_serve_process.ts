@@ -1,0 +1,55 @@
+/**
+ * `tinkex serve` as a child process (`deno run -A cli.ts serve --port 0 --json …`): its base URL
+ * from the JSON line, and everything it wrote to stderr (its log) once stopped.
+ * @module
+ */
+import assert from "node:assert/strict";
+
+/** A running `tinkex serve` child. */
+export interface ServeProcess {
+  baseUrl: string;
+  /** The JSON line `serve --json` printed. */
+  banner: Record<string, unknown>;
+  /** SIGTERM (or `signal`), wait for the exit; resolves to its stderr and exit code. */
+  stop(signal?: Deno.Signal): Promise<{ stderr: string; code: number }>;
+}
+
+/** Start `tinkex serve --port 0 --json` with `args` and `env`; resolves once it listens. */
+export async function startServeProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli.ts", "serve", "--port", "0", "--json", ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  if (!text.includes("\n")) {
+    await reader.cancel();
+    const status = await child.status;
+    throw new Error(`serve exited (${status.code}) before listening: ${await stderr}`);
+  }
+  const banner = JSON.parse(text.slice(0, text.indexOf("\n")));
+  assert.equal(typeof banner.base_url, "string");
+  return {
+    baseUrl: banner.base_url,
+    banner,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      child.kill(signal);
+      const status = await child.status;
+      await reader.cancel();
+      return { stderr: await stderr, code: status.code };
+    },
+  };
+}
