@@ -6,7 +6,6 @@ import {
   ALICE,
   api,
   archiveUrl,
-  assertError,
   BOB,
   ckptPath,
   createModel,
