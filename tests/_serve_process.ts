@@ -1,6 +1,6 @@
 /**
  * `tinkex serve` as a child process (`deno run -A cli.ts serve --port 0 --json …`): its base URL
- * from the JSON line, and everything it wrote to stderr (its log) once stopped.
+ * from the JSON it prints, and everything it wrote to stderr (its log) once stopped.
  * @module
  */
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 /** A running `tinkex serve` child. */
 export interface ServeProcess {
   baseUrl: string;
-  /** The JSON line `serve --json` printed. */
+  /** The JSON object `serve --json` printed. */
   banner: Record<string, unknown>;
   /** SIGTERM (or `signal`), wait for the exit; resolves to its stderr and exit code. */
   stop(signal?: Deno.Signal): Promise<{ stderr: string; code: number }>;
@@ -30,20 +30,25 @@ export async function startServeProcess(
   const stderr = new Response(child.stderr).text();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!text.includes("\n")) {
+  let banner: Record<string, unknown> | undefined;
+  while (banner === undefined) {
     const { value, done } = await reader.read();
     if (done) break;
     text += value;
+    try {
+      banner = JSON.parse(text);
+    } catch {
+      // not the whole object yet
+    }
   }
-  if (!text.includes("\n")) {
+  if (banner === undefined) {
     await reader.cancel();
     const status = await child.status;
     throw new Error(`serve exited (${status.code}) before listening: ${await stderr}`);
   }
-  const banner = JSON.parse(text.slice(0, text.indexOf("\n")));
   assert.equal(typeof banner.base_url, "string");
   return {
-    baseUrl: banner.base_url,
+    baseUrl: banner.base_url as string,
     banner,
     async stop(signal: Deno.Signal = "SIGTERM") {
       child.kill(signal);

@@ -245,7 +245,8 @@ export const GROUPS: readonly GroupSpec[] = [
         "public-url": {
           type: "string",
           valueName: "URL",
-          description: "URL clients reach the server at, for signed URLs (default: the listen address)",
+          description:
+            "URL clients reach the server at, for signed URLs (default: the listen address)",
         },
         seed: {
           type: "boolean",

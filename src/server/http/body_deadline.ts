@@ -55,6 +55,12 @@ export function withBodyDeadline(request: Request, ms: number): TimedRequest {
       finish();
     },
   });
-  const timed = new Request(request, { body, duplex: "half" } as RequestInit);
+  // Built from the parts, not from `request`: copying its `signal` makes Deno.serve warn.
+  const timed = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body,
+    duplex: "half",
+  } as RequestInit);
   return { request: timed, release: finish };
 }

@@ -170,10 +170,7 @@ async function dispatch(server: ServerContext, incoming: Request): Promise<Respo
     const prefix = at ? "/" + segments.slice(0, at).map(encodeURIComponent).join("/") : "";
     response = await route.handler({ request, url, params, user, server, prefix, requestId });
   } catch (e) {
-    // A client that hung up is not a server error: nobody reads this answer, nothing is logged.
-    response = incoming.signal.aborted && !(e instanceof HttpError)
-      ? json({ detail: "The client closed the connection" }, 499)
-      : errorResponse(publicError(e, requestId, `${request.method} ${pathOf(request)}`));
+    response = errorResponse(publicError(e, requestId, `${request.method} ${pathOf(request)}`));
   } finally {
     timed.release();
   }
