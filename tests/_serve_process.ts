@@ -1,26 +1,32 @@
 /**
- * `tinkex serve` as a child process (`deno run -A cli.ts serve --port 0 --json …`): its base URL
- * from the JSON it prints, and everything it wrote to stderr (its log) once stopped.
+ * `tinkex serve` as a child process (`deno run -A cli.ts serve --port 0 …`): its base URL and
+ * banner, and everything it wrote to stderr (its log) once stopped.
  * @module
  */
-import assert from "node:assert/strict";
 
 /** A running `tinkex serve` child. */
 export interface ServeProcess {
   baseUrl: string;
-  /** The JSON object `serve --json` printed. */
+  /** The JSON object `serve --json` printed (`{}` for the text banner). */
   banner: Record<string, unknown>;
+  /** The text banner (`--json`: the JSON text). */
+  bannerText: string;
   /** SIGTERM (or `signal`), wait for the exit; resolves to its stderr and exit code. */
   stop(signal?: Deno.Signal): Promise<{ stderr: string; code: number }>;
 }
 
-/** Start `tinkex serve --port 0 --json` with `args` and `env`; resolves once it listens. */
+/**
+ * Start `tinkex serve --port 0` with `args` (and `--json` unless `json: false`) and `env`;
+ * resolves once it listens.
+ */
 export async function startServeProcess(
   args: string[],
   env: Record<string, string> = {},
+  opts: { json?: boolean } = {},
 ): Promise<ServeProcess> {
+  const json = opts.json ?? true;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", "serve", "--port", "0", "--json", ...args],
+    args: ["run", "-A", "cli.ts", "serve", "--port", "0", ...(json ? ["--json"] : []), ...args],
     cwd: new URL("..", import.meta.url).pathname,
     env,
     stdin: "null",
@@ -35,6 +41,10 @@ export async function startServeProcess(
     const { value, done } = await reader.read();
     if (done) break;
     text += value;
+    if (!json) {
+      if (text.includes("Press Ctrl+C to stop.")) banner = {};
+      continue;
+    }
     try {
       banner = JSON.parse(text);
     } catch {
@@ -46,10 +56,11 @@ export async function startServeProcess(
     const status = await child.status;
     throw new Error(`serve exited (${status.code}) before listening: ${await stderr}`);
   }
-  assert.equal(typeof banner.base_url, "string");
+  const baseUrl = json ? banner.base_url as string : /listening on (\S+)/.exec(text)?.[1] ?? "";
   return {
-    baseUrl: banner.base_url as string,
+    baseUrl,
     banner,
+    bannerText: text,
     async stop(signal: Deno.Signal = "SIGTERM") {
       child.kill(signal);
       const status = await child.status;
