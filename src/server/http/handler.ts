@@ -14,7 +14,7 @@ import { Futures } from "../training/future_registry.ts";
 import { managementRoutes } from "../routes/management_routes.ts";
 import { objectRoutes } from "../routes/archive_routes.ts";
 import { resolveOptions, type ServerOptions } from "../options.ts";
-import { errorResponse, HttpError, json } from "./responses.ts";
+import { errorResponse, HttpError } from "./responses.ts";
 import { newRequestId, publicError } from "./failures.ts";
 import { withBodyDeadline } from "./body_deadline.ts";
 import { pathSegments, Router } from "./router.ts";
