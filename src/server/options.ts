@@ -37,6 +37,7 @@ export interface SeedOptions {
  *   seed: true, // sample runs and checkpoints when the directory is empty
  *   futureDelayMs: 3000, // futures stay pending 3 s…
  *   longPollMs: 1000, // …so retrieve_future answers try_again after holding 1 s
+ *   publicUrl: "https://tinker.example.com", // signed archive URLs start here (behind a proxy)
  * });
  * await server.close();
  * ```
