@@ -24,6 +24,8 @@ async function serve(ctx: CommandContext): Promise<number> {
     publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
   });
+  // Listen for the stop signal before the banner: a SIGTERM right after it must stop cleanly.
+  const signalled = untilSignalled();
   for (const warning of server.startup.warnings) warn(ctx, warning);
   const { reclaimed } = server.startup;
   if (isJson(ctx)) {
@@ -62,7 +64,7 @@ async function serve(ctx: CommandContext): Promise<number> {
     printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keyHint}\n`);
     printLine(ctx, "Press Ctrl+C to stop.");
   }
-  await untilSignalled();
+  await signalled;
   note(ctx, "Stopping…");
   await server.close();
   return 0;
