@@ -159,6 +159,7 @@ const PINNED: Record<string, readonly string[]> = {
     "SeedOptions",
     "ServeOptions",
     "ServerOptions",
+    "StartupReport",
     "TinkerHandler",
     "createHandler",
     "seedCheckpoints",

@@ -4,11 +4,12 @@
  * published, unpublished, TTL set), so no mutation path can forget to record one.
  * @module
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { identityOf } from "../auth/accounts.ts";
 import { tinkerPathOf } from "../routes/wire.ts";
 import type { CheckpointRecord, RunRecord } from "../store/records.ts";
+import { ensureDirs, FILE_MODE } from "../store/atomic_fs.ts";
 
 /** One entry, as `GET /api/v1/audit` answers it (the SDK's `AuditLogEntry` plus the actor). */
 export interface AuditEntry {
@@ -47,13 +48,21 @@ export class AuditLog {
   /** Append entries (in order) to their days' files. */
   async record(entries: readonly AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await mkdir(this.#dir, { recursive: true });
+    await ensureDirs(this.#dir);
     const byDay = new Map<string, string>();
     for (const e of entries) {
       const day = e.timestamp.slice(0, 10);
       byDay.set(day, (byDay.get(day) ?? "") + JSON.stringify(e) + "\n");
     }
-    for (const [day, lines] of byDay) await appendFile(join(this.#dir, `${day}.jsonl`), lines);
+    for (const [day, lines] of byDay) {
+      // Owner-only, like every file of the data directory.
+      const handle = await open(join(this.#dir, `${day}.jsonl`), "a", FILE_MODE);
+      try {
+        await handle.writeFile(lines);
+      } finally {
+        await handle.close();
+      }
+    }
   }
 
   /** The entries of a UTC day (`YYYY-MM-DD`) whose event starts with `prefix`, oldest first. */

@@ -17,10 +17,11 @@ export function traceObjectId(sessionId: string): string {
   return `trace/${sessionId}`;
 }
 
-/** The poll answer for a session the caller owns. */
+/** The poll answer for a session `user` owns; the URL is signed for them. */
 export async function traceExportStatus(
   server: ServerContext,
   sessionId: string,
+  user: string,
   origin: string,
   now: number,
 ): Promise<{ status: "pending" | "ready" | "failed"; url?: string; error?: string }> {
@@ -37,8 +38,9 @@ export async function traceExportStatus(
     return { status: "failed", error: "the session made no requests to trace" };
   }
   const expires = Math.floor(now / 1000) + TRACE_URL_TTL_SECONDS;
-  const sig = await server.signer.sign(traceObjectId(sessionId), expires);
-  return { status: "ready", url: `${origin}/${sessionId}.json?expires=${expires}&sig=${sig}` };
+  const sig = await server.signer.sign({ objectId: traceObjectId(sessionId), expires, user });
+  const query = new URLSearchParams({ expires: String(expires), user, sig });
+  return { status: "ready", url: `${origin}/${sessionId}.json?${query}` };
 }
 
 /** The trace file of a session: its runs as spans, its checkpoint saves as instants. */

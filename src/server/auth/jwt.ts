@@ -21,7 +21,11 @@ export async function mintJwt(server: ServerContext, userId: string): Promise<st
   const { org_user_urn, email } = identityOf(userId);
   const claims = { iss: JWT_ISSUER, sub: org_user_urn, email, uid: userId, iat: now, exp };
   const body = `${HEADER}.${toBase64Url(encoder.encode(JSON.stringify(claims)))}`;
-  return `${body}.${await server.signer.sign(`jwt:${body}`, exp)}`;
+  return `${body}.${await server.signer.sign({
+    objectId: `jwt:${body}`,
+    expires: exp,
+    user: userId,
+  })}`;
 }
 
 /** The user a JWT was minted for, if it is ours, intact and unexpired. */
@@ -38,7 +42,8 @@ async function verifyJwt(server: ServerContext, token: string): Promise<string |
   }
   const { exp, uid } = claims;
   if (typeof exp !== "number" || typeof uid !== "string") return undefined;
-  if (!(await server.signer.verify(`jwt:${header}.${payload}`, exp, sig))) return undefined;
+  const grant = { objectId: `jwt:${header}.${payload}`, expires: exp, user: uid };
+  if (!(await server.signer.verify(grant, sig))) return undefined;
   if (exp * 1000 <= Date.now() || !server.accounts.of(uid)) return undefined;
   return uid;
 }

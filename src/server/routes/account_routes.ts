@@ -103,24 +103,31 @@ async function assignProject(ctx: RequestContext): Promise<Response> {
 
 async function traceExport(ctx: RequestContext): Promise<Response> {
   const session = ownSession(ctx);
-  const origin = `${ctx.url.origin}${ctx.prefix}/api/v1/trace_files`;
-  return json(await traceExportStatus(ctx.server, session.id, origin, Date.now()));
+  const origin = `${
+    ctx.server.options.publicUrl ?? ctx.url.origin
+  }${ctx.prefix}/api/v1/trace_files`;
+  return json(await traceExportStatus(ctx.server, session.id, ctx.user, origin, Date.now()));
 }
 
 async function traceDownload(ctx: RequestContext): Promise<Response> {
   const sessionId = /^([\w-]{1,128})\.json$/.exec(ctx.params.file)?.[1];
   const expires = Number(ctx.url.searchParams.get("expires") ?? "");
   const sig = ctx.url.searchParams.get("sig") ?? "";
-  if (!sessionId || !Number.isInteger(expires) || sig === "") {
+  const user = ctx.url.searchParams.get("user") ?? "";
+  if (!sessionId || !Number.isInteger(expires) || sig === "" || user === "") {
     throw new HttpError(403, "Trace URL is not signed: get one from the trace_export endpoint");
   }
-  if (!(await ctx.server.signer.verify(traceObjectId(sessionId), expires, sig))) {
+  const grant = { objectId: traceObjectId(sessionId), expires, user };
+  if (!(await ctx.server.signer.verify(grant, sig))) {
     throw new HttpError(403, "Trace URL signature does not match: the URL was altered");
   }
   if (expires * 1000 <= Date.now()) {
     throw new HttpError(403, "Trace URL expired: export the trace again for a fresh one");
   }
-  if (!ctx.server.store.session(sessionId)) throw notFound("This session no longer exists");
+  // Checked again at use: the session must still exist and still be theirs.
+  if (ctx.server.store.session(sessionId)?.owner !== user) {
+    throw notFound("This session no longer exists");
+  }
   const res = json(traceFile(ctx.server, sessionId));
   res.headers.set("content-disposition", `attachment; filename="${sessionId}.json"`);
   return res;
