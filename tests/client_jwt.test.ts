@@ -23,13 +23,19 @@ interface Front {
   close(): Promise<void>;
 }
 
-async function front(options: ServerOptions): Promise<Front & { swap(): Promise<void> }> {
+async function front(
+  options: ServerOptions,
+): Promise<Front & { swap(): Promise<void>; failExchanges(on: boolean): void }> {
+  let failExchange = false;
   const handlers = [await createHandler({ apiKeys: [ALICE, BOB], seed: true, ...options })];
   const seen: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
     const key = req.headers.get("x-api-key") ?? "";
     const kind = key.startsWith("eyJ") ? "jwt" : key.startsWith("tml-") ? "key" : "none";
     seen.push(`${req.method} ${new URL(req.url).pathname} ${kind}`);
+    if (failExchange && new URL(req.url).pathname === "/api/v1/auth/token") {
+      return Response.json({ detail: "exchange down" }, { status: 503 });
+    }
     return handlers.at(-1)!.fetch(req);
   });
   return {
@@ -38,6 +44,10 @@ async function front(options: ServerOptions): Promise<Front & { swap(): Promise<
     /** Put a fresh server (another signing secret) behind the same URL. */
     async swap() {
       handlers.push(await createHandler({ apiKeys: [ALICE, BOB], seed: true, ...options }));
+    },
+    /** Make `POST /api/v1/auth/token` answer 503 (or work again). */
+    failExchanges(on: boolean) {
+      failExchange = on;
     },
     async close() {
       await server.shutdown();
@@ -164,6 +174,27 @@ Deno.test("JWT: a JWT the server refuses is dropped, so the next call exchanges 
     assert.match(err.message, /Invalid JWT/);
     await listUserCheckpoints(config);
     assert.equal(count(f.seen, "POST /api/v1/auth/token key"), 2);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("JWT: a failed renewal keeps using the JWT while it is still valid", async () => {
+  // 120 s of life: every call tries to renew; the JWT itself stays valid meanwhile.
+  const f = await front({ jwtAuth: "required", jwtTtlSeconds: 120 });
+  try {
+    const config: TinkerConfig = { apiKey: ALICE, baseUrl: f.baseUrl, auth: "jwt", maxRetries: 0 };
+    await listUserCheckpoints(config);
+    f.failExchanges(true);
+    const page = await listUserCheckpoints(config);
+    assert.ok(page.checkpoints.length > 0);
+    assert.deepEqual(f.seen.slice(-2), [
+      "POST /api/v1/auth/token key",
+      "GET /api/v1/checkpoints jwt",
+    ]);
+    // With no JWT yet, a failing exchange is the error.
+    const fresh: TinkerConfig = { apiKey: BOB, baseUrl: f.baseUrl, auth: "jwt", maxRetries: 0 };
+    await assert.rejects(listUserCheckpoints(fresh), /503/);
   } finally {
     await f.close();
   }
