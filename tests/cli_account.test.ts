@@ -224,3 +224,39 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("prune --concurrency N: at most N deletions in flight", async () => {
+  const server = await serve({
+    port: 0,
+    seed: { runs: 1, checkpointsPerRun: 12 },
+    apiKeys: [ALICE],
+  });
+  let inFlight = 0;
+  let most = 0;
+  // A front that holds each deletion 50 ms, so overlapping requests are seen overlapping.
+  const front = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const deleting = req.method === "DELETE";
+    if (deleting) most = Math.max(most, ++inFlight);
+    try {
+      if (deleting) await new Promise((r) => setTimeout(r, 50));
+      const url = new URL(req.url);
+      return await server.handler.fetch(
+        new Request(server.baseUrl + url.pathname + url.search, req),
+      );
+    } finally {
+      if (deleting) inFlight--;
+    }
+  });
+  try {
+    const run = await runCliInProcess(
+      ["checkpoint", "prune", "--keep", "1", "--concurrency", "3", "-y", "--json"],
+      { TINKER_API_KEY: ALICE, TINKER_BASE_URL: `http://127.0.0.1:${front.addr.port}` },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(parseJson<{ deleted: string[] }>(run).deleted.length, 10);
+    assert.ok(most <= 3 && most > 1, `at most 3 at once, and more than one: ${most}`);
+  } finally {
+    await front.shutdown();
+    await server.close();
+  }
+});

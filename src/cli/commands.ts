@@ -166,7 +166,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         min: 1,
         max: 64,
         valueName: "N",
-        description: "Deletions at once (default 4)",
+        description: "Deletions at once (default 8)",
       },
       "dry-run": { type: "boolean", description: "Show what would be deleted; delete nothing" },
       yes: YES,
