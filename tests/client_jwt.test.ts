@@ -199,3 +199,35 @@ Deno.test("JWT: a failed renewal keeps using the JWT while it is still valid", a
     await f.close();
   }
 });
+
+Deno.test("auto: a server that will not answer client/config (404, 400, 500) is sent the key", async () => {
+  const { startRecordingServer, json } = await import("./_recording_server.ts");
+  for (const status of [404, 400, 500]) {
+    const srv = startRecordingServer((r) =>
+      r.path === "/api/v1/client/config"
+        ? json({ detail: "no" }, status)
+        : json({ checkpoints: [] })
+    );
+    try {
+      const config: TinkerConfig = {
+        apiKey: ALICE,
+        baseUrl: srv.baseUrl,
+        auth: "auto",
+        maxRetries: 0,
+      };
+      await listUserCheckpoints(config);
+      await listUserCheckpoints(config);
+      assert.deepEqual(
+        srv.requests.map((r) => `${r.method} ${r.path} ${r.headers.get("x-api-key")}`),
+        [
+          `POST /api/v1/client/config ${ALICE}`,
+          `GET /api/v1/checkpoints ${ALICE}`,
+          `GET /api/v1/checkpoints ${ALICE}`,
+        ],
+        `client/config ${status}: asked once, then the key`,
+      );
+    } finally {
+      await srv.close();
+    }
+  }
+});

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ResolvedConfig } from "../config.ts";
-import { AbortError, NotFoundError, TinkerError } from "../errors.ts";
+import { AbortError, ApiStatusError, TinkerError } from "../errors.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { requestJson } from "./request.ts";
 
@@ -134,7 +134,11 @@ async function modeOf(
   return await abortable(state.mode, signal);
 }
 
-/** Ask the server for its feature flags; a server without the route wants API keys. */
+/**
+ * Ask the server for its feature flags. A server without the route, or one that refuses the
+ * question for any reason but the credential (400, 404, 422, 5xx…), is taken to want API keys:
+ * the calls themselves then say whether the key works. A refused credential (401/403) fails.
+ */
 async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
   const credential = await credentialFor(config);
   try {
@@ -146,7 +150,7 @@ async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
     });
     return flags.pjwt_auth_enabled === true ? "jwt" : "api-key";
   } catch (e) {
-    if (e instanceof NotFoundError) return "api-key";
+    if (e instanceof ApiStatusError && e.status !== 401 && e.status !== 403) return "api-key";
     throw e;
   }
 }
