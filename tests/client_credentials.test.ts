@@ -173,3 +173,28 @@ Deno.test("TINKER_CREDENTIAL_CMD is bounded: output over 64 KiB, and a command t
     (e) => e instanceof ConfigError && /did not finish within 0.2 s/.test(e.message),
   );
 });
+
+Deno.test("CLI: a stored or command credential echoed by a hostile server is redacted", async () => {
+  const { startRecordingServer, json } = await import("./_recording_server.ts");
+  const srv = startRecordingServer((r) =>
+    json({ detail: `bad key ${r.headers.get("x-api-key")}` }, 401)
+  );
+  const home = await fakeHome();
+  try {
+    const envs: Record<string, string>[] = [
+      { HOME: home, TINKER_BASE_URL: srv.baseUrl },
+      { TINKER_CREDENTIAL_CMD: "echo tml-secret-from-cmd", TINKER_BASE_URL: srv.baseUrl },
+    ];
+    for (const env of envs) {
+      const run = await runCliInProcess(["checkpoint", "list"], env);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /bad key \*\*\* \(HTTP 401\)/);
+      for (const secret of [STORED, "tml-secret-from-cmd"]) {
+        assert.ok(!run.stderr.includes(secret) && !run.stdout.includes(secret), run.stderr);
+      }
+    }
+  } finally {
+    await srv.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -21,6 +21,7 @@ import { CliError } from "./errors.ts";
 import { describeFailure } from "./failure.ts";
 import { isJson, printJson, printPairs, warn } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
+import { rememberSecret } from "./secrets.ts";
 
 /** A key shown without giving it away: its first and last four characters at most. */
 export function redactKey(key: string): string {
@@ -40,6 +41,7 @@ async function status(ctx: CommandContext): Promise<number> {
     env: ctx.io.env,
     onWarning: (message) => warn(ctx, message),
   });
+  rememberSecret(credential.apiKey);
   // The credential is already in hand: the config uses it as is (no second command run).
   const config = configFromEnv({
     baseUrl: ctx.globals.baseUrl,
