@@ -38,6 +38,7 @@ export {
 } from "./src/protocol/paths.ts";
 export type { CheckpointKind, TinkerPath } from "./src/protocol/paths.ts";
 export { VERSION } from "./src/protocol/version.ts";
+export { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "./src/protocol/ttl.ts";
 
 // Errors.
 export {

@@ -119,6 +119,9 @@ const PINNED: Record<string, readonly string[]> = {
     "setCheckpointTtl",
     "unpublishCheckpoint",
     "validateCheckpoint",
+    // Following the service as it is today (issue 14).
+    "MAX_TTL_SECONDS",
+    "MIN_TTL_SECONDS",
   ],
   "server.ts": [
     "DEFAULT_API_KEY",

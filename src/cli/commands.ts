@@ -34,6 +34,18 @@ const ACCESS_SCOPE: OptionSpec = {
   choices: ["owned", "accessible"],
   description: "owned (default) or accessible (adds others' runs with public checkpoints)",
 };
+/**
+ * `--ttl`: seconds or a duration (`12h`, `7d`), within the service's one hour to ten years
+ * (`MIN_TTL_SECONDS` / `MAX_TTL_SECONDS` of mod.ts, not imported so that help starts fast; a
+ * test checks they agree).
+ */
+export const TTL_RANGE = { min: 3600, max: 315_360_000 } as const;
+const TTL = (description: string): OptionSpec => ({
+  type: "duration",
+  ...TTL_RANGE,
+  valueName: "DURATION",
+  description: `${description}: seconds, or 90m, 12h, 7d, 2w, 1y (1 hour to 10 years)`,
+});
 const YES: OptionSpec = {
   type: "boolean",
   short: "y",
@@ -96,15 +108,13 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
     summary: "Set or remove a checkpoint's expiry",
     args: [PATH_ARG],
     options: {
-      ttl: {
-        type: "integer",
-        min: 1,
-        valueName: "SECONDS",
-        description: "Expire this many seconds from now",
-      },
+      ttl: TTL("Expire this long from now"),
       remove: { type: "boolean", description: "Remove the expiry: keep it forever" },
     },
-    examples: ["tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 604800"],
+    examples: [
+      "tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 604800",
+      "tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 7d",
+    ],
   },
   {
     name: "delete",

@@ -57,6 +57,11 @@ export interface ServerOptions {
   archiveBuildDelayMs?: number;
   /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
   futureTtlMs?: number;
+  /**
+   * The shortest checkpoint TTL accepted, in seconds (default 3600, as the service). Lower it only
+   * to watch checkpoints expire in a test.
+   */
+  minTtlSeconds?: number;
 }
 
 /**
@@ -80,6 +85,7 @@ export interface ResolvedServerOptions {
   longPollMs: number;
   archiveBuildDelayMs: number;
   futureTtlMs: number;
+  minTtlSeconds: number;
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -103,6 +109,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+    minTtlSeconds: Math.max(1, nonNegative("minTtlSeconds", options.minTtlSeconds, 3600)),
   };
 }
 

@@ -8,6 +8,7 @@ import { AbortError, NotFoundError, TrainingStepError } from "../errors.ts";
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { getWeightsInfo } from "../weights.ts";
+import { checkTtl } from "../ttl.ts";
 import { type FutureOptions, submitAndWait } from "./futures.ts";
 
 /** A LoRA training client: one training run on the service. */
@@ -58,7 +59,7 @@ export interface LoadResult {
 
 /** Options of {@link saveState}. */
 export interface SaveStateOptions extends FutureOptions {
-  /** Expire the checkpoint this many seconds after saving. */
+  /** Expire the checkpoint this many seconds after saving (3600 to 315,360,000). */
   ttlSeconds?: number;
   /** Replace an existing checkpoint of the same name (default false: it fails instead). */
   overwrite?: boolean;
@@ -170,6 +171,7 @@ async function submitInOrder<T>(
  * const path = await saveState(client, "epoch-1", { ttlSeconds: 7 * 24 * 3600 });
  * ```
  * @throws {FutureFailedError} e.g. when the name exists and `overwrite` is not set.
+ * @throws {RangeError} before any request when `ttlSeconds` is outside 3600..315,360,000.
  */
 export async function saveState(
   client: TrainingClient,
@@ -208,6 +210,7 @@ async function save(
       `Cannot save as ${JSON.stringify(name)}: use a non-empty name without '/'`,
     );
   }
+  checkTtl(opts.ttlSeconds, `save ${JSON.stringify(name)}`);
   const body: Record<string, unknown> = {
     model_id: client.modelId,
     path: name,

@@ -18,7 +18,6 @@ import {
   checkType,
   intField,
   type JsonObject,
-  MAX_TTL_SECONDS,
   optionalString,
   readJsonBody,
   stringArrayField,
@@ -34,6 +33,7 @@ import {
   type RunRecord,
 } from "../store/records.ts";
 import { HttpError, json, notFound, unprocessable } from "../http/responses.ts";
+import { ttlField } from "./ttl_field.ts";
 
 const MAX_RANK = 1024;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
@@ -117,7 +117,7 @@ async function saveWeights(ctx: RequestContext, kind: CheckpointKind): Promise<R
   checkType(body, type);
   const run = ownModel(ctx, stringField(body, "model_id"));
   const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
-  const ttl = intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS, fallback: 0 });
+  const ttl = ttlField(body, ctx.server.options.minTtlSeconds) ?? 0;
   const overwrite = boolField(body, "overwrite", false);
   const name = optionalString(body, "path");
   if (name === undefined && kind === "sampler_weights") {
