@@ -30,6 +30,7 @@ export type {
   TrainingRunsResponse,
   WeightsInfoResponse,
 } from "./src/protocol/types.ts";
+export type { ExternalWeightsUrlsResponse } from "./src/protocol/types.ts";
 export {
   checkpointTypeOf,
   downloadDirName,
@@ -108,6 +109,7 @@ export type { ListSessionsOptions } from "./src/client/sessions.ts";
 export { getWeightsInfo, validateCheckpoint } from "./src/client/weights.ts";
 export type { CheckpointExpectations } from "./src/client/weights.ts";
 export { getArchiveUrl } from "./src/client/archive_url.ts";
+export { getExternalWeightsUrls } from "./src/client/external_weights.ts";
 export { selectPrunable } from "./src/client/prune.ts";
 export type { PruneOptions, PruneSelection } from "./src/client/prune.ts";
 export type { ArchiveUrlOptions } from "./src/client/archive_url.ts";
@@ -130,6 +132,8 @@ export type {
   TrainingClient,
 } from "./src/client/training/client.ts";
 export { retrieveFuture } from "./src/client/training/futures.ts";
+export { saveWeightsExternal } from "./src/client/training/external.ts";
+export type { SaveExternalOptions, SaveExternalResult } from "./src/client/training/external.ts";
 export type { FutureOptions, QueueStateInfo } from "./src/client/training/futures.ts";
 
 // Downloads.

@@ -195,18 +195,23 @@ export const Cursor: ModelSchema = schema("Cursor", "src/tinker/types/cursor.py"
   total_count: req(int),
 });
 
-/** `src/tinker/types/checkpoint.py` (`CheckpointType = Literal["training", "sampler"]`) */
+/**
+ * `src/tinker/types/checkpoint.py`, as of 0.28 (commit 7d12c844): `CheckpointType =
+ * Literal["training", "sampler", "external"]` (0.25: training and sampler only) and
+ * `user_metadata: dict[str, str] | None = None`.
+ */
 export const Checkpoint: ModelSchema = schema(
   "Checkpoint",
   "src/tinker/types/checkpoint.py",
   "BaseModel",
   {
     checkpoint_id: req(str),
-    checkpoint_type: req(literal("training", "sampler")),
+    checkpoint_type: req(literal("training", "sampler", "external")),
     time: req(datetime),
     tinker_path: req(str),
     size_bytes: opt(nullable(int)),
     public: opt(bool),
+    user_metadata: opt(nullable(dict(str))),
     expires_at: opt(nullable(datetime)),
   },
 );

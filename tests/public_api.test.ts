@@ -122,6 +122,11 @@ const PINNED: Record<string, readonly string[]> = {
     // Following the service as it is today (issue 14).
     "MAX_TTL_SECONDS",
     "MIN_TTL_SECONDS",
+    "ExternalWeightsUrlsResponse",
+    "SaveExternalOptions",
+    "SaveExternalResult",
+    "getExternalWeightsUrls",
+    "saveWeightsExternal",
   ],
   "server.ts": [
     "DEFAULT_API_KEY",

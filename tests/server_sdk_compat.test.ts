@@ -81,6 +81,12 @@ const SERVER_EXTENSIONS = new Set([
   "$.loaded_from",
   "$.model_id",
   "$.type",
+  // `Checkpoint.base_model` (SDK 0.39 per protocol.md §9; no stored SDK file declares it yet).
+  "$.checkpoints[].base_model",
+  "$.last_checkpoint.base_model",
+  "$.last_sampler_checkpoint.base_model",
+  "$.training_runs[].last_checkpoint.base_model",
+  "$.training_runs[].last_sampler_checkpoint.base_model",
 ]);
 
 /** Assert a JSON answer that the SDK parses into `schema`; returns its body. */

@@ -9,7 +9,8 @@ import type { ArgSpec, CommandSpec, GroupSpec, OptionSpec } from "./spec.ts";
 const PATH_ARG: ArgSpec = {
   name: "PATH",
   required: true,
-  description: "Checkpoint path: tinker://<run-id>/<weights|sampler_weights>/<name>",
+  description:
+    "Checkpoint path: tinker://<run-id>/<weights|sampler_weights|external_weights>/<name>",
 };
 const PATHS_ARG: ArgSpec = { ...PATH_ARG, variadic: true, description: "One or more paths" };
 
@@ -126,7 +127,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
       type: {
         type: "string",
         valueName: "TYPE",
-        choices: ["weights", "sampler_weights"],
+        choices: ["weights", "sampler_weights", "external_weights"],
         description: "With --run-id: only this kind",
       },
       before: {

@@ -5,14 +5,21 @@
  * @module
  */
 
-/** Kind of checkpoint: `training` (from save_state) or `sampler` (a PEFT adapter). Open for newer kinds such as `external`. */
-export type CheckpointType = "training" | "sampler" | (string & Record<never, never>);
+/**
+ * Kind of checkpoint: `training` (from save_state), `sampler` (a PEFT adapter) or `external`
+ * (the service's HF-format export, fetched file by file). Open for newer kinds.
+ */
+export type CheckpointType =
+  | "training"
+  | "sampler"
+  | "external"
+  | (string & Record<never, never>);
 
 /** A saved checkpoint as the service describes it. */
 export interface Checkpoint {
   /** Id within its run, keeping the kind: `weights/0001`, `sampler_weights/final`. */
   checkpoint_id: string;
-  /** `training` or `sampler`. */
+  /** `training`, `sampler` or `external`. */
   checkpoint_type: CheckpointType;
   /** Creation time, ISO 8601. */
   time: string;
@@ -24,6 +31,10 @@ export interface Checkpoint {
   public?: boolean;
   /** When it expires (ISO 8601), or null for never. */
   expires_at?: string | null;
+  /** Metadata attached when it was saved, or null. */
+  user_metadata?: Record<string, string> | null;
+  /** The base model of its weights (newer services). */
+  base_model?: string | null;
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
@@ -134,3 +145,13 @@ export interface SessionResponse {
 
 /** Which runs a listing covers: the caller's own, or also others' runs with public checkpoints. */
 export type AccessScope = "owned" | "accessible";
+
+/** Signed download URLs of an external checkpoint's files, and when they expire. */
+export interface ExternalWeightsUrlsResponse {
+  /** One pre-signed URL per file, keyed by its path relative to the checkpoint root. */
+  urls: Record<string, string>;
+  /** Expiry of the URLs, ISO 8601. */
+  expires: string;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}

@@ -8,12 +8,13 @@
 import { resolveConfig, type TinkerConfig } from "../config.ts";
 import { DestinationExistsError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
-import { downloadDirName } from "../../protocol/paths.ts";
+import { downloadDirName, parseTinkerPath } from "../../protocol/paths.ts";
 import { type ArchiveStreamOptions, openArchiveStream } from "./archive_stream.ts";
 import { BUFFER_POOL, BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
 import type { DownloadProgress, ProgressCallback } from "./progress.ts";
+import { extractExternal } from "./external_files.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -121,11 +122,14 @@ export async function download(
 }
 
 /** The outcome of streaming the archive into the temporary directory. */
-interface Extracted {
+export interface Extracted {
   files: DownloadedFile[];
   /** The last progress report (`verifying`, with the final byte count). */
   last: DownloadProgress;
 }
+
+/** Writes one checked member (and its parent directories) into the destination being built. */
+export type WriteMember = (member: ArchiveEntry, pool: BufferPool) => Promise<void>;
 
 async function extract(
   config: TinkerConfig,
@@ -135,6 +139,12 @@ async function extract(
   paths: Path,
   opts: DownloadOptions,
 ): Promise<Extracted> {
+  const dirs = new Set([root]);
+  if (parseTinkerPath(path).kind === "external_weights") {
+    // A set of files, each from its own signed URL, instead of one archive.
+    const writeMember: WriteMember = (m, pool) => write(fs, paths, root, m, pool, dirs);
+    return await extractExternal(config, path, writeMember, opts);
+  }
   let last: DownloadProgress = { phase: "resolving", transferredBytes: 0 };
   let entry: string | undefined;
   // Read buffers are recycled once written: memory stays flat whatever the archive's size.
@@ -152,7 +162,6 @@ async function extract(
   };
   const stream = openArchiveStream(config, path, streamOpts);
   const files: DownloadedFile[] = [];
-  const dirs = new Set([root]);
   for await (const member of archiveEntries(stream, opts)) {
     entry = member.path;
     await write(fs, paths, root, member, pool, dirs);

@@ -144,7 +144,7 @@ async function createModel(
  * Send one request of a training client with the next `seq_id`. Sends are chained so the
  * service sees them in order even when the caller does not await each one.
  */
-async function submitInOrder<T>(
+export async function submitInOrder<T>(
   client: TrainingClient,
   path: string,
   body: Record<string, unknown>,
@@ -205,12 +205,7 @@ async function save(
   name: string,
   opts: SaveStateOptions,
 ): Promise<string> {
-  if (name === "" || name.includes("/")) {
-    throw new RangeError(
-      `Cannot save as ${JSON.stringify(name)}: use a non-empty name without '/'`,
-    );
-  }
-  checkTtl(opts.ttlSeconds, `save ${JSON.stringify(name)}`);
+  checkSaveRequest(name, opts.ttlSeconds);
   const body: Record<string, unknown> = {
     model_id: client.modelId,
     path: name,
@@ -220,6 +215,16 @@ async function save(
   if (opts.ttlSeconds !== undefined) body.ttl_seconds = opts.ttlSeconds;
   const result = await submitInOrder<{ path: string }>(client, `/api/v1/${type}`, body, opts);
   return result.path;
+}
+
+/** Refuse, before any request, a checkpoint name with `/` or empty, or an out-of-range TTL. */
+export function checkSaveRequest(name: string, ttlSeconds: number | undefined): void {
+  if (name === "" || name.includes("/")) {
+    throw new RangeError(
+      `Cannot save as ${JSON.stringify(name)}: use a non-empty name without '/'`,
+    );
+  }
+  checkTtl(ttlSeconds, `save ${JSON.stringify(name)}`);
 }
 
 /**

@@ -21,6 +21,7 @@ import { UrlSigner } from "../auth/url_signing.ts";
 import { Store } from "../store/record_store.ts";
 import { serviceRoutes } from "../routes/service_routes.ts";
 import { trainingRoutes } from "../routes/training_routes.ts";
+import { externalRoutes } from "../routes/external_routes.ts";
 
 /**
  * A running handler over a data directory.
@@ -58,6 +59,7 @@ const router = new Router([
   ...managementRoutes,
   ...trainingRoutes,
   ...objectRoutes,
+  ...externalRoutes,
 ]);
 
 /** The server parts behind a handler made by {@link createHandler}. */

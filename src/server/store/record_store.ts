@@ -98,6 +98,11 @@ export class Store {
     return join(this.objectsDir, `${objectId}.tar`);
   }
 
+  /** Directory of an external checkpoint's files (`objects/<id>/`). */
+  objectDir(objectId: string): string {
+    return join(this.objectsDir, objectId);
+  }
+
   /** The next ordering number for a new checkpoint (call inside a mutation). */
   nextSeq(): number {
     return ++this.#seq;
@@ -197,7 +202,9 @@ export class Store {
     this.#version++;
     const kept = new Set(Object.values(after.checkpoints).map((c) => c.object_id));
     for (const c of Object.values(before?.checkpoints ?? {})) {
-      if (!kept.has(c.object_id)) await rm(this.objectPath(c.object_id), { force: true });
+      if (kept.has(c.object_id)) continue;
+      await rm(this.objectPath(c.object_id), { force: true });
+      if (c.files) await rm(this.objectDir(c.object_id), { recursive: true, force: true });
     }
   }
 

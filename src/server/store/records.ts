@@ -45,6 +45,10 @@ export interface CheckpointRecord {
   optimizer_step: number | null;
   /** The LoRA settings the weights were saved with. */
   lora: LoraSettings;
+  /** External checkpoints only: the files under `objects/<object_id>/`, in serving order. */
+  files?: { path: string; size: number }[];
+  /** Metadata the user attached when saving (absent in older stores). */
+  user_metadata?: Record<string, string> | null;
 }
 
 /** A training run (a LoRA training client); its id is `<session>:train:<n>`. */
