@@ -139,6 +139,8 @@ export interface SessionResponse {
   training_run_ids: string[];
   /** Sampler ids made in this session. */
   sampler_ids: string[];
+  /** Metadata given when the session was created (newer services). */
+  user_metadata?: Record<string, string> | null;
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
@@ -152,6 +154,57 @@ export interface ExternalWeightsUrlsResponse {
   urls: Record<string, string>;
   /** Expiry of the URLs, ISO 8601. */
   expires: string;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** A sampler: its base model and the sampler checkpoint it serves, if any. */
+export interface GetSamplerResponse {
+  /** The sampler (sampling session) id. */
+  sampler_id: string;
+  /** Its base model. */
+  base_model: string;
+  /** The `tinker://…/sampler_weights/…` path it was created from, or null for a base model. */
+  model_path?: string | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** One base model the service supports. */
+export interface SupportedModel {
+  /** Its name, e.g. `Qwen/Qwen3-8B`. */
+  model_name?: string | null;
+  /** Longest context it takes, in tokens, when the service says. */
+  max_context_length?: number | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** What `get_server_capabilities` answers. */
+export interface GetServerCapabilitiesResponse {
+  /** The base models it supports. */
+  supported_models: SupportedModel[];
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** What `get_info` answers about a training client's model. */
+export interface GetInfoResponse {
+  /** Architecture, model name and tokenizer of the base model. */
+  model_data: {
+    arch?: string | null;
+    model_name?: string | null;
+    tokenizer_id?: string | null;
+    [extra: string]: unknown;
+  };
+  /** The model (training run) id. */
+  model_id: string;
+  /** Whether it is a LoRA. */
+  is_lora?: boolean | null;
+  /** Its LoRA rank. */
+  lora_rank?: number | null;
+  /** Its base model name. */
+  model_name?: string | null;
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }

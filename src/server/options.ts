@@ -62,7 +62,23 @@ export interface ServerOptions {
    * to watch checkpoints expire in a test.
    */
   minTtlSeconds?: number;
+  /**
+   * The base models listed by `get_server_capabilities`. When given, `create_model` and
+   * `create_sampling_session` accept only these; by default a lineup of the service's models is
+   * listed and any name is accepted.
+   */
+  baseModels?: string[];
 }
+
+/** The base models listed when `baseModels` is not given. */
+export const DEFAULT_BASE_MODELS: readonly string[] = [
+  "Qwen/Qwen3-8B",
+  "Qwen/Qwen3-30B-A3B",
+  "Qwen/Qwen3-32B",
+  "meta-llama/Llama-3.2-1B",
+  "meta-llama/Llama-3.1-8B",
+  "meta-llama/Llama-3.1-70B",
+];
 
 /**
  * The default API key of a local server started without keys.
@@ -86,6 +102,8 @@ export interface ResolvedServerOptions {
   archiveBuildDelayMs: number;
   futureTtlMs: number;
   minTtlSeconds: number;
+  /** The listed base models, and whether only these are accepted. */
+  baseModels: { names: readonly string[]; enforced: boolean };
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -110,6 +128,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
     minTtlSeconds: Math.max(1, nonNegative("minTtlSeconds", options.minTtlSeconds, 3600)),
+    baseModels: options.baseModels?.length
+      ? { names: [...new Set(options.baseModels)], enforced: true }
+      : { names: DEFAULT_BASE_MODELS, enforced: false },
   };
 }
 

@@ -6,8 +6,8 @@
 import { resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
 import { AbortError, NotFoundError, TrainingStepError } from "../errors.ts";
 import { parseTinkerPath } from "../../protocol/paths.ts";
-import { VERSION } from "../../protocol/version.ts";
 import { getWeightsInfo } from "../weights.ts";
+import { createSession, nextModelSeqId, type Session } from "../sessions.ts";
 import { checkTtl } from "../ttl.ts";
 import { type FutureOptions, submitAndWait } from "./futures.ts";
 
@@ -41,10 +41,12 @@ export interface CreateTrainingClientOptions extends FutureOptions {
   trainMlp?: boolean;
   /** Train attention layers (default true). */
   trainAttn?: boolean;
-  /** Free-form metadata stored with the run. */
+  /** Free-form metadata stored with the run and (for a new session) the session. */
   userMetadata?: Record<string, string>;
   /** Session tags. */
   tags?: string[];
+  /** Create the client on this session (its next `model_seq_id`) instead of a new one. */
+  session?: Session;
 }
 
 /** Result of a load: the path loaded and, where the service says, the restored optimizer step. */
@@ -63,6 +65,11 @@ export interface SaveStateOptions extends FutureOptions {
   ttlSeconds?: number;
   /** Replace an existing checkpoint of the same name (default false: it fails instead). */
   overwrite?: boolean;
+  /**
+   * Metadata stored with the checkpoint and returned on it (`user_metadata`). An overwrite
+   * replaces the old checkpoint's metadata, as the service does.
+   */
+  userMetadata?: Record<string, string>;
 }
 
 interface ClientState {
@@ -89,12 +96,8 @@ export async function createTrainingClient(
   opts: CreateTrainingClientOptions,
 ): Promise<TrainingClient> {
   const resolved = resolveConfig(config);
-  const session = await submitAndWait<{ session_id: string }>(resolved, "/api/v1/create_session", {
-    tags: opts.tags ?? [],
-    sdk_version: `tinkex-ts/${VERSION}`,
-    type: "create_session",
-  }, opts);
-  return await createModel(resolved, session.session_id, 0, opts);
+  const session = opts.session ?? await createSession(resolved, opts);
+  return await createModel(resolved, session.sessionId, nextModelSeqId(session), opts);
 }
 
 async function createModel(
@@ -213,6 +216,7 @@ async function save(
     type,
   };
   if (opts.ttlSeconds !== undefined) body.ttl_seconds = opts.ttlSeconds;
+  if (opts.userMetadata) body.user_metadata = opts.userMetadata;
   const result = await submitInOrder<{ path: string }>(client, `/api/v1/${type}`, body, opts);
   return result.path;
 }

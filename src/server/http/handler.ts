@@ -22,6 +22,8 @@ import { Store } from "../store/record_store.ts";
 import { serviceRoutes } from "../routes/service_routes.ts";
 import { trainingRoutes } from "../routes/training_routes.ts";
 import { externalRoutes } from "../routes/external_routes.ts";
+import { sessionRoutes } from "../routes/session_routes.ts";
+import { copyRoutes } from "../routes/copy_routes.ts";
 
 /**
  * A running handler over a data directory.
@@ -60,6 +62,8 @@ const router = new Router([
   ...trainingRoutes,
   ...objectRoutes,
   ...externalRoutes,
+  ...sessionRoutes,
+  ...copyRoutes,
 ]);
 
 /** The server parts behind a handler made by {@link createHandler}. */

@@ -201,6 +201,8 @@ function getSession(ctx: RequestContext): Promise<Response> {
     training_run_ids: runs.map((r) => r.id),
     sampler_ids: owned ? session.sampler_ids : [],
   };
+  // The owner's own metadata only: another user sees the runs, not the session's notes.
+  if (owned && session.user_metadata) body.user_metadata = session.user_metadata;
   return Promise.resolve(json(body));
 }
 

@@ -33,8 +33,9 @@ import {
   newRunRecord,
   type RunRecord,
 } from "../store/records.ts";
-import { HttpError, json, notFound, unprocessable } from "../http/responses.ts";
+import { badRequest, HttpError, json, notFound, unprocessable } from "../http/responses.ts";
 import { ttlField } from "./ttl_field.ts";
+import { checkBaseModel } from "./base_models.ts";
 
 const MAX_RANK = 1024;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
@@ -81,7 +82,12 @@ async function createSession(ctx: RequestContext): Promise<Response> {
 async function heartbeat(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.request);
   checkType(body, "session_heartbeat");
-  ownSession(ctx, stringField(body, "session_id"));
+  const id = stringField(body, "session_id");
+  ownSession(ctx, id);
+  if (ctx.server.store.session(id)?.finished) {
+    // What the service answers: the SDK stops its heartbeat loop on a 410.
+    throw new HttpError(410, `Session ${id} has finished; it takes no more heartbeats`);
+  }
   return json({ type: "session_heartbeat" });
 }
 
@@ -94,6 +100,7 @@ async function createModel(ctx: RequestContext): Promise<Response> {
   const seed = loraConfig(body).seed;
   const userMetadata = stringMapField(body, "user_metadata");
   ownSession(ctx, sessionId);
+  checkBaseModel(ctx.server, lora.base_model);
   const modelId = `${sessionId}:train:${modelSeq}`;
   return submit(ctx, modelId, async () => {
     const run = newRunRecord({
@@ -209,7 +216,10 @@ export async function saveCheckpoint(
 
 async function makeSampler(server: ServerContext, run: RunRecord, seqId: number): Promise<unknown> {
   const samplerId = `${run.session_id}:sample:${crypto.randomUUID().slice(0, 8)}`;
-  await server.store.updateSession(run.session_id, (s) => s.sampler_ids.push(samplerId));
+  await server.store.updateSession(run.session_id, (s) => {
+    s.sampler_ids.push(samplerId);
+    (s.samplers ??= {})[samplerId] = { base_model: run.lora.base_model, model_path: null };
+  });
   await server.store.updateRun(run.id, (draft, now) => touch(draft, seqId, now));
   return { path: null, sampling_session_id: samplerId, type: "save_weights_for_sampler" };
 }
@@ -325,6 +335,12 @@ export function ownSession(ctx: RequestContext, id: string): void {
 export function ownModel(ctx: RequestContext, id: string): RunRecord {
   const run = ctx.server.store.run(id);
   if (!run || run.owner !== ctx.user) throw notFound(`Model ${JSON.stringify(id)} not found`);
+  if (run.copy_of !== undefined) {
+    throw badRequest(
+      `Cannot use model ${id} for training: it holds a copy of ${run.copy_of}, which cannot be ` +
+        "trained on; create a training client from the checkpoint instead",
+    );
+  }
   return run;
 }
 
