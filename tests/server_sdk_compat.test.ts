@@ -334,7 +334,8 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
       const loaded = await sdkFuture(
         s,
         "/api/v1/load_weights",
-        { model_id: modelId, path: state.result.path, seq_id: optimizer ? 6 : 5, optimizer },
+        // A load is a model's first request (seq_id 1), as the service requires.
+        { model_id: (await setupModel(s)).modelId, path: state.result.path, seq_id: 1, optimizer },
         S.LoadWeightsRequest,
         S.LoadWeightsResponse,
         { type: "LoadWeights" },
@@ -346,7 +347,12 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
     const missing = await sdkFuture(
       s,
       "/api/v1/load_weights",
-      { model_id: modelId, path: `tinker://${modelId}/weights/nope`, seq_id: 7, optimizer: false },
+      {
+        model_id: (await setupModel(s)).modelId,
+        path: `tinker://${modelId}/weights/nope`,
+        seq_id: 1,
+        optimizer: false,
+      },
       S.LoadWeightsRequest,
       S.LoadWeightsResponse,
     );
@@ -354,11 +360,23 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
     const samplerLoad = await sdkFuture(
       s,
       "/api/v1/load_weights",
-      { model_id: modelId, path: sampler.result.path, seq_id: 8, optimizer: false },
+      {
+        model_id: (await setupModel(s)).modelId,
+        path: sampler.result.path,
+        seq_id: 1,
+        optimizer: false,
+      },
       S.LoadWeightsRequest,
       S.LoadWeightsResponse,
     );
     assert.equal(samplerLoad.failed?.category, "user");
+    // A load later in a model's life: the service's 400, which the SDK does not retry.
+    const late = await sdk(s, "POST", "/api/v1/load_weights", {
+      body: { model_id: modelId, path: state.result.path, seq_id: 9, optimizer: false },
+      request: S.LoadWeightsRequest,
+    });
+    expectError(late, 400, false);
+    assert.match(late.body.detail, /LoadWeights is not permitted with seq_id 9/);
 
     // Older SDKs poll with {request_id} only and get the result directly.
     const legacy = await sdkFuture(

@@ -232,7 +232,9 @@ export function checkSaveRequest(name: string, ttlSeconds: number | undefined): 
 }
 
 /**
- * Load a training checkpoint's weights into the client; the optimizer starts fresh.
+ * Load a training checkpoint's weights into the client; the optimizer starts fresh. It must be
+ * the client's first request: the service refuses a later load (`BadRequestError`,
+ * "LoadWeights is not permitted with seq_id N"); see {@link createTrainingClientFromState}.
  *
  * @example
  * ```ts
@@ -251,7 +253,8 @@ export async function loadState(
 }
 
 /**
- * Load a training checkpoint's weights and optimizer state, to resume training exactly.
+ * Load a training checkpoint's weights and optimizer state, to resume training exactly. Like
+ * {@link loadState}, only as the client's first request.
  *
  * @example
  * ```ts

@@ -231,6 +231,7 @@ async function loadWeights(ctx: RequestContext): Promise<Response> {
   const path = stringField(body, "path");
   const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
   const withOptimizer = boolField(body, "optimizer", false);
+  checkLoadIsFirst(run, seqId);
   const { store } = ctx.server;
   return submit(ctx, run.id, async () => {
     const { ckpt } = findCheckpoint(store, ctx.user, addressFromPath(path), "read", Date.now());
@@ -260,6 +261,18 @@ async function loadWeights(ctx: RequestContext): Promise<Response> {
     });
     return { path, model_id: run.id, optimizer_step: step, type: "load_weights" };
   });
+}
+
+/**
+ * The service's rule: a load addressed by `model_id` must be the model's first request after
+ * create_model (`seq_id` 1); later it is a 400. To resume from a checkpoint, create a new training
+ * client and load first (create_training_client_from_state does).
+ */
+function checkLoadIsFirst(run: RunRecord, seqId: number): void {
+  const seq = seqId === 0 ? run.last_seq_id + 1 : seqId;
+  if (seq !== 1 || run.last_seq_id !== 0) {
+    throw badRequest(`LoadWeights is not permitted with seq_id ${seq}`);
+  }
 }
 
 async function optimStep(ctx: RequestContext): Promise<Response> {
