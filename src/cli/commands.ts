@@ -47,6 +47,13 @@ const TTL = (description: string): OptionSpec => ({
   valueName: "DURATION",
   description: `${description}: seconds, or 90m, 12h, 7d, 2w, 1y (1 hour to 10 years)`,
 });
+/** `--meta KEY=VALUE`: only checkpoints whose user_metadata holds every pair. */
+const META: OptionSpec = {
+  type: "string",
+  multiple: true,
+  valueName: "KEY=VALUE",
+  description: "Only checkpoints whose metadata has KEY=VALUE (repeatable: all must match)",
+};
 const YES: OptionSpec = {
   type: "boolean",
   short: "y",
@@ -58,8 +65,12 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
     name: "list",
     summary: "List checkpoints, newest first",
     args: [],
-    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints"), offset: OFFSET },
-    examples: ["tinkex checkpoint list --limit 0", "tinkex checkpoint list --run-id RUN --json"],
+    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints"), offset: OFFSET, meta: META },
+    examples: [
+      "tinkex checkpoint list --limit 0",
+      "tinkex checkpoint list --run-id RUN --json",
+      "tinkex checkpoint list --meta experiment=lr-sweep",
+    ],
   },
   {
     name: "info",
@@ -83,6 +94,15 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
       force: { type: "boolean", description: "Replace the destination if it exists" },
     },
     examples: ["tinkex checkpoint download tinker://RUN/sampler_weights/final -o ./ckpts"],
+  },
+  {
+    name: "copy",
+    summary: "Copy a checkpoint into a new training run of yours",
+    description: "The source may be yours or another user's public checkpoint. The copy keeps\n" +
+      "the kind and name, is private, and expires only as --ttl says. Prints the copy's path.",
+    args: [PATH_ARG],
+    options: { ttl: TTL("Expire the copy this long from now (default: never)") },
+    examples: ["tinkex checkpoint copy tinker://RUN/sampler_weights/final --ttl 30d"],
   },
   {
     name: "url",
@@ -140,11 +160,13 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         valueName: "DATE",
         description: "With --run-id: only created after",
       },
+      meta: { ...META, description: "With --run-id: only with this metadata (repeatable)" },
       yes: YES,
     },
     examples: [
       "tinkex checkpoint delete tinker://RUN/weights/0001 tinker://RUN/weights/0002",
       "tinkex checkpoint delete --run-id RUN --type weights --before 30d -y",
+      "tinkex checkpoint delete --run-id RUN --meta stage=warmup -y",
     ],
   },
   {
@@ -162,6 +184,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         description: "How many of the newest to keep per run and kind (required)",
       },
       "run-id": { ...RUN_ID, description: "Only prune this run" },
+      meta: { ...META, description: "Only consider checkpoints with this metadata (repeatable)" },
       "dry-run": { type: "boolean", description: "Show what would be deleted; delete nothing" },
       yes: YES,
     },
@@ -198,7 +221,7 @@ export const GROUPS: readonly GroupSpec[] = [
   },
   {
     name: "session",
-    summary: "List and inspect sessions",
+    summary: "List, inspect and finish sessions",
     load: () => import("./session.ts"),
     commands: [
       {
@@ -212,6 +235,22 @@ export const GROUPS: readonly GroupSpec[] = [
         summary: "Show a session's training runs and samplers",
         args: [{ name: "ID", required: true, description: "The session id" }],
         options: {},
+      },
+      {
+        name: "finish",
+        summary: "Mark a session finished (as the official SDK does when it closes)",
+        description: "The first reason given wins; the session then takes no more heartbeats.",
+        args: [{ name: "ID", required: true, description: "The session id" }],
+        options: {
+          reason: {
+            type: "string",
+            valueName: "REASON",
+            choices: ["success", "errored", "interrupted"],
+            description: "How it ended (default success)",
+          },
+          detail: { type: "string", valueName: "TEXT", description: "A note on why" },
+        },
+        examples: ["tinkex session finish SESSION --reason errored --detail 'loss diverged'"],
       },
     ],
   },
