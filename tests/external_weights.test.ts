@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  AbortError,
   checkpointTypeOf,
   createTrainingClient,
   deleteCheckpoint,
@@ -187,8 +188,9 @@ Deno.test("download(): an external checkpoint's files land in the atomic destina
 });
 
 Deno.test("download(): broken connections resume per file; URLs are renewed as they expire", async () => {
-  // URLs live 1 s, so they are renewed (the map fetched again) as the files are fetched.
-  await withServer({ signedUrlTtlSeconds: 1 }, async (server) => {
+  // URLs live 3-4 s, under the client's 5 s renewal margin: each file (and each resume) gets a
+  // renewed map, while every URL still has seconds to run when it is used.
+  await withServer({ signedUrlTtlSeconds: 4 }, async (server) => {
     const { path, size } = await exported(server);
     const port = Number(new URL(server.baseUrl).port);
     // Each of the first connections to the file host is cut 3000 bytes in.
@@ -273,4 +275,29 @@ Deno.test("download(): a hostile or failing file map leaves nothing behind", asy
   } finally {
     await srv.close();
   }
+});
+
+Deno.test("download(): an external download over maxBytes or aborted leaves nothing behind", async () => {
+  await withServer({}, async (server) => {
+    const config = configFor(server);
+    const { path, size } = await exported(server);
+    await withTempDir(async (dir) => {
+      const over = await download(config, path, { outputDir: dir, maxBytes: size - 1 })
+        .catch((e) => e);
+      assert.ok(over instanceof UnsafeArchiveError, String(over));
+      assert.match(over.message, /more than \d+ bytes/);
+      assert.deepEqual(await tree(dir), []);
+
+      const stop = new AbortController();
+      const aborted = await download(config, path, {
+        outputDir: dir,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.phase === "downloading") stop.abort(new Error("user cancelled"));
+        },
+      }).catch((e) => e);
+      assert.ok(aborted instanceof AbortError, String(aborted));
+      assert.deepEqual(await tree(dir), [], "no destination, no temp dir");
+    });
+  });
 });

@@ -9,6 +9,7 @@
 import type { TinkerConfig } from "../config.ts";
 import { IntegrityError, UnsafeArchiveError } from "../errors.ts";
 import { getExternalWeightsUrls } from "../external_weights.ts";
+import { throwIfAborted } from "../http/abort.ts";
 import type { ExternalWeightsUrlsResponse } from "../../protocol/types.ts";
 import { openArchiveStream } from "./archive_stream.ts";
 import { BUFFER_POOL, BufferPool } from "./buffer_pool.ts";
@@ -126,20 +127,22 @@ export async function extractExternal(
       done[i] = await fetchOne(files[i]);
     }
   };
-  try {
-    await Promise.all(
-      Array.from(
-        { length: Math.min(EXTERNAL_PARALLEL_FILES, files.length) },
-        () =>
-          worker().catch((e) => {
-            if (!stop.signal.aborted) stop.abort(e);
-            throw e;
-          }),
-      ),
-    );
-  } catch (e) {
-    // The reason the transfers stopped (e.g. the byte limit) explains more than the abort.
-    throw stop.signal.aborted && !(opts.signal?.aborted) ? stop.signal.reason : e;
+  // Every worker has stopped before this returns or throws, so nothing writes into the
+  // temporary directory while download() removes it.
+  const outcomes = await Promise.allSettled(
+    Array.from(
+      { length: Math.min(EXTERNAL_PARALLEL_FILES, files.length) },
+      () =>
+        worker().catch((e) => {
+          if (!stop.signal.aborted) stop.abort(e);
+          throw e;
+        }),
+    ),
+  );
+  throwIfAborted(opts.signal); // the caller's abort first
+  // Then the reason the transfers stopped (the first failure, e.g. the byte limit).
+  if (stop.signal.aborted || outcomes.some((o) => o.status === "rejected")) {
+    throw stop.signal.reason;
   }
   const bytes = total();
   if (opts.expectedBytes !== undefined && bytes !== opts.expectedBytes) {
