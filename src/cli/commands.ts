@@ -291,6 +291,13 @@ export const GROUPS: readonly GroupSpec[] = [
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
         },
+        "base-model": {
+          type: "string",
+          multiple: true,
+          valueName: "NAME",
+          description:
+            "Accept only these base models (repeatable; listed by get_server_capabilities)",
+        },
       },
       globals: ["format", "json", "help"],
       examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],

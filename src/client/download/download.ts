@@ -74,7 +74,9 @@ export interface DownloadResult {
  * straight to disk; broken or stalled connections resume where they stopped; hostile members
  * are refused; lengths, members and the end-of-archive marker are verified. Until the very
  * end everything goes to a hidden temporary directory beside the destination, so on failure or
- * abort the destination is untouched and nothing is left behind.
+ * abort the destination is untouched and nothing is left behind. An external checkpoint
+ * (`external_weights`, a set of files) is fetched file by file from its signed URLs, four at a
+ * time, each resumable and verified the same way, into the same kind of destination.
  *
  * @example
  * ```ts
