@@ -25,6 +25,7 @@ import {
   saveWeightsExternal,
   setCheckpointTtl,
   type TinkerConfig,
+  unpublishCheckpoint,
   UnsafeArchiveError,
 } from "../mod.ts";
 import type { RunningServer } from "../server.ts";
@@ -299,5 +300,40 @@ Deno.test("download(): an external download over maxBytes or aborted leaves noth
       assert.ok(aborted instanceof AbortError, String(aborted));
       assert.deepEqual(await tree(dir), [], "no destination, no temp dir");
     });
+  });
+});
+
+Deno.test("external checkpoint: its files survive a restart; access is checked when a URL is used", async () => {
+  await withTempDir(async (dataDir) => {
+    const { serve } = await import("../server.ts");
+    const start = () => serve({ dataDir, apiKeys: [ALICE, BOB], futureDelayMs: 0 });
+    let server = await start();
+    const { path } = await exported(server);
+    await publishCheckpoint(configFor(server), path);
+    await server.close();
+    server = await start(); // the start-up sweep of unreferenced objects keeps the files
+    try {
+      const { urls } = await getExternalWeightsUrls(configFor(server, BOB), path);
+      const first = await fetch(urls["config.json"]);
+      assert.equal(first.status, 200);
+      assert.match(await first.text(), /Qwen\/Qwen3-8B/);
+      // Made private again: Bob's still-valid URL no longer works; Alice's does.
+      await unpublishCheckpoint(configFor(server), path);
+      const denied = await fetch(urls["config.json"]);
+      await denied.body?.cancel();
+      assert.equal(denied.status, 404);
+      const own = await getExternalWeightsUrls(configFor(server), path);
+      const mine = await fetch(own.urls["config.json"]);
+      await mine.body?.cancel();
+      assert.equal(mine.status, 200);
+      // Deleting it removes its directory of files.
+      const before = [...Deno.readDirSync(`${dataDir}/objects`)].filter((e) => e.isDirectory);
+      assert.equal(before.length, 1);
+      await deleteCheckpoint(configFor(server), path);
+      const after = [...Deno.readDirSync(`${dataDir}/objects`)].filter((e) => e.isDirectory);
+      assert.deepEqual(after, []);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -154,6 +154,7 @@ const PINNED: Record<string, readonly string[]> = {
     "SeedOptions",
     "ServeOptions",
     "ServerOptions",
+    "StartupReport",
     "TinkerHandler",
     "createHandler",
     "seedCheckpoints",

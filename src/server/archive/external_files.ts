@@ -6,7 +6,7 @@
  */
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { tempPath } from "../store/atomic_fs.ts";
+import { DIR_MODE, FILE_MODE, tempPath } from "../store/atomic_fs.ts";
 import type { LoraSettings } from "../store/records.ts";
 import { adapterTensors, targetModules } from "./build_archive.ts";
 import { layoutSafetensors, safetensorsChunks } from "./safetensors.ts";
@@ -68,8 +68,9 @@ export async function buildExternalFiles(
   try {
     for (const file of exportFiles(lora, hidden, seed)) {
       const path = join(tmp, ...file.path.split("/"));
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(path, "wx");
+      // Owner-only, as everything in the data directory.
+      await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+      const handle = await open(path, "wx", FILE_MODE);
       let size = 0;
       try {
         for await (const chunk of file.chunks()) {

@@ -5,12 +5,11 @@
  * @module
  */
 import type { CheckpointArchiveUrlResponse } from "../../protocol/types.ts";
-import { findCheckpoint } from "../auth/access.ts";
+import { canRead, findCheckpoint } from "../auth/access.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "../http/context.ts";
-import { serveFile } from "../archive/serve_file.ts";
+import { objectResponse } from "../archive/serve_file.ts";
 import { checkSignedQuery, signedQuery } from "../auth/signed_request.ts";
-import { isLive } from "../store/records.ts";
 import { badRequest, HttpError, json, notFound } from "../http/responses.ts";
 import { iso } from "./wire.ts";
 
@@ -53,8 +52,10 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
   }
   await archives.ensure(ref);
   const expires = Math.floor(now / 1000) + options.signedUrlTtlSeconds;
-  const query = await signedQuery(signer, objectId, expires);
-  const url = `${ctx.url.origin}${ctx.prefix}/archives/${objectId}.tar?${query}`;
+  const query = await signedQuery(signer, { objectId, expires, user: ctx.user });
+  // The configured public URL (under serve(): the listen address), never the Host header.
+  const base = `${options.publicUrl ?? ctx.url.origin}${ctx.prefix}`;
+  const url = `${base}/archives/${objectId}.tar?${query}`;
   const body: CheckpointArchiveUrlResponse = { url, expires: iso(expires * 1000) };
   return json(body, 302, {
     location: url,
@@ -64,23 +65,37 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
 }
 
 async function serveObject(ctx: RequestContext): Promise<Response> {
-  const { store, archives, signer } = ctx.server;
+  const { store, archives, signer, users } = ctx.server;
   const objectId = /^([0-9a-f-]{36})\.tar$/.exec(ctx.params.file)?.[1];
   if (!objectId) throw notFound(`No archive named ${JSON.stringify(ctx.params.file)}`);
-  await checkSignedQuery(signer, ctx.url, objectId, {
+  const user = await checkSignedQuery(signer, ctx.url, objectId, {
     label: "Archive URL",
     source: "the archive endpoint",
   });
+  // Access is checked now, not only when the URL was issued: unpublishing, deleting, replacing
+  // or expiring the checkpoint ends the URL for whoever no longer may read it.
+  // A key no longer accepted (removed at a restart) ends its URLs too.
   const ref = store.objectOwner(objectId);
-  if (!ref || !isLive(ref.ckpt, Date.now())) {
-    throw notFound(
-      "This archive no longer exists: its checkpoint was deleted, replaced or expired",
-    );
+  const handle = ref && users.has(user) && canRead(user, ref.run, ref.ckpt, Date.now())
+    ? await archives.open(ref)
+    : undefined;
+  if (!ref || !handle) throw gone();
+  try {
+    return await objectResponse(ctx.request, handle, {
+      objectId,
+      contentType: "application/x-tar",
+      filename: `${ref.ckpt.name}.tar`,
+      noun: "archive",
+    });
+  } catch (e) {
+    await handle.close();
+    throw e;
   }
-  return await serveFile(ctx.request, {
-    path: await archives.ensure(ref),
-    objectId,
-    contentType: "application/x-tar",
-    filename: `${ref.ckpt.name}.tar`,
-  });
+}
+
+function gone(): HttpError {
+  return notFound(
+    "This archive no longer exists, or no longer for you: its checkpoint was deleted, " +
+      "replaced, expired or made private. Ask the archive endpoint for a new URL",
+  );
 }

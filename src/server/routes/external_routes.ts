@@ -5,18 +5,18 @@
  * @module
  */
 import type { ExternalWeightsUrlsResponse } from "../../protocol/types.ts";
-import { findCheckpoint } from "../auth/access.ts";
+import { canRead, findCheckpoint } from "../auth/access.ts";
 import { checkSignedQuery, signedQuery } from "../auth/signed_request.ts";
 import { buildExternalFiles } from "../archive/external_files.ts";
-import { serveFile } from "../archive/serve_file.ts";
+import { objectResponse } from "../archive/serve_file.ts";
 import type { RequestContext, Route } from "../http/context.ts";
 import { checkType, intField, readJsonBody, stringField } from "../http/input.ts";
 import { badRequest, json, notFound } from "../http/responses.ts";
-import { isLive } from "../store/records.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import { checkName, ownModel, saveCheckpoint, submit } from "./training_routes.ts";
 import { ttlField } from "./ttl_field.ts";
 import { iso } from "./wire.ts";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 
 const FILE_ROUTE = "/api/v1/external_files";
@@ -72,34 +72,52 @@ async function externalUrls(ctx: RequestContext): Promise<Response> {
   }
   const { ckpt } = findCheckpoint(store, ctx.user, at, "read", Date.now());
   const expires = Math.floor(Date.now() / 1000) + options.signedUrlTtlSeconds;
+  // The configured public URL (under serve(): the listen address), never the Host header.
+  const base = `${options.publicUrl ?? ctx.url.origin}${ctx.prefix}${FILE_ROUTE}`;
   const urls: Record<string, string> = {};
   for (const [index, file] of (ckpt.files ?? []).entries()) {
-    const query = await signedQuery(signer, `${ckpt.object_id}/${index}`, expires);
-    urls[file.path] =
-      `${ctx.url.origin}${ctx.prefix}${FILE_ROUTE}/${ckpt.object_id}/${index}?${query}`;
+    const objectId = `${ckpt.object_id}/${index}`;
+    const query = await signedQuery(signer, { objectId, expires, user: ctx.user });
+    urls[file.path] = `${base}/${objectId}?${query}`;
   }
   const body: ExternalWeightsUrlsResponse = { urls, expires: iso(expires * 1000) };
   return json(body, 200, { "cache-control": "no-store" });
 }
 
 async function serveExternal(ctx: RequestContext): Promise<Response> {
-  const { store, signer } = ctx.server;
+  const { store, signer, users } = ctx.server;
   const objectId = /^[0-9a-f-]{36}$/.exec(ctx.params.object)?.[0];
   const index = /^\d{1,6}$/.test(ctx.params.index) ? Number(ctx.params.index) : -1;
   if (!objectId || index < 0) throw notFound("No such file of an external checkpoint");
-  await checkSignedQuery(signer, ctx.url, `${objectId}/${index}`, {
+  const user = await checkSignedQuery(signer, ctx.url, `${objectId}/${index}`, {
     label: "File URL",
     source: "external_weights_urls",
   });
+  // Access is checked again now, as for archives: a file of a checkpoint deleted, expired or
+  // made private since the URL was issued is gone for whoever may no longer read it.
   const ref = store.objectOwner(objectId);
   const file = ref?.ckpt.files?.[index];
-  if (!ref || !file || !isLive(ref.ckpt, Date.now())) {
-    throw notFound("This file no longer exists: its checkpoint was deleted, replaced or expired");
+  const readable = ref && file && users.has(user) && canRead(user, ref.run, ref.ckpt, Date.now());
+  const handle = readable
+    ? await open(join(store.objectDir(objectId), ...file.path.split("/")), "r").catch(() =>
+      undefined
+    )
+    : undefined;
+  if (!handle || !file) {
+    throw notFound(
+      "This file no longer exists, or no longer for you: its checkpoint was deleted, replaced, " +
+        "expired or made private. Ask external_weights_urls for new URLs",
+    );
   }
-  return await serveFile(ctx.request, {
-    path: join(store.objectDir(objectId), ...file.path.split("/")),
-    objectId: `${objectId}-${index}`,
-    contentType: file.path.endsWith(".json") ? "application/json" : "application/octet-stream",
-    filename: file.path.split("/").pop()!,
-  });
+  try {
+    return await objectResponse(ctx.request, handle, {
+      objectId: `${objectId}-${index}`,
+      contentType: file.path.endsWith(".json") ? "application/json" : "application/octet-stream",
+      filename: file.path.split("/").pop()!,
+      noun: "file",
+    });
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
 }
