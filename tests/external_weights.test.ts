@@ -337,3 +337,46 @@ Deno.test("external checkpoint: its files survive a restart; access is checked w
     }
   });
 });
+
+Deno.test("download(): an external checkpoint's files are fetched at most four at a time", async () => {
+  let inFlight = 0;
+  let most = 0;
+  const names = Array.from({ length: 12 }, (_, i) => `shard-${String(i).padStart(2, "0")}.bin`);
+  const srv = startRecordingServer(async (req) => {
+    if (req.path.startsWith("/file/")) {
+      most = Math.max(most, ++inFlight);
+      // Hold each answer until four are in flight (or 2 s passed, for the last few files), so
+      // the overlap is certain, not a matter of timing; more than four would show as `most`.
+      for (let waited = 0; inFlight < 4 && waited < 2000; waited += 5) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return new Response(new Uint8Array(100).fill(7), {
+        headers: { "content-length": "100", etag: `"${req.path}"` },
+      });
+    }
+    const urls = Object.fromEntries(names.map((n) => [n, `${srv.baseUrl}/file/${n}`]));
+    return json({ urls, expires: new Date(Date.now() + 600_000).toISOString() });
+  });
+  try {
+    await withTempDir(async (dir) => {
+      const result = await download(
+        { apiKey: "tml-x", baseUrl: srv.baseUrl },
+        "tinker://r/external_weights/hf",
+        { outputDir: dir, expectedBytes: 1200 },
+      );
+      assert.deepEqual(result.files.map((f) => f.path), names);
+      assert.equal(result.bytes, 1200);
+      assert.equal(most, 4, "four files in flight at once, never more");
+      assert.equal(
+        srv.requests.filter((r) => r.path.startsWith("/file/") && r.headers.has("x-api-key"))
+          .length,
+        0,
+        "signed file URLs get no API key",
+      );
+    });
+  } finally {
+    await srv.close();
+  }
+});
