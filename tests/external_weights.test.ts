@@ -345,9 +345,9 @@ Deno.test("download(): an external checkpoint's files are fetched at most four a
   const srv = startRecordingServer(async (req) => {
     if (req.path.startsWith("/file/")) {
       most = Math.max(most, ++inFlight);
-      // Hold each answer until four are in flight (or 2 s passed, for the last few files), so
+      // Hold each answer until four are in flight (or 0.5 s passed, for the last few files), so
       // the overlap is certain, not a matter of timing; more than four would show as `most`.
-      for (let waited = 0; inFlight < 4 && waited < 2000; waited += 5) {
+      for (let waited = 0; inFlight < 4 && waited < 500; waited += 5) {
         await new Promise((r) => setTimeout(r, 5));
       }
       await new Promise((r) => setTimeout(r, 10));
