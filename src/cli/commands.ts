@@ -241,6 +241,13 @@ export const GROUPS: readonly GroupSpec[] = [
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
         },
+        cors: {
+          type: "string",
+          multiple: true,
+          valueName: "ORIGIN",
+          description:
+            "Let browser pages from ORIGIN call the server (repeatable; * for any; default off)",
+        },
       },
       globals: ["format", "json", "help"],
       examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],

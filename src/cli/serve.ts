@@ -18,6 +18,7 @@ async function serve(ctx: CommandContext): Promise<number> {
     hostname: options.host as string | undefined,
     apiKeys: options["api-key"] as string[] | undefined,
     seed: options.seed === true,
+    corsOrigins: options.cors as string[] | undefined,
   });
   if (isJson(ctx)) {
     printJson(ctx, {

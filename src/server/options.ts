@@ -3,6 +3,7 @@
  * @module
  */
 import { isValidApiKey } from "../protocol/api_key.ts";
+import { checkCorsOrigins } from "./http/cors.ts";
 
 /**
  * What the seed puts into an empty data directory.
@@ -57,6 +58,8 @@ export interface ServerOptions {
   archiveBuildDelayMs?: number;
   /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
   futureTtlMs?: number;
+  /** Origins whose browser pages may call the server (CORS), e.g. `http://localhost:5173`, or `*`; default none. */
+  corsOrigins?: string[];
 }
 
 /**
@@ -80,6 +83,7 @@ export interface ResolvedServerOptions {
   longPollMs: number;
   archiveBuildDelayMs: number;
   futureTtlMs: number;
+  corsOrigins: string[];
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -103,6 +107,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+    corsOrigins: checkCorsOrigins(options.corsOrigins ?? []),
   };
 }
 

@@ -15,6 +15,7 @@ import { managementRoutes } from "../routes/management_routes.ts";
 import { objectRoutes } from "../routes/archive_routes.ts";
 import { resolveOptions, type ServerOptions } from "../options.ts";
 import { errorResponse, HttpError, json } from "./responses.ts";
+import { addCorsHeaders, corsPreflight } from "./cors.ts";
 import { pathSegments, Router } from "./router.ts";
 import { seedStore } from "../seed.ts";
 import { UrlSigner } from "../auth/url_signing.ts";
@@ -119,6 +120,8 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
 }
 
 async function dispatch(server: ServerContext, request: Request): Promise<Response> {
+  const preflight = corsPreflight(request, server.options.corsOrigins);
+  if (preflight) return preflight;
   let response: Response;
   try {
     if (server.closed.aborted) throw new HttpError(503, "The server is shutting down");
@@ -134,6 +137,7 @@ async function dispatch(server: ServerContext, request: Request): Promise<Respon
     response = e instanceof HttpError ? errorResponse(e) : internalError(e);
   }
   response.headers.set("x-request-id", `req_${crypto.randomUUID().replaceAll("-", "")}`);
+  addCorsHeaders(request, response, server.options.corsOrigins);
   if (request.method === "HEAD" && response.body) {
     await response.body.cancel();
     return new Response(null, { status: response.status, headers: response.headers });
