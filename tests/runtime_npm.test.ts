@@ -114,6 +114,20 @@ Deno.test("npm package: built, installed into fresh Node and Bun projects, type-
       await runOk("npx", ["--offline", "tinkex", "version"], { cwd: node }),
       /\(Node 2\d\./,
     );
+    // `tinkex … | head`: the reader goes away before the CLI writes; no EPIPE crash.
+    const piped = new Deno.Command("node", {
+      args: ["node_modules/.bin/tinkex", "checkpoint", "list", "--json", "--limit", "0"],
+      cwd: node,
+      env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await piped.stdout.cancel();
+    const closed = await piped.output();
+    const closedErr = new TextDecoder().decode(closed.stderr);
+    assert.doesNotMatch(closedErr, /EPIPE|Unhandled/);
+    assert.equal(closed.code, 0, closedErr);
 
     // Bun: bun install from the tarball (modern-tar from the cache install.sh primed), run the TS.
     const bun = join(dir, "bun");
