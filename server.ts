@@ -21,6 +21,7 @@
 import {
   contextOf,
   createHandler as create,
+  type StartupReport,
   type TinkerHandler,
 } from "./src/server/http/handler.ts";
 import type { SeedOptions, ServerOptions } from "./src/server/options.ts";
@@ -42,6 +43,7 @@ export type {
   SeedOptions,
   ServeOptions,
   ServerOptions,
+  StartupReport,
   TinkerHandler,
 };
 export { DEFAULT_API_KEY } from "./src/server/options.ts";

@@ -128,6 +128,7 @@ const PINNED: Record<string, readonly string[]> = {
     "SeedOptions",
     "ServeOptions",
     "ServerOptions",
+    "StartupReport",
     "TinkerHandler",
     "createHandler",
     "seedCheckpoints",

@@ -237,6 +237,17 @@ export const GROUPS: readonly GroupSpec[] = [
           valueName: "KEY",
           description: "Accepted API key, one user per key (repeatable; default tml-local-dev-key)",
         },
+        "api-key-file": {
+          type: "string",
+          valueName: "FILE",
+          description: "More keys, one per line, kept out of `ps` (also: TINKEX_SERVE_API_KEYS)",
+        },
+        "public-url": {
+          type: "string",
+          valueName: "URL",
+          description:
+            "URL clients reach the server at, for signed URLs (default: the listen address)",
+        },
         seed: {
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
