@@ -309,6 +309,13 @@ export const GROUPS: readonly GroupSpec[] = [
           description:
             "Accept only these base models (repeatable; listed by get_server_capabilities)",
         },
+        cors: {
+          type: "string",
+          multiple: true,
+          valueName: "ORIGIN",
+          description:
+            "Let browser pages from ORIGIN call the server (repeatable; * for any; default off)",
+        },
       },
       globals: ["format", "json", "help"],
       examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],

@@ -24,6 +24,7 @@ async function serve(ctx: CommandContext): Promise<number> {
     publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
     baseModels: options["base-model"] as string[] | undefined,
+    corsOrigins: options.cors as string[] | undefined,
   });
   // Listen for the stop signal before the banner: a SIGTERM right after it must stop cleanly.
   const signalled = untilSignalled();

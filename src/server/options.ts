@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isValidApiKey } from "../protocol/api_key.ts";
+import { checkCorsOrigins } from "./http/cors.ts";
 
 /**
  * What the seed puts into an empty data directory.
@@ -84,6 +85,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** How long a request body may take to arrive before the answer is 408, in ms (default 30 s). */
   bodyTimeoutMs?: number;
+  /** Origins whose browser pages may call the server (CORS), e.g. `http://localhost:5173`, or `*`; default none. */
+  corsOrigins?: string[];
 }
 
 /** The base models listed when `baseModels` is not given. */
@@ -123,6 +126,7 @@ export interface ResolvedServerOptions {
   /** Origin (and optional base path) of signed URLs, without a trailing `/`, if configured. */
   publicUrl?: string;
   bodyTimeoutMs: number;
+  corsOrigins: string[];
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -156,6 +160,7 @@ export async function resolveOptions(options: ServerOptions = {}): Promise<Resol
       : { names: DEFAULT_BASE_MODELS, enforced: false },
     publicUrl: options.publicUrl === undefined ? undefined : publicBase(options.publicUrl),
     bodyTimeoutMs: nonNegative("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
+    corsOrigins: checkCorsOrigins(options.corsOrigins ?? []),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * `download()`: a checkpoint's archive extracted onto disk, streaming, into a temporary
  * directory that is renamed into place only once everything arrived and was verified.
- * The file system is loaded lazily (`node:fs/promises`, present in Deno, Bun and Node), so
- * this module loads where there is none.
+ * The file system is reached only when called (`file_system.ts`), so this module loads and
+ * bundles where there is none.
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
@@ -15,6 +15,7 @@ import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
 import type { DownloadProgress, ProgressCallback } from "./progress.ts";
 import { extractExternal } from "./external_files.ts";
+import { builtinModule } from "./file_system.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -100,8 +101,8 @@ export async function download(
 ): Promise<DownloadResult> {
   const name = downloadDirName(path);
   resolveConfig(config);
-  const fs: Fs = await import("node:fs/promises");
-  const paths: Path = await import("node:path");
+  const fs = builtinModule<Fs>("node:fs/promises");
+  const paths = builtinModule<Path>("node:path");
   const outputDir = paths.resolve(opts.outputDir ?? ".");
   const destination = paths.join(outputDir, name);
   if (!opts.force && await exists(fs, destination)) throw new DestinationExistsError(destination);

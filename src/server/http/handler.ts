@@ -17,6 +17,7 @@ import { resolveOptions, type ServerOptions } from "../options.ts";
 import { errorResponse, HttpError } from "./responses.ts";
 import { newRequestId, publicError } from "./failures.ts";
 import { withBodyDeadline } from "./body_deadline.ts";
+import { addCorsHeaders, corsPreflight } from "./cors.ts";
 import { pathSegments, Router } from "./router.ts";
 import { seedStore } from "../seed.ts";
 import { UrlSigner } from "../auth/url_signing.ts";
@@ -161,6 +162,8 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
 }
 
 async function dispatch(server: ServerContext, incoming: Request): Promise<Response> {
+  const preflight = corsPreflight(incoming, server.options.corsOrigins);
+  if (preflight) return preflight;
   const requestId = newRequestId();
   const timed = withBodyDeadline(incoming, server.options.bodyTimeoutMs);
   const request = timed.request;
@@ -181,6 +184,7 @@ async function dispatch(server: ServerContext, incoming: Request): Promise<Respo
     timed.release();
   }
   response.headers.set("x-request-id", requestId);
+  addCorsHeaders(request, response, server.options.corsOrigins);
   if (request.method === "HEAD" && response.body) {
     await response.body.cancel();
     return new Response(null, { status: response.status, headers: response.headers });
