@@ -50,7 +50,8 @@ export { DEFAULT_API_KEY } from "./src/server/options.ts";
 
 /**
  * Create the web-standard handler over a data directory (a temp one, removed by `close()`,
- * when `dataDir` is not given). Mount it in any server that speaks `Request`/`Response`.
+ * when `dataDir` is not given). Mount it in any server that speaks `Request`/`Response` under
+ * Deno, Node or Bun; it needs their file system, so not in browsers or edge runtimes.
  *
  * @example
  * ```ts

@@ -177,17 +177,25 @@ Deno.test("server: a non-owner's view of a run shows only what the owner made pu
       lora_config: { rank: 8 },
     });
     const modelId = created.body.model_id;
-    const shared = (await save(s, modelId, "shared")).body.path;
-    const hidden = (await save(s, modelId, "private-weights", { seq: 2 })).body.path;
-    await save(s, modelId, "private-sampler", { sampler: true, seq: 3 });
-    assert.equal((await api(s, "POST", ckptPath(shared, "/publish"))).status, 200);
+    // A private checkpoint of another of the owner's runs, loaded first (a load must be a
+    // model's first request, as the service requires).
+    const source = await runFuture(s, "/api/v1/create_model", {
+      session_id: session.body.session_id,
+      model_seq_id: 1,
+      base_model: "Qwen/Qwen3-8B",
+      lora_config: { rank: 8 },
+    });
+    const hidden = (await save(s, source.body.model_id, "private-weights")).body.path;
     const loaded = await runFuture(s, "/api/v1/load_weights", {
       model_id: modelId,
-      seq_id: 4,
+      seq_id: 1,
       path: hidden,
       optimizer: false,
     });
     assert.equal(loaded.body.path, hidden);
+    const shared = (await save(s, modelId, "shared", { seq: 2 })).body.path;
+    await save(s, modelId, "private-sampler", { sampler: true, seq: 3 });
+    assert.equal((await api(s, "POST", ckptPath(shared, "/publish"))).status, 200);
     const run = encodeURIComponent(modelId);
     const owner = (await api(s, "GET", `/api/v1/training_runs/${run}`)).body;
     assert.equal(owner.loaded_from, hidden, "the owner sees everything");

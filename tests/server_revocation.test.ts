@@ -102,7 +102,8 @@ Deno.test("signed URL: deleting or overwriting the checkpoint ends every URL of 
 });
 
 Deno.test("signed URL: a checkpoint whose TTL passed serves nobody, though the URL is unexpired", async () => {
-  await withServer({ signedUrlTtlSeconds: 3600 }, async (s) => {
+  // minTtlSeconds: 1 lets the checkpoint expire within the test (the service's minimum is 1 h).
+  await withServer({ signedUrlTtlSeconds: 3600, minTtlSeconds: 1 }, async (s) => {
     const c = await sharedCheckpoint(s);
     const ttl = await api(s, "PUT", ckptPath(c.path, "/ttl"), { body: { ttl_seconds: 1 } });
     assert.equal(ttl.status, 200);

@@ -25,6 +25,7 @@ import type { CommandContext } from "./spec.ts";
 import { renderTable } from "./table.ts";
 import { parseSize } from "./units.ts";
 import { checkpointTable } from "./views.ts";
+import { matchesMeta, type MetaFilter, parseMetaFilter } from "./metadata_filter.ts";
 
 /** At most this many checkpoints are listed in a confirmation. */
 const PREVIEW_ROWS = 20;
@@ -32,7 +33,7 @@ const PREVIEW_ROWS = 20;
 /** `tinkex checkpoint delete (PATH… | --run-id R [--type T] [--before D] [--after D]) [-y]`. */
 export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const runId = ctx.options["run-id"] as string | undefined;
-  const filters = ["type", "before", "after"].filter((f) => ctx.options[f] !== undefined);
+  const filters = ["type", "before", "after", "meta"].filter((f) => ctx.options[f] !== undefined);
   if (ctx.args.length > 0 && runId !== undefined) {
     throw new UsageError("Give checkpoint paths or --run-id, not both", ctx.command);
   }
@@ -45,7 +46,7 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const targets = runId === undefined
     ? await selectByPaths(ctx, config)
-    : await selectByRun(config, runId, ctx.options);
+    : await selectByRun(config, runId, ctx.options, parseMetaFilter(ctx.options.meta, ctx.command));
   return await deleteAll(ctx, config, targets);
 }
 
@@ -72,7 +73,9 @@ export async function pruneCommand(ctx: CommandContext): Promise<number> {
     : parseSize(largerThan, "larger-than", ctx.command) + 1;
   const concurrency = (ctx.options.concurrency as number | undefined) ?? PRUNE_CONCURRENCY;
   const config = configOf(ctx);
-  const all = await Array.fromAsync(iterateCheckpoints(config, { runId }));
+  const meta = parseMetaFilter(ctx.options.meta, ctx.command);
+  const all = (await Array.fromAsync(iterateCheckpoints(config, { runId })))
+    .filter((c) => matchesMeta(c, meta));
   const { prune, kept } = selectPrunable(all, { keep, before, minBytes });
   if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune, concurrency);
   const bytes = totalBytes(prune);
@@ -129,6 +132,7 @@ async function selectByRun(
   config: ResolvedConfig,
   runId: string,
   options: CommandContext["options"],
+  meta: MetaFilter,
 ): Promise<Checkpoint[]> {
   const { checkpoints } = await listCheckpoints(config, { runId });
   const type = options.type as string | undefined;
@@ -139,7 +143,7 @@ async function selectByRun(
     if (type !== undefined && pathOf(c)?.kind !== type) return false;
     if (before !== undefined && !(t < before)) return false;
     if (after !== undefined && !(t > after)) return false;
-    return true;
+    return matchesMeta(c, meta);
   });
 }
 

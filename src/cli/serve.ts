@@ -25,6 +25,8 @@ async function serve(ctx: CommandContext): Promise<number> {
     seed: options.seed === true,
     jwtAuth: options.jwt as "off" | "on" | "required" | undefined,
     adminKeys: options["admin-key"] as string[] | undefined,
+    baseModels: options["base-model"] as string[] | undefined,
+    corsOrigins: options.cors as string[] | undefined,
   });
   // Listen for the stop signal before the banner: a SIGTERM right after it must stop cleanly.
   const signalled = untilSignalled();

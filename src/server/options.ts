@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isValidApiKey } from "../protocol/api_key.ts";
+import { checkCorsOrigins } from "./http/cors.ts";
 
 /**
  * What the seed puts into an empty data directory.
@@ -60,6 +61,17 @@ export interface ServerOptions {
   /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
   futureTtlMs?: number;
   /**
+   * The shortest checkpoint TTL accepted, in seconds (default 3600, as the service). Lower it only
+   * to watch checkpoints expire in a test.
+   */
+  minTtlSeconds?: number;
+  /**
+   * The base models listed by `get_server_capabilities`. When given, `create_model` and
+   * `create_sampling_session` accept only these; by default a lineup of the service's models is
+   * listed and any name is accepted.
+   */
+  baseModels?: string[];
+  /**
    * A file of accepted API keys, one per line (blank lines and `#` comments skipped), added to
    * `apiKeys`. Keeps keys out of the command line, where `ps` shows them.
    */
@@ -87,7 +99,19 @@ export interface ServerOptions {
   storageUsdPerGigabyteMonth?: number;
   /** How long a session's trace export stays `pending` after it is first asked for, in ms (default 1000). */
   traceExportDelayMs?: number;
+  /** Origins whose browser pages may call the server (CORS), e.g. `http://localhost:5173`, or `*`; default none. */
+  corsOrigins?: string[];
 }
+
+/** The base models listed when `baseModels` is not given. */
+export const DEFAULT_BASE_MODELS: readonly string[] = [
+  "Qwen/Qwen3-8B",
+  "Qwen/Qwen3-30B-A3B",
+  "Qwen/Qwen3-32B",
+  "meta-llama/Llama-3.2-1B",
+  "meta-llama/Llama-3.1-8B",
+  "meta-llama/Llama-3.1-70B",
+];
 
 /**
  * The default API key of a local server started without keys.
@@ -115,9 +139,13 @@ export interface ResolvedServerOptions {
   adminKeys: string[];
   storageUsdPerGigabyteMonth: number;
   traceExportDelayMs: number;
+  minTtlSeconds: number;
+  /** The listed base models, and whether only these are accepted. */
+  baseModels: { names: readonly string[]; enforced: boolean };
   /** Origin (and optional base path) of signed URLs, without a trailing `/`, if configured. */
   publicUrl?: string;
   bodyTimeoutMs: number;
+  corsOrigins: string[];
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
@@ -145,8 +173,13 @@ export async function resolveOptions(options: ServerOptions = {}): Promise<Resol
     longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+    minTtlSeconds: Math.max(1, nonNegative("minTtlSeconds", options.minTtlSeconds, 3600)),
+    baseModels: options.baseModels?.length
+      ? { names: [...new Set(options.baseModels)], enforced: true }
+      : { names: DEFAULT_BASE_MODELS, enforced: false },
     publicUrl: options.publicUrl === undefined ? undefined : publicBase(options.publicUrl),
     bodyTimeoutMs: nonNegative("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
+    corsOrigins: checkCorsOrigins(options.corsOrigins ?? []),
     ...accountOptions(options, apiKeys),
   };
 }

@@ -1,9 +1,30 @@
 /**
  * The two credential sources that need the machine: reading the credentials file and running
- * `TINKER_CREDENTIAL_CMD`. Loaded only by dynamic import, so `mod.ts` still loads on the edge.
+ * `TINKER_CREDENTIAL_CMD`. Loaded only by dynamic import, and the Node built-ins through
+ * `process.getBuiltinModule`, so `mod.ts` still loads (and bundles) where there are none.
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { builtinModule } from "../download/file_system.ts";
+
+/** The parts of `node:fs/promises` used here. */
+interface Fs {
+  stat(path: string): Promise<{ isFile(): boolean; size: number; mode: number }>;
+  readFile(path: string, encoding: "utf8"): Promise<string>;
+}
+
+/** The part of a spawned child process used here. */
+interface Child {
+  stdout: { on(event: "data", fn: (chunk: Uint8Array) => void): void } | null;
+  on(event: "error", fn: (e: unknown) => void): void;
+  on(event: "close", fn: (code: number | null, signal: string | null) => void): void;
+  kill(signal: string): void;
+}
+
+/** The part of `node:child_process` used here. */
+interface ChildProcess {
+  spawn(command: string, options: { shell: boolean; stdio: string[] }): Child;
+}
 
 /** A credentials file larger than this is refused (the official one is a few hundred bytes). */
 const MAX_FILE_BYTES = 1 << 20;
@@ -22,8 +43,7 @@ export interface CredentialsFile {
 
 /** Read the credentials file; undefined when it does not exist. */
 export async function readCredentialsFile(path: string): Promise<CredentialsFile | undefined> {
-  const fs = await import("node:fs/promises");
-  const paths = await import("node:path");
+  const fs = builtinModule<Fs>("node:fs/promises", "Cannot read the credentials file");
   let info;
   try {
     info = await fs.stat(path);
@@ -41,7 +61,8 @@ export async function readCredentialsFile(path: string): Promise<CredentialsFile
   } catch (e) {
     throw new ConfigError(`Cannot read the credentials file ${path}: ${codeOf(e)}`);
   }
-  const dirMode = await fs.stat(paths.dirname(path)).then((d) => d.mode, () => 0);
+  const dir = path.replace(/[\\/][^\\/]*$/, "") || "/";
+  const dirMode = await fs.stat(dir).then((d) => d.mode, () => 0);
   // POSIX only: Windows reports no group/other bits worth judging.
   const posix = (globalThis as { process?: { platform?: string } }).process?.platform !== "win32";
   const loose = posix && ((info.mode & 0o077) !== 0 || (dirMode & 0o077) !== 0);
@@ -60,7 +81,10 @@ export async function runCredentialCommand(
   command: string,
   timeoutMs: number = CREDENTIAL_CMD_TIMEOUT_MS,
 ): Promise<string> {
-  const { spawn } = await import("node:child_process");
+  const { spawn } = builtinModule<ChildProcess>(
+    "node:child_process",
+    "Cannot run TINKER_CREDENTIAL_CMD",
+  );
   const failed = (how: string) =>
     new ConfigError(
       `Cannot get a credential from TINKER_CREDENTIAL_CMD: ${how}. Run the command yourself to see why (its output is never shown here)`,

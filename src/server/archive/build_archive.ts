@@ -42,7 +42,7 @@ interface Member {
 }
 
 /** The LoRA target modules of a run's train flags. */
-function targetModules(lora: LoraSettings): string[] {
+export function targetModules(lora: LoraSettings): string[] {
   return [
     ...(lora.train_attn ? ["q_proj", "k_proj", "v_proj", "o_proj"] : []),
     ...(lora.train_mlp ? ["gate_proj", "up_proj", "down_proj"] : []),
@@ -156,7 +156,8 @@ function adapterConfig(lora: LoraSettings): Uint8Array {
   return encoder.encode(JSON.stringify(config, null, 2));
 }
 
-function adapterTensors(lora: LoraSettings, hidden: number): TensorSpec[] {
+/** The LoRA A/B tensors of every trained module, `hidden` wide. */
+export function adapterTensors(lora: LoraSettings, hidden: number): TensorSpec[] {
   const out: TensorSpec[] = [];
   const add = (prefix: string): void => {
     out.push({ name: `${prefix}.lora_A.weight`, dtype: "F32", shape: [lora.lora_rank, hidden] });

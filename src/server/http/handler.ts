@@ -22,6 +22,7 @@ import { resolveOptions, type ServerOptions } from "../options.ts";
 import { errorResponse, HttpError } from "./responses.ts";
 import { newRequestId, publicError } from "./failures.ts";
 import { withBodyDeadline } from "./body_deadline.ts";
+import { addCorsHeaders, corsPreflight } from "./cors.ts";
 import { pathSegments, Router } from "./router.ts";
 import { seedStore } from "../seed.ts";
 import { UrlSigner } from "../auth/url_signing.ts";
@@ -29,6 +30,9 @@ import { Store } from "../store/record_store.ts";
 import { looseModeWarning } from "../store/permissions.ts";
 import { serviceRoutes } from "../routes/service_routes.ts";
 import { trainingRoutes } from "../routes/training_routes.ts";
+import { externalRoutes } from "../routes/external_routes.ts";
+import { sessionRoutes } from "../routes/session_routes.ts";
+import { copyRoutes } from "../routes/copy_routes.ts";
 
 /**
  * A running handler over a data directory.
@@ -91,6 +95,9 @@ const router = new Router([
   ...managementRoutes,
   ...trainingRoutes,
   ...objectRoutes,
+  ...externalRoutes,
+  ...sessionRoutes,
+  ...copyRoutes,
 ]);
 
 /** The server parts behind a handler made by {@link createHandler}. */
@@ -165,6 +172,8 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
 }
 
 async function dispatch(server: ServerContext, incoming: Request): Promise<Response> {
+  const preflight = corsPreflight(incoming, server.options.corsOrigins);
+  if (preflight) return preflight;
   const requestId = newRequestId();
   const timed = withBodyDeadline(incoming, server.options.bodyTimeoutMs);
   const request = timed.request;
@@ -185,6 +194,7 @@ async function dispatch(server: ServerContext, incoming: Request): Promise<Respo
     timed.release();
   }
   response.headers.set("x-request-id", requestId);
+  addCorsHeaders(request, response, server.options.corsOrigins);
   if (request.method === "HEAD" && response.body) {
     await response.body.cancel();
     return new Response(null, { status: response.status, headers: response.headers });

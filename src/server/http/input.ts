@@ -11,9 +11,6 @@ export type JsonObject = Record<string, unknown>;
 
 const MAX_BODY_BYTES = 1 << 20;
 
-/** The longest TTL accepted: 100 years. */
-export const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
-
 /** Parse the body as a JSON object; an empty body is `{}` unless `required`. */
 export async function readJsonBody(request: Request, required = true): Promise<JsonObject> {
   const text = new TextDecoder().decode(await readCapped(request, MAX_BODY_BYTES));

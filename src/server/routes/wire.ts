@@ -36,6 +36,8 @@ export function checkpointWire(runId: string, ckpt: CheckpointRecord): Checkpoin
       size_bytes: ckpt.size_bytes,
       public: ckpt.public,
       expires_at: ckpt.expires_at === null ? null : iso(ckpt.expires_at),
+      user_metadata: ckpt.user_metadata ?? null,
+      base_model: ckpt.lora.base_model,
     });
     wireOf.set(ckpt, wire);
   }

@@ -83,10 +83,11 @@ export class Store {
     }
     // An object is written before the record naming it, and removed after the record that
     // drops it: a crash in between leaves it unreferenced. Nothing is being built yet.
-    const orphans = await removeFilesIn(store.objectsDir, (name) => {
-      const id = /^(.+)\.tar$/.exec(name)?.[1];
-      return id !== undefined && store.#objects.has(id);
-    });
+    // Archives are `<id>.tar`; an external checkpoint's files are the directory `<id>/`.
+    const orphans = await removeFilesIn(
+      store.objectsDir,
+      (name) => store.#objects.has(name.replace(/\.tar$/, "")),
+    );
     store.reclaimed = {
       objects: orphans.files,
       tempFiles: temps.files,
@@ -136,6 +137,11 @@ export class Store {
   /** Path of an archive object on disk. */
   objectPath(objectId: string): string {
     return join(this.objectsDir, `${objectId}.tar`);
+  }
+
+  /** Directory of an external checkpoint's files (`objects/<id>/`). */
+  objectDir(objectId: string): string {
+    return join(this.objectsDir, objectId);
   }
 
   /** The next ordering number for a new checkpoint (call inside a mutation). */
@@ -244,7 +250,11 @@ export class Store {
       .map((c) => c.object_id).filter((id) => !kept.has(id));
     const removeDropped = async (): Promise<void> => {
       // Best effort: an object left behind is reclaimed at the next start.
-      for (const id of dropped) await rm(this.objectPath(id), { force: true }).catch(() => {});
+      for (const id of dropped) {
+        await rm(this.objectPath(id), { force: true }).catch(() => {});
+        // The files of an external checkpoint (a directory; absent for archives).
+        await rm(this.objectDir(id), { recursive: true, force: true }).catch(() => {});
+      }
     };
     const text = JSON.stringify(after);
     try {
