@@ -57,7 +57,7 @@ Deno.test("an error body that echoes the key and the CF secret: cut out everywhe
     });
     const error = await getTrainingRun(config, "r1").catch((e) => e);
     assert.ok(error instanceof BadRequestError, String(error));
-    assert.match(error.message, /bad request from key …/, "the rest of the message is kept");
+    assert.match(error.message, /bad request from key \*\*\*/, "the rest of the message is kept");
     assertNoSecrets(error, [KEY, CF_SECRET]);
   } finally {
     await server.close();

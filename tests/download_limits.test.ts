@@ -48,9 +48,10 @@ async function attempt(server: HostileOptions, opts: DownloadOptions = {}): Prom
       error = e;
     }
     const left = [...Deno.readDirSync(out)].map((e) => e.name);
+    await host.close(); // waits for the responses in flight: a hung-up body is cancelled by then
     return { error, left, resumes, blobRequests: host.blobRequests, cancelled: host.cancelled };
   } finally {
-    await host.close();
+    await host.close().catch(() => {});
     await Deno.remove(out, { recursive: true });
   }
 }

@@ -32,6 +32,7 @@ import { parseTinkerPath } from "../../protocol/paths.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
 import { DEFAULT_MIN_BYTES_PER_SECOND, ThroughputWatch } from "./throughput.ts";
+import type { SignedUrl } from "./url_source.ts";
 
 /** Resumes allowed in a row without receiving a single new byte (default 5). */
 export const DEFAULT_MAX_RESUME_ATTEMPTS = 5;
@@ -118,6 +119,11 @@ export interface ArchiveStreamDeps {
   pool?: BufferPool;
   /** Where progress goes (default: `opts.onProgress`, throttled). */
   progress?: ProgressSink;
+  /**
+   * Where the signed URL comes from, for the first and for each fresh one (after an expiry or
+   * a 403); default: the checkpoint's archive URL. An external checkpoint lends one per file.
+   */
+  urlSource?: () => Promise<SignedUrl>;
 }
 
 /** {@link openArchiveStream} with its internal dependencies made explicit (not exported). */
@@ -156,6 +162,8 @@ class Resumable extends Error {
     readonly reason: string,
     readonly final: Error,
     readonly delayMs?: number,
+    /** Dropped by the throughput rule (not broken). */
+    readonly slow = false,
   ) {
     super(reason);
   }
@@ -174,6 +182,7 @@ class ArchiveFetcher {
   /** Bytes one throughput window must bring. */
   readonly #windowBytes: number;
   readonly #pool?: BufferPool;
+  readonly #urlSource?: () => Promise<SignedUrl>;
   #redactor: Redactor;
   readonly #deadline = new AbortController();
   #deadlineTimer?: ReturnType<typeof setTimeout>;
@@ -185,6 +194,8 @@ class ArchiveFetcher {
   #offset = 0;
   #skip = 0;
   #failures = 0;
+  /** Attempts in a row dropped as too slow that did not bring one window's worth of bytes. */
+  #slowAttempts = 0;
   /** Bytes delivered by the current request. */
   #attemptBytes = 0;
   #resumes = 0;
@@ -213,6 +224,7 @@ class ArchiveFetcher {
     const minRate = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
     this.#windowBytes = Math.ceil((minRate * this.#stallMs) / 1000);
     this.#pool = deps.pool;
+    this.#urlSource = deps.urlSource;
     this.#redactor = new Redactor([config.apiKey, ...secretHeaderValues(config.headers)]);
   }
 
@@ -330,8 +342,9 @@ class ArchiveFetcher {
     }
     this.#offset += chunk.length;
     this.#attemptBytes += chunk.length;
-    // Progress is a window's worth of bytes: a trickle does not reset the attempt count.
-    if (this.#attemptBytes >= this.#windowBytes) this.#failures = 0;
+    this.#failures = 0;
+    // Against the throughput rule, progress is a window's worth: a trickle keeps counting.
+    if (this.#attemptBytes >= this.#windowBytes) this.#slowAttempts = 0;
     this.#progress.report({
       phase: "downloading",
       transferredBytes: this.#offset,
@@ -400,7 +413,8 @@ class ArchiveFetcher {
 
   async #resolveUrl(): Promise<void> {
     const o = this.#opts;
-    const r = await getArchiveUrl(this.#config, this.#path, {
+    const source = this.#urlSource;
+    const r = source ? await source() : await getArchiveUrl(this.#config, this.#path, {
       signal: this.#signal,
       timeoutMs: o.timeoutMs,
       maxRetries: o.maxRetries,
@@ -409,6 +423,8 @@ class ArchiveFetcher {
       buildWaitMs: o.buildWaitMs,
       onBuilding: o.onBuilding,
     });
+    // getArchiveUrl checked it already; a lent source's URL is checked here, before any request.
+    if (source) checkArchiveUrl(r.url, this.#config.baseUrl);
     this.#url = r.url;
     this.#redactor = this.#redactor.with(urlSecrets(r.url));
     const t = Date.parse(r.expires);
@@ -523,6 +539,8 @@ class ArchiveFetcher {
         `Cannot download the archive: ${reason} ${at} and ${this.#maxAttempts} resumes did not ` +
           "help; check the network and try again",
       ),
+      undefined,
+      this.#watch?.tripped !== undefined,
     );
   }
 
@@ -535,7 +553,10 @@ class ArchiveFetcher {
       throw new UnverifiableResumeError(e.reason, this.#offset);
     }
     this.#failures++;
-    if (this.#failures > this.#maxAttempts) throw e.final;
+    if (e.slow && this.#attemptBytes < this.#windowBytes) this.#slowAttempts++;
+    if (this.#failures > this.#maxAttempts || this.#slowAttempts > this.#maxAttempts) {
+      throw e.final;
+    }
     this.#resumes++;
     const delayMs = e.delayMs ??
       backoffDelayMs(

@@ -1,11 +1,12 @@
 /**
  * The file system as `download()` uses it, in one small place: `node:fs/promises`, `node:path`,
- * `node:process` and `node:os` (present in Deno, Bun and Node) are loaded lazily, on the first
- * download, so the module loads where there is no file system. Every failure becomes a typed
- * {@link FileSystemError} (path, operation, code).
+ * `node:process` and `node:os` (present in Deno, Bun and Node), reached when a download starts
+ * through `file_system.ts` (so the module loads and bundles where there is no file system).
+ * Every failure becomes a typed {@link FileSystemError} (path, operation, code).
  * @module
  */
 import { FileSystemError, type FileSystemOperation } from "../errors.ts";
+import { builtinModule } from "./file_system.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface NodeFs {
@@ -29,6 +30,12 @@ interface NodePath {
   resolve(...paths: string[]): string;
   join(...paths: string[]): string;
   dirname(path: string): string;
+}
+
+/** The part of `node:process` used here. */
+interface NodeProcess {
+  pid: number;
+  kill(pid: number, signal: number): void;
 }
 
 /** An open file being written. */
@@ -57,27 +64,27 @@ export function fsError(operation: FileSystemOperation, path: string, e: unknown
 export class Disk {
   readonly #fs: NodeFs;
   readonly #path: NodePath;
+  readonly #process: NodeProcess;
   /** This process's id. */
   readonly pid: number;
   /** This machine's host name. */
   readonly host: string;
 
-  private constructor(fs: NodeFs, path: NodePath, pid: number, host: string) {
+  private constructor(fs: NodeFs, path: NodePath, proc: NodeProcess, pid: number, host: string) {
     this.#fs = fs;
     this.#path = path;
+    this.#process = proc;
     this.pid = pid;
     this.host = host;
   }
 
-  /** Load the file system (lazily, once per call). */
-  static async open(): Promise<Disk> {
-    const [fs, path, proc, os] = await Promise.all([
-      import("node:fs/promises"),
-      import("node:path"),
-      import("node:process"),
-      import("node:os"),
-    ]);
-    return new Disk(fs as unknown as NodeFs, path, proc.default.pid, os.hostname());
+  /** Reach the file system (throws a `TinkerError` where the runtime has none). */
+  static open(): Disk {
+    const fs = builtinModule<NodeFs>("node:fs/promises");
+    const path = builtinModule<NodePath>("node:path");
+    const proc = builtinModule<NodeProcess>("node:process");
+    const os = builtinModule<{ hostname(): string }>("node:os");
+    return new Disk(fs, path, proc, proc.pid, os.hostname());
   }
 
   /** `path.resolve`. */
@@ -175,10 +182,9 @@ export class Disk {
   }
 
   /** Whether process `pid` of this machine is alive (a process we may not signal is). */
-  async isAlive(pid: number): Promise<boolean> {
-    const proc = (await import("node:process")).default;
+  isAlive(pid: number): boolean {
     try {
-      proc.kill(pid, 0);
+      this.#process.kill(pid, 0);
       return true;
     } catch (e) {
       return codeOf(e) !== "ESRCH";

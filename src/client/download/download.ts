@@ -1,14 +1,14 @@
 /**
  * `download()`: a checkpoint's archive extracted onto disk, streaming, into a temporary
  * directory that is renamed into place only once everything arrived and was verified. The file
- * system is reached only through `disk.ts`, loaded lazily, so this module loads where there is
- * none.
+ * system is reached only through `disk.ts`, when called, so this module loads and bundles where
+ * there is none.
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
 import { DestinationExistsError, TinkerError, UnsafeArchiveError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
-import { downloadDirName } from "../../protocol/paths.ts";
+import { downloadDirName, parseTinkerPath } from "../../protocol/paths.ts";
 import {
   archiveByteStream,
   type ArchiveStreamOptions,
@@ -18,6 +18,7 @@ import {
 import { BufferPool } from "./buffer_pool.ts";
 import { codeOf, Disk, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
+import { extractExternal } from "./external_files.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
 import { fitName, shortHash, tempName, tempOwnerOf, tempPrefix } from "./names.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
@@ -61,7 +62,9 @@ export interface DownloadResult {
  * connections resume where they stopped (or start over when the server gives no validator);
  * hostile members are refused; lengths, members and the end-of-archive marker are verified.
  * Until the very end everything goes to a hidden temporary directory beside the destination, so
- * on failure or abort the destination is untouched and nothing is left behind.
+ * on failure or abort the destination is untouched and nothing is left behind. An external
+ * checkpoint (`external_weights`, a set of files) is fetched file by file from its signed URLs,
+ * four at a time, each resumable and verified the same way, into the same kind of destination.
  *
  * @example
  * ```ts
@@ -103,7 +106,7 @@ export async function downloadWith(
 ): Promise<DownloadResult> {
   const name = await fitName(downloadDirName(path));
   resolveConfig(config);
-  const disk = await Disk.open();
+  const disk = Disk.open();
   const outputDir = disk.resolve(opts.outputDir ?? ".");
   const destination = disk.join(outputDir, name);
   if (!opts.force && await disk.exists(destination)) throw new DestinationExistsError(destination);
@@ -208,17 +211,20 @@ async function reclaimStale(disk: Disk, dir: string, prefix: string, host: strin
   for (const entry of await disk.list(dir)) {
     const owner = tempOwnerOf(entry, prefix);
     if (owner === undefined || owner.host !== host || owner.pid === disk.pid) continue;
-    if (await disk.isAlive(owner.pid)) continue;
+    if (disk.isAlive(owner.pid)) continue;
     await disk.remove(disk.join(dir, entry)).catch(() => {});
   }
 }
 
-/** The outcome of streaming the archive into the temporary directory. */
-interface Extracted {
+/** The outcome of streaming the archive (or the files) into the temporary directory. */
+export interface Extracted {
   files: DownloadedFile[];
   /** Archive bytes received, counted here as they pass (compressed when gzipped). */
   bytes: number;
 }
+
+/** Writes one checked member (and its parent directories) into the destination being built. */
+export type WriteMember = (member: ArchiveEntry, pool: BufferPool) => Promise<void>;
 
 async function extract(
   config: TinkerConfig,
@@ -230,6 +236,18 @@ async function extract(
   progress: ProgressSink,
   destination: string,
 ): Promise<Extracted> {
+  const dirs = new Set([root]);
+  const writeMember: WriteMember = async (member, memberPool) => {
+    try {
+      await write(disk, root, member, memberPool, dirs);
+    } catch (e) {
+      throw writeError(e, member.path, destination);
+    }
+  };
+  if (parseTinkerPath(path).kind === "external_weights") {
+    // A set of files, each from its own signed URL, instead of one archive.
+    return await extractExternal(config, path, writeMember, opts, progress);
+  }
   let entry: string | undefined;
   // The stream's `resolving` and `downloading` go on with the current entry added; its `done`
   // is ours to say (below, `verifying`, and `done` once the files are in place).
@@ -243,14 +261,9 @@ async function extract(
     (bytes) => progress.report({ phase: "verifying", transferredBytes: bytes, totalBytes: bytes }),
   );
   const files: DownloadedFile[] = [];
-  const dirs = new Set([root]);
   for await (const member of archiveEntries(counted.stream, opts)) {
     entry = member.path;
-    try {
-      await write(disk, root, member, pool, dirs);
-    } catch (e) {
-      throw writeError(e, member.path, destination);
-    }
+    await writeMember(member, pool);
     if (member.type === "file") files.push({ path: member.path, size: member.size });
   }
   return { files, bytes: counted.bytes() };

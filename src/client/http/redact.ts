@@ -7,7 +7,7 @@
 import { redactUrl } from "../errors.ts";
 
 /** What stands in for a secret. */
-const HIDDEN = "…";
+const HIDDEN = "***"; // as the CLI shows a redacted key
 /** Shorter values are not treated as secrets (they would cut ordinary words out of text). */
 const MIN_SECRET_LENGTH = 6;
 /** Header names whose values are credentials. */

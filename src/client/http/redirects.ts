@@ -41,6 +41,7 @@ export async function fetchFollowing(
   for (let hops = 0;; hops++) {
     const res = await fetchImpl(current, request);
     if (res.type === "opaqueredirect") {
+      if (opts.stopAt?.(0)) return res; // the caller knows what to do (see archive_url.ts)
       throw new UnsafeUrlError(
         current,
         `Cannot follow the redirect of ${request.method ?? "GET"} ${current}: this runtime hides ` +

@@ -16,6 +16,7 @@ import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
 import { Redactor, secretHeaderValues } from "./redact.ts";
 import { fetchFollowing } from "./redirects.ts";
+import { authHeaderFor, forgetJwt } from "./auth.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -46,10 +47,18 @@ export interface RequestSpec {
   /** JSON body. */
   body?: unknown;
   /**
+   * `follow` lets the platform follow redirects. Only for browsers, whose manual redirects are
+   * opaque (no status, no `Location`) and whose CORS preflight keeps the key from other
+   * origins; otherwise redirects are followed here, within the API origin only.
+   */
+  redirect?: "follow";
+  /**
    * Statuses handed back to the caller instead of becoming errors (besides 2xx); a redirect
-   * status accepted here is not followed.
+   * status accepted here is not followed (0: an opaque redirect).
    */
   passStatus?: (status: number) => boolean;
+  /** Send this credential as `X-API-Key` instead of the config's (the JWT exchange itself). */
+  credential?: string;
 }
 
 /** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
@@ -91,10 +100,11 @@ async function withRetries<T>(
   const timeoutMs = opts.timeoutMs ?? config.timeoutMs;
   // One idempotency key for all attempts of this call, so the server can de-duplicate.
   const idempotencyKey = spec.method === "GET" ? undefined : `tinkex-${crypto.randomUUID()}`;
-  const headers = buildHeaders(config, spec, opts, idempotencyKey);
+  const apiKey = spec.credential ?? await authHeaderFor(config, opts.signal);
+  const headers = buildHeaders(config, spec, opts, idempotencyKey, apiKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
   // Whatever a server echoes back (or a platform error names) loses the credentials sent.
-  const redactor = new Redactor([config.apiKey, ...secretHeaderValues(headers)]);
+  const redactor = new Redactor([config.apiKey, apiKey, ...secretHeaderValues(headers)]);
   // Redirects are followed by hand and only within the API origin, so the key stays there.
   const follow = { check: sameOriginAs(url), stopAt: spec.passStatus };
 
@@ -102,17 +112,16 @@ async function withRetries<T>(
     const link = linkAbort(opts.signal, timeoutMs);
     let failure: { status?: number; error?: unknown; retryAfter?: number };
     try {
-      const res = await fetchFollowing(config.fetch, url, {
-        method: spec.method,
-        headers,
-        body,
-        signal: link.signal,
-      }, follow);
+      const init = { method: spec.method, headers, body, signal: link.signal };
+      const res = spec.redirect === "follow"
+        ? await config.fetch(url, { ...init, redirect: "follow" })
+        : await fetchFollowing(config.fetch, url, init, follow);
       // A failure while reading the body is classified (and retried) like a fetch failure.
       if (res.ok || spec.passStatus?.(res.status)) return await read(res);
       const verdict = serverRetryVerdict(res.headers);
       const retryable = verdict ?? isRetryableStatus(res.status);
       if (!retryable || retry >= maxRetries) {
+        if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
           body: redactor.value(await readErrorBody(res)),
@@ -193,9 +202,10 @@ function buildHeaders(
   spec: RequestSpec,
   opts: RequestOptions,
   idempotencyKey: string | undefined,
+  apiKey: string,
 ): Headers {
   const h = new Headers({ ...config.headers, ...opts.headers });
-  h.set("X-API-Key", config.apiKey);
+  h.set("X-API-Key", apiKey);
   h.set("Accept", "application/json");
   h.set("User-Agent", USER_AGENT);
   if (spec.body !== undefined) h.set("Content-Type", "application/json");
