@@ -6,9 +6,11 @@ import {
   BadRequestError,
   ConnectionError,
   download,
+  FutureFailedError,
   getTrainingRun,
   openArchiveStream,
   PermissionDeniedError,
+  retrieveFuture,
 } from "../mod.ts";
 import { API_KEY, startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { json, startRecordingServer, testConfig } from "./_recording_server.ts";
@@ -102,5 +104,19 @@ Deno.test("a store that echoes the signature in its 403 body: cut out", async ()
   } finally {
     await api.close();
     await store.close();
+  }
+});
+
+Deno.test("a failed future whose error text echoes the key: cut out", async () => {
+  const server = startRecordingServer((req) =>
+    json({ error: `key ${req.headers.get("x-api-key")} may not train`, category: "user" })
+  );
+  try {
+    const error = await retrieveFuture(testConfig(server.baseUrl), "req-1").catch((e) => e);
+    assert.ok(error instanceof FutureFailedError, String(error));
+    assert.match(error.message, /key \*\*\* may not train/);
+    assertNoSecrets(error, [KEY]);
+  } finally {
+    await server.close();
   }
 });
