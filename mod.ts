@@ -30,6 +30,13 @@ export type {
   TrainingRunsResponse,
   WeightsInfoResponse,
 } from "./src/protocol/types.ts";
+export type {
+  ExternalWeightsUrlsResponse,
+  GetInfoResponse,
+  GetSamplerResponse,
+  GetServerCapabilitiesResponse,
+  SupportedModel,
+} from "./src/protocol/types.ts";
 export {
   checkpointTypeOf,
   downloadDirName,
@@ -37,7 +44,8 @@ export {
   parseTinkerPath,
 } from "./src/protocol/paths.ts";
 export type { CheckpointKind, TinkerPath } from "./src/protocol/paths.ts";
-export { VERSION } from "./src/protocol/version.ts";
+export { TINKER_SDK_VERSION, VERSION } from "./src/protocol/version.ts";
+export { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "./src/protocol/ttl.ts";
 
 // Errors.
 export {
@@ -50,6 +58,7 @@ export {
   ConflictError,
   ConnectionError,
   DestinationExistsError,
+  FileSystemError,
   FutureExpiredError,
   FutureFailedError,
   IntegrityError,
@@ -63,8 +72,10 @@ export {
   TrainingStepError,
   UnprocessableEntityError,
   UnsafeArchiveError,
+  UnsafeUrlError,
 } from "./src/client/errors.ts";
 export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
+export type { FileSystemOperation } from "./src/client/errors.ts";
 
 // Configuration and requests.
 export { configFromEnv, resolveConfig } from "./src/client/config.ts";
@@ -104,9 +115,17 @@ export {
 export type { IterateTrainingRunsOptions, ListTrainingRunsOptions } from "./src/client/runs.ts";
 export { getSession, iterateSessions, listSessions } from "./src/client/sessions.ts";
 export type { ListSessionsOptions } from "./src/client/sessions.ts";
+export { createSession, finishSession } from "./src/client/sessions.ts";
+export type { CreateSessionOptions, Session, SessionFinishReason } from "./src/client/sessions.ts";
+export { copyWeights } from "./src/client/copy.ts";
+export type { CopyWeightsOptions } from "./src/client/copy.ts";
+export { createSamplingSession, getSampler } from "./src/client/samplers.ts";
+export type { SamplerSource, SamplingSessionOptions } from "./src/client/samplers.ts";
+export { getInfo, getServerCapabilities } from "./src/client/server_info.ts";
 export { getWeightsInfo, validateCheckpoint } from "./src/client/weights.ts";
 export type { CheckpointExpectations } from "./src/client/weights.ts";
 export { getArchiveUrl } from "./src/client/archive_url.ts";
+export { getExternalWeightsUrls } from "./src/client/external_weights.ts";
 export { selectPrunable } from "./src/client/prune.ts";
 export type { PruneOptions, PruneSelection } from "./src/client/prune.ts";
 export type { ArchiveUrlOptions } from "./src/client/archive_url.ts";
@@ -129,6 +148,8 @@ export type {
   TrainingClient,
 } from "./src/client/training/client.ts";
 export { retrieveFuture } from "./src/client/training/futures.ts";
+export { saveWeightsExternal } from "./src/client/training/external.ts";
+export type { SaveExternalOptions, SaveExternalResult } from "./src/client/training/external.ts";
 export type { FutureOptions, QueueStateInfo } from "./src/client/training/futures.ts";
 
 // Downloads.
@@ -156,3 +177,42 @@ export { verifyDownload } from "./src/client/download/manifest.ts";
 export type { DownloadManifest, VerifyResult } from "./src/client/download/manifest.ts";
 export { cleanPartialDownloads } from "./src/client/download/journal.ts";
 export type { CleanPartialsOptions, PartialDownload } from "./src/client/download/journal.ts";
+
+// Credentials (the official SDK's order), JWT auth and the account's view (issue 17).
+export { resolveCredential } from "./src/client/credentials/resolve.ts";
+export type {
+  CredentialSource,
+  ResolveCredentialOptions,
+  ResolvedCredential,
+} from "./src/client/credentials/resolve.ts";
+export type { StoredKeyInfo } from "./src/client/credentials/credentials_file.ts";
+export type { AuthMode } from "./src/client/config.ts";
+export { getApiKeyInfo, whoami } from "./src/client/auth_info.ts";
+export type { ApiKeyInfo, WhoamiResponse } from "./src/client/auth_info.ts";
+export {
+  checkBillingWindow,
+  getBillingUsage,
+  getCheckpointStorageUsage,
+} from "./src/client/billing.ts";
+export type {
+  BillingEventInfo,
+  BillingUsageEvent,
+  BillingUsageResponse,
+  CheckpointStorageUsage,
+  CheckpointStorageUsageItem,
+  StorageUsageOptions,
+} from "./src/client/billing.ts";
+export { getAuditLog } from "./src/client/audit.ts";
+export type {
+  AuditEventType,
+  AuditLogEntry,
+  AuditLogOptions,
+  AuditLogResponse,
+} from "./src/client/audit.ts";
+export { assignSessionProject, exportSessionTrace } from "./src/client/session_account.ts";
+export type { TraceExportOptions } from "./src/client/session_account.ts";
+export {
+  InvalidBillingWindowError,
+  JwtUnavailableError,
+  TraceExportFailedError,
+} from "./src/client/errors.ts";

@@ -31,6 +31,8 @@ export interface FixtureOptions {
   changingEtag?: boolean;
   /** Each blob response is sent at most this fast (bytes/s): a store that caps connections. */
   rateBytesPerSec?: number;
+  /** Send neither ETag nor Last-Modified: nothing to resume against. */
+  noValidator?: boolean;
   /** Blob connection i (through the proxy) is cut after cuts[i] bytes sent to the client. */
   cuts?: (number | undefined)[];
 }
@@ -212,7 +214,11 @@ export function startFixture(opts: FixtureOptions): Fixture {
       return jsonResponse(fail, { error: "injected failure" });
     }
     const etag = opts.changingEtag ? `"v${i}"` : `"v0"`;
-    const common = { etag, "accept-ranges": "bytes", "content-type": "application/x-tar" };
+    const common = {
+      ...(opts.noValidator ? {} : { etag }),
+      "accept-ranges": "bytes",
+      "content-type": "application/x-tar",
+    };
     const range = rec.range?.match(/^bytes=(\d+)-(\d*)$/);
     const rangeOk = range && !opts.ignoreRange && (rec.ifRange === null || rec.ifRange === etag);
     const start = rangeOk ? Number(range[1]) : 0;
@@ -267,10 +273,14 @@ export interface CuttingProxy {
 }
 
 /**
- * A TCP proxy to 127.0.0.1:`targetPort`. Connection i is closed (both ways) once `cuts[i]` bytes
+ * A TCP proxy to 127.0.0.1:`targetPort` (or the port it returns when a connection comes, for a
+ * server started after the proxy). Connection i is closed (both ways) once `cuts[i]` bytes
  * went from the server to the client: a real cut in the middle of a response.
  */
-export function startCuttingProxy(targetPort: number, cuts: (number | undefined)[]): CuttingProxy {
+export function startCuttingProxy(
+  targetPort: number | (() => number),
+  cuts: (number | undefined)[],
+): CuttingProxy {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
   const tasks: Promise<void>[] = [];
@@ -287,7 +297,10 @@ export function startCuttingProxy(targetPort: number, cuts: (number | undefined)
     open.add(client);
     let server: Deno.Conn;
     try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+      server = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: typeof targetPort === "number" ? targetPort : targetPort(),
+      });
     } catch {
       closeQuietly(client);
       return;

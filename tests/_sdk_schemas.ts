@@ -195,18 +195,23 @@ export const Cursor: ModelSchema = schema("Cursor", "src/tinker/types/cursor.py"
   total_count: req(int),
 });
 
-/** `src/tinker/types/checkpoint.py` (`CheckpointType = Literal["training", "sampler"]`) */
+/**
+ * `src/tinker/types/checkpoint.py`, as of 0.28 (commit 7d12c844): `CheckpointType =
+ * Literal["training", "sampler", "external"]` (0.25: training and sampler only) and
+ * `user_metadata: dict[str, str] | None = None`.
+ */
 export const Checkpoint: ModelSchema = schema(
   "Checkpoint",
   "src/tinker/types/checkpoint.py",
   "BaseModel",
   {
     checkpoint_id: req(str),
-    checkpoint_type: req(literal("training", "sampler")),
+    checkpoint_type: req(literal("training", "sampler", "external")),
     time: req(datetime),
     tinker_path: req(str),
     size_bytes: opt(nullable(int)),
     public: opt(bool),
+    user_metadata: opt(nullable(dict(str))),
     expires_at: opt(nullable(datetime)),
   },
 );
@@ -705,3 +710,341 @@ export function sdkParseExpires(header: string): Date | null {
   if (month < 0) return null;
   return new Date(Date.UTC(+m[4], month, +m[2], +m[5], +m[6], +m[7]));
 }
+
+// ------------------------------------------- credentials, JWT and the account's view (issue 17)
+
+/** `src/tinker/types/auth_token_response.py` */
+export const AuthTokenResponse: ModelSchema = schema(
+  "AuthTokenResponse",
+  "src/tinker/types/auth_token_response.py",
+  "BaseModel",
+  { jwt: req(str) },
+);
+
+const ApiKeyDetails: ModelSchema = schema(
+  "ApiKeyDetails",
+  "src/tinker/lib/credentials.py",
+  "BaseModel",
+  {
+    org_details: req(
+      model(schema("ApiKeyOrgDetails", "src/tinker/lib/credentials.py", "BaseModel", {
+        name: req(str),
+      })),
+    ),
+    user_details: req(
+      model(schema("ApiKeyUserDetails", "src/tinker/lib/credentials.py", "BaseModel", {
+        email: req(str),
+      })),
+    ),
+  },
+);
+
+/** `src/tinker/cli/auth_api.py` (`GET /api/v1/auth/apikey/me`) */
+export const SelfApiKeyResponse: ModelSchema = schema(
+  "SelfApiKeyResponse",
+  "src/tinker/cli/auth_api.py",
+  "BaseModel",
+  { key_id: req(int), name: req(str), note: req(str), details: req(model(ApiKeyDetails)) },
+);
+
+/** `src/tinker/types/current_checkpoint_storage_usage_response.py` */
+export const CurrentCheckpointStorageUsageResponse: ModelSchema = schema(
+  "CurrentCheckpointStorageUsageResponse",
+  "src/tinker/types/current_checkpoint_storage_usage_response.py",
+  "BaseModel",
+  {
+    effective_rate_usd_per_gigabyte_month: opt(nullable(float)),
+    data: req(list(model(schema(
+      "CurrentCheckpointStorageUsageItem",
+      "src/tinker/types/current_checkpoint_storage_usage_response.py",
+      "BaseModel",
+      {
+        project_id: opt(nullable(str)),
+        org_user_urn: opt(nullable(str)),
+        user_email: opt(nullable(str)),
+        user_name: opt(nullable(str)),
+        checkpoint_count: req(int),
+        size_bytes: req(int),
+        size_gigabytes: req(float),
+        estimated_monthly_cost_usd: opt(nullable(float)),
+      },
+    )))),
+  },
+);
+
+const BILLING = "src/tinker/types/billing_usage_response.py";
+const BILLING_EVENT_INFO: Record<string, ModelSchema> = {
+  training: schema("TrainingBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("training")),
+    token_count: req(int),
+  }),
+  sampling_prefill: schema("SamplingPrefillBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("sampling_prefill")),
+    cached: req(bool),
+    token_count: req(int),
+  }),
+  sampling_sample: schema("SamplingSampleBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("sampling_sample")),
+    token_count: req(int),
+  }),
+  checkpoint: schema("CheckpointBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("checkpoint")),
+    count: req(int),
+  }),
+  storage: schema("StorageBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("storage")),
+    gigabyte_hours: req(float),
+  }),
+};
+
+/** `BillingEventInfo`: a union discriminated on `type` (which must therefore be present). */
+function billingEventInfo(v: unknown, path: string, out: Findings): void {
+  const type = (v as { type?: unknown } | null)?.type;
+  const variant = typeof type === "string" ? BILLING_EVENT_INFO[type] : undefined;
+  if (!variant) return fail(out, `${path}.type`, "a known billing event type", type);
+  model(variant)(v, path, out);
+}
+
+/** `src/tinker/types/billing_usage_response.py` (0.31: with the cost fields) */
+export const BillingUsageResponse: ModelSchema = schema(
+  "BillingUsageResponse",
+  BILLING,
+  "BaseModel",
+  {
+    data: req(list(model(schema("BillingUsageEvent", BILLING, "BaseModel", {
+      bucket_start: req(datetime),
+      bucket_end: req(datetime),
+      base_model: opt(nullable(str)),
+      user_id: opt(nullable(str)),
+      user_name: opt(nullable(str)),
+      session_id: opt(nullable(str)),
+      project_id: opt(nullable(str)),
+      estimated_cost_usd: opt(nullable(float)),
+      effective_rate_usd_per_million_tokens: opt(nullable(float)),
+      effective_rate_usd_per_gigabyte_month: opt(nullable(float)),
+      event_info: req(billingEventInfo),
+    })))),
+    sessions: opt(dict(model(schema("BillingUsageSession", BILLING, "BaseModel", {
+      user_metadata: opt(nullable(dict(str))),
+    })))),
+    cost_data_through: opt(nullable(datetime)),
+  },
+);
+
+/** `src/tinker/types/billing_usage_request.py`: the query the SDK sends (extras forbidden). */
+export const GetBillingUsageRequest: ModelSchema = schema(
+  "GetBillingUsageRequest",
+  "src/tinker/types/billing_usage_request.py",
+  "StrictBase",
+  { starting_on: req(datetime), ending_before: req(datetime) },
+);
+
+/** `src/tinker/types/audit_log_response.py` and `audit_log_entry.py` */
+export const AuditLogResponse: ModelSchema = schema(
+  "AuditLogResponse",
+  "src/tinker/types/audit_log_response.py",
+  "BaseModel",
+  {
+    entries: req(
+      list(model(schema("AuditLogEntry", "src/tinker/types/audit_log_entry.py", "BaseModel", {
+        timestamp: req(datetime),
+        event: req(str),
+        model_id: opt(nullable(str)),
+        tinker_path: opt(nullable(str)),
+        purpose: opt(nullable(str)),
+      }))),
+    ),
+  },
+);
+
+/** `_SessionTraceExportPollResponse` in `src/tinker/lib/public_interfaces/rest_client.py` */
+export const SessionTraceExportPollResponse: ModelSchema = schema(
+  "_SessionTraceExportPollResponse",
+  "src/tinker/lib/public_interfaces/rest_client.py",
+  "BaseModel",
+  {
+    status: req(literal("pending", "ready", "failed")),
+    url: opt(nullable(str)),
+    error: opt(nullable(str)),
+  },
+);
+
+// ------------------------------------------------ newer SDKs (0.28–0.33): the service today
+// Read through the search index of thinking-machines-lab/tinker at the commits named (0.28 =
+// 7d12c844, 0.29.1 = 6ec8a72e, 0.31 = 03c1fa7c, 0.33 = 1dd48238); facts only, no code.
+
+/**
+ * `src/tinker/types/save_weights_request.py` as newer SDKs send it from `save_state`
+ * (`lib/public_interfaces/training_client.py` @6ec8a72e): adds `user_metadata`.
+ */
+export const SaveWeightsRequestNewer: ModelSchema = schema(
+  "SaveWeightsRequest",
+  "src/tinker/types/save_weights_request.py (0.29+)",
+  "StrictBase",
+  {
+    model_id: req(str),
+    path: opt(nullable(str)),
+    seq_id: opt(nullable(int)),
+    ttl_seconds: opt(nullable(int)),
+    overwrite: opt(bool),
+    user_metadata: opt(nullable(dict(str))),
+    type: opt(literal("save_weights")),
+  },
+);
+
+/** `src/tinker/types/save_weights_external_request.py` @1dd48238 (0.33) */
+export const SaveWeightsExternalRequest: ModelSchema = schema(
+  "SaveWeightsExternalRequest",
+  "src/tinker/types/save_weights_external_request.py",
+  "StrictBase",
+  {
+    model_id: req(str),
+    path: req(str),
+    seq_id: opt(nullable(int)),
+    ttl_seconds: opt(nullable(int)),
+    age_encryption_recipients: opt(nullable(list(str))),
+    type: opt(literal("save_weights_external")),
+  },
+);
+
+/**
+ * `src/tinker/types/_pydantic_types/save_weights_external_response.py` @7d12c844
+ * (`SaveWeightsExternalResponseInternal`: what the future's result is parsed into; the SDK then
+ * asserts `path`).
+ */
+export const SaveWeightsExternalResponseInternal: ModelSchema = schema(
+  "SaveWeightsExternalResponseInternal",
+  "src/tinker/types/_pydantic_types/save_weights_external_response.py",
+  "BaseModel",
+  {
+    path: opt(nullable(str)),
+    size_bytes: opt(nullable(int)),
+    type: opt(nullable(literal("save_weights_external"))),
+  },
+);
+
+/** `src/tinker/types/external_weights_urls_response.py` @7d12c844 */
+export const ExternalWeightsUrlsResponse: ModelSchema = schema(
+  "ExternalWeightsUrlsResponse",
+  "src/tinker/types/external_weights_urls_response.py",
+  "BaseModel",
+  { urls: req(dict(str)), expires: req(datetime) },
+);
+
+/** `src/tinker/types/copy_weights_request.py` @6889e5e7 (no `type` field) */
+export const CopyWeightsRequest: ModelSchema = schema(
+  "CopyWeightsRequest",
+  "src/tinker/types/copy_weights_request.py",
+  "StrictBase",
+  {
+    session_id: req(str),
+    model_seq_id: req(int),
+    source_path: req(str),
+    ttl_seconds: opt(nullable(int)),
+    weights_access_token: opt(nullable(str)),
+  },
+);
+
+/** `src/tinker/types/copy_weights_response.py` @0beab58b */
+export const CopyWeightsResponse: ModelSchema = schema(
+  "CopyWeightsResponse",
+  "src/tinker/types/copy_weights_response.py",
+  "BaseModel",
+  { tinker_path: req(str) },
+);
+
+/** `src/tinker/types/create_sampling_session_request.py` @604e00c7 */
+export const CreateSamplingSessionRequest: ModelSchema = schema(
+  "CreateSamplingSessionRequest",
+  "src/tinker/types/create_sampling_session_request.py",
+  "StrictBase",
+  {
+    session_id: req(str),
+    sampling_session_seq_id: req(int),
+    base_model: opt(nullable(str)),
+    model_path: opt(nullable(str)),
+    type: opt(literal("create_sampling_session")),
+  },
+);
+
+/** `src/tinker/types/create_sampling_session_response.py` @604e00c7 */
+export const CreateSamplingSessionResponse: ModelSchema = schema(
+  "CreateSamplingSessionResponse",
+  "src/tinker/types/create_sampling_session_response.py",
+  "BaseModel",
+  { sampling_session_id: req(str), type: opt(literal("create_sampling_session")) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_sampler_response.py` @0c93c69d */
+export const GetSamplerResponse: ModelSchema = schema(
+  "GetSamplerResponse",
+  "src/tinker/types/_pydantic_types/get_sampler_response.py",
+  "BaseModel",
+  { sampler_id: req(str), base_model: req(str), model_path: opt(nullable(str)) },
+);
+
+/** `src/tinker/types/get_server_capabilities_response.py` @e9a95e23 (`SupportedModel`) */
+export const SupportedModel: ModelSchema = schema(
+  "SupportedModel",
+  "src/tinker/types/get_server_capabilities_response.py",
+  "BaseModel",
+  { model_name: opt(nullable(str)), max_context_length: opt(nullable(int)) },
+);
+
+/** `src/tinker/types/get_server_capabilities_response.py` @e9a95e23 */
+export const GetServerCapabilitiesResponse: ModelSchema = schema(
+  "GetServerCapabilitiesResponse",
+  "src/tinker/types/get_server_capabilities_response.py",
+  "BaseModel",
+  { supported_models: req(list(model(SupportedModel))) },
+);
+
+/** `src/tinker/types/get_info_request.py` @422bc7b9 (the SDK leaves `type` unset) */
+export const GetInfoRequest: ModelSchema = schema(
+  "GetInfoRequest",
+  "src/tinker/types/get_info_request.py",
+  "StrictBase",
+  { model_id: req(str), type: opt(nullable(literal("get_info"))) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_info_response.py` @0c93c69d (`ModelData`) */
+export const ModelData: ModelSchema = schema(
+  "ModelData",
+  "src/tinker/types/_pydantic_types/get_info_response.py",
+  "BaseModel",
+  { arch: opt(nullable(str)), model_name: opt(nullable(str)), tokenizer_id: opt(nullable(str)) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_info_response.py` @0c93c69d */
+export const GetInfoResponse: ModelSchema = schema(
+  "GetInfoResponse",
+  "src/tinker/types/_pydantic_types/get_info_response.py",
+  "BaseModel",
+  {
+    type: opt(nullable(literal("get_info"))),
+    model_data: req(model(ModelData)),
+    model_id: req(str),
+    is_lora: opt(nullable(bool)),
+    lora_rank: opt(nullable(int)),
+    model_name: opt(nullable(str)),
+  },
+);
+
+/**
+ * The body `ServiceClient.close()` posts to `sessions/{id}/finish` (a plain dict, not a model:
+ * `lib/public_interfaces/service_client.py` @6ec8a72e); the answer is cast to `None`.
+ */
+export const FinishSessionBody: ModelSchema = schema(
+  "FinishSessionBody",
+  "src/tinker/lib/public_interfaces/service_client.py (close)",
+  "StrictBase",
+  {
+    reason: req(model(schema("FinishReason", "service_client.py", "StrictBase", {
+      type: req(literal("success", "errored", "interrupted")),
+    }))),
+    detail: req(nullable(str)),
+  },
+);
+
+/** The newest SDK version whose types are transcribed above. */
+export const NEWER_SDK_VERSION = "0.33.0";

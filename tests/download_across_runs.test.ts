@@ -21,6 +21,8 @@ import {
   TINKER_PATH,
 } from "./_download_fixture.ts";
 import { noise, tar } from "./_tar_bytes.ts";
+import { shortHash, tempPrefix } from "../src/client/download/names.ts";
+import { hostname } from "node:os";
 
 const MiB = 2 ** 20;
 const FILES: Record<string, Uint8Array> = {
@@ -33,7 +35,7 @@ const ARCHIVE = tar([
   { name: "./", type: "5" },
   ...Object.entries(FILES).map(([name, body]) => ({ name, body })),
 ]);
-const PARTIAL = `.${DIR_NAME}.tinkex-tmp-partial`;
+const PARTIAL = `${await tempPrefix(DIR_NAME)}partial`;
 
 async function withFixture<T>(
   opts: Omit<FixtureOptions, "archive">,
@@ -291,7 +293,7 @@ Deno.test("resume: false starts over and keeps no journal", async () => {
       resume: false,
       onProgress: () => {
         for (const name of names(out)) {
-          if (name !== PARTIAL && name.startsWith(`.${DIR_NAME}.tinkex-tmp-`)) {
+          if (name !== PARTIAL && name.startsWith(PARTIAL.slice(0, -"partial".length))) {
             sawJournal ||= names(`${out}/${name}`).some((n) => n.startsWith("journal"));
           }
         }
@@ -309,15 +311,16 @@ Deno.test("resume: false starts over and keeps no journal", async () => {
 Deno.test("cleanPartialDownloads lists and removes stale partial state, never live or finished downloads", async () => {
   await withFixture({ stallAfter: [2 * MiB] }, async (fx, out) => {
     await interrupted(out, 20 * MiB);
-    const other = `${out}/.sess-2:train:0_weights_x.tinkex-tmp-abc123`;
+    // The working directory of a dead process of this machine, for another checkpoint.
+    const other = `${out}/.tinkex-0123456789-4194000-${await shortHash(hostname(), 6)}-abc123`;
     await Deno.mkdir(other);
     await Deno.writeTextFile(`${out}/keep.txt`, "mine");
     const listed = await cleanPartialDownloads(out, { dryRun: true });
     assert.deepEqual(listed.map((p) => [p.path, p.tinker_path, p.in_use, p.removed]), [
-      [`${out}/${PARTIAL}`, TINKER_PATH, false, false],
       [other, undefined, false, false],
+      [`${out}/${PARTIAL}`, TINKER_PATH, false, false],
     ]);
-    assert.ok(listed[0].offset! > 0 && listed[0].total === ARCHIVE.length);
+    assert.ok(listed[1].offset! > 0 && listed[1].total === ARCHIVE.length);
 
     // A download in progress (its second request stalls) owns its partial directory.
     const controller = new AbortController();
@@ -332,8 +335,8 @@ Deno.test("cleanPartialDownloads lists and removes stale partial state, never li
     await receiving; // it took over the partial directory before receiving a byte
     const cleaned = await cleanPartialDownloads(out);
     assert.deepEqual(cleaned.map((p) => [p.path, p.in_use, p.removed]), [
-      [`${out}/${PARTIAL}`, true, false],
       [other, false, true],
+      [`${out}/${PARTIAL}`, true, false],
     ]);
     controller.abort();
     await assert.rejects(running);

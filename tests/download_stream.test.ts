@@ -8,7 +8,7 @@ import {
   type DownloadProgress,
   openArchiveStream,
 } from "../mod.ts";
-import { DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
+import { startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { END, header, noise, tar } from "./_tar_bytes.ts";
 
 const GIB = 1024 ** 3;
@@ -122,9 +122,7 @@ Deno.test("download writes a 3 GiB member to disk as it arrives; abort cleans it
     let onDisk = 0;
     for (let i = 0; i < 3000 && onDisk < 32 * MIB; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      const temp = [...Deno.readDirSync(out)].find((e) =>
-        e.name.startsWith(`.${DIR_NAME}.tinkex-tmp-`)
-      );
+      const temp = [...Deno.readDirSync(out)].find((e) => e.name.startsWith(".tinkex-"));
       if (temp) {
         onDisk = (await Deno.stat(`${out}/${temp.name}/huge.bin`).catch(() => ({ size: 0 }))).size;
       }

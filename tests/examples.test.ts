@@ -57,6 +57,10 @@ Deno.test("read-only examples: listings, runs, weights info, archive URL, sessio
         /by hand: 9 checkpoints in 5 pages of 2\niterateCheckpoints: 9 checkpoints/,
       ],
       ["cleanup_old_checkpoints.ts", /dry run: pass --apply to delete/],
+      [
+        "account_usage.ts",
+        /^Storage: \d+\.\d{4} GB, about \$\d+\.\d\d a month\nLast hour: \d+\.\d{4} GB-hours of storage in [1-9]\d* rows\nAudit log today: 0 events$/m,
+      ],
     ];
     const results = await Promise.all(expectations.map(([f]) => runExample(server, cwd, f)));
     results.forEach((r, i) => assert.match(r.stdout, expectations[i][1], expectations[i][0]));
@@ -140,4 +144,22 @@ Deno.test("deno task demo runs the workflow against an embedded server and leave
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }
+});
+
+Deno.test("service-today examples: external weights, copy and sample", async () => {
+  await withSeededServer(async (server, cwd) => {
+    const external = await runExample(server, cwd, "external_weights.ts", ["./exports"]);
+    assert.match(
+      external.stdout,
+      /^exported tinker:\/\/\S+\/external_weights\/hf-export \(\d+ bytes\)$/m,
+    );
+    assert.match(external.stdout, /listed external_weights\/hf-export \(external\)/);
+    assert.match(external.stdout, /^4 files, URLs valid until /m);
+    assert.match(external.stdout, /^ {2}model\.safetensors {2}\d+ bytes$/m);
+    const copy = await runExample(server, cwd, "copy_and_sample.ts");
+    assert.match(copy.stdout, /^the service offers Qwen\/Qwen3-8B, /m);
+    assert.match(copy.stdout, /^ {4}to tinker:\/\/\S+:train:0\/sampler_weights\/final$/m);
+    assert.match(copy.stdout, /^sampler \S+:sample:0 on Qwen\/Qwen3-8B from tinker:\/\//m);
+    assert.match(copy.stdout, /^session finished: success$/m);
+  });
 });

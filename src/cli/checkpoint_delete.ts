@@ -23,7 +23,9 @@ import { formatSize, plural } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printTable, warn } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderTable } from "./table.ts";
+import { parseSize } from "./units.ts";
 import { checkpointTable } from "./views.ts";
+import { matchesMeta, type MetaFilter, parseMetaFilter } from "./metadata_filter.ts";
 
 /** At most this many checkpoints are listed in a confirmation. */
 const PREVIEW_ROWS = 20;
@@ -31,7 +33,7 @@ const PREVIEW_ROWS = 20;
 /** `tinkex checkpoint delete (PATH… | --run-id R [--type T] [--before D] [--after D]) [-y]`. */
 export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const runId = ctx.options["run-id"] as string | undefined;
-  const filters = ["type", "before", "after"].filter((f) => ctx.options[f] !== undefined);
+  const filters = ["type", "before", "after", "meta"].filter((f) => ctx.options[f] !== undefined);
   if (ctx.args.length > 0 && runId !== undefined) {
     throw new UsageError("Give checkpoint paths or --run-id, not both", ctx.command);
   }
@@ -44,19 +46,38 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const targets = runId === undefined
     ? await selectByPaths(ctx, config)
-    : await selectByRun(config, runId, ctx.options);
+    : await selectByRun(config, runId, ctx.options, parseMetaFilter(ctx.options.meta, ctx.command));
   return await deleteAll(ctx, config, targets);
 }
 
-/** `tinkex checkpoint prune --keep N [--run-id R] [--dry-run] [-y]`. */
+/**
+ * How many deletions prune runs at once by default. bench/prune_concurrency.ts: with 30 ms of
+ * round trip, throughput grows with concurrency (1: 27/s, 8: 232/s, 32: 575/s); on loopback the
+ * local server shows no consistent penalty up to 32. The official CLI saw the hosted service
+ * slow down under 32 concurrent deletions, so the default stays moderate: 8 (as `delete`).
+ */
+export const PRUNE_CONCURRENCY = 8;
+
+/**
+ * `tinkex checkpoint prune --keep N [--older-than AGE] [--larger-than SIZE] [--run-id R]
+ * [--concurrency N] [--dry-run] [-y]`.
+ */
 export async function pruneCommand(ctx: CommandContext): Promise<number> {
   const keep = ctx.options.keep as number | undefined;
   if (keep === undefined) throw new UsageError("Missing --keep N", ctx.command);
   const runId = ctx.options["run-id"] as string | undefined;
+  const before = ctx.options["older-than"] as Date | undefined;
+  const largerThan = ctx.options["larger-than"] as string | undefined;
+  const minBytes = largerThan === undefined
+    ? undefined
+    : parseSize(largerThan, "larger-than", ctx.command) + 1;
+  const concurrency = (ctx.options.concurrency as number | undefined) ?? PRUNE_CONCURRENCY;
   const config = configOf(ctx);
-  const all = await Array.fromAsync(iterateCheckpoints(config, { runId }));
-  const { prune, kept } = selectPrunable(all, { keep });
-  if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
+  const meta = parseMetaFilter(ctx.options.meta, ctx.command);
+  const all = (await Array.fromAsync(iterateCheckpoints(config, { runId })))
+    .filter((c) => matchesMeta(c, meta));
+  const { prune, kept } = selectPrunable(all, { keep, before, minBytes });
+  if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune, concurrency);
   const bytes = totalBytes(prune);
   if (isJson(ctx)) {
     printJson(ctx, { dry_run: true, would_delete: prune, kept, bytes });
@@ -111,6 +132,7 @@ async function selectByRun(
   config: ResolvedConfig,
   runId: string,
   options: CommandContext["options"],
+  meta: MetaFilter,
 ): Promise<Checkpoint[]> {
   const { checkpoints } = await listCheckpoints(config, { runId });
   const type = options.type as string | undefined;
@@ -121,7 +143,7 @@ async function selectByRun(
     if (type !== undefined && pathOf(c)?.kind !== type) return false;
     if (before !== undefined && !(t < before)) return false;
     if (after !== undefined && !(t > after)) return false;
-    return true;
+    return matchesMeta(c, meta);
   });
 }
 
@@ -141,6 +163,7 @@ async function deleteAll(
   ctx: CommandContext,
   config: ResolvedConfig,
   targets: readonly Checkpoint[],
+  concurrency?: number,
 ): Promise<number> {
   if (targets.length === 0) {
     if (isJson(ctx)) printJson(ctx, { deleted: [], failed: [], bytes: 0 });
@@ -152,6 +175,7 @@ async function deleteAll(
     targets.map((c) => c.tinker_path),
     (path) => deleteCheckpoint(config, path),
     (e) => itemError(e),
+    concurrency,
   );
   const done = new Set(outcome.done);
   const bytes = totalBytes(targets.filter((c) => done.has(c.tinker_path)));

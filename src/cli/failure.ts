@@ -11,6 +11,7 @@ import {
   ConflictError,
   ConnectionError,
   DestinationExistsError,
+  FileSystemError,
   IntegrityError,
   InternalServerError,
   InvalidTinkerPathError,
@@ -19,6 +20,7 @@ import {
   RateLimitError,
   TimeoutError,
   UnsafeArchiveError,
+  UnsafeUrlError,
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
 
@@ -36,7 +38,7 @@ type HintRule = [new (...args: never[]) => Error, string];
 const HINTS: readonly HintRule[] = [
   [
     ConfigError,
-    "Set TINKER_API_KEY (or pass --api-key); TINKER_BASE_URL or --base-url picks the server.",
+    "Set TINKER_API_KEY (or pass --api-key), TINKER_CREDENTIAL_CMD, or store a key with 'tinker auth login'; TINKER_BASE_URL or --base-url picks the server. 'tinkex auth status' shows what is found.",
   ],
   [
     InvalidTinkerPathError,
@@ -65,6 +67,11 @@ const HINTS: readonly HintRule[] = [
     "The archive was refused and nothing was extracted; report it to the service.",
   ],
   [IntegrityError, "The download was incomplete or corrupted: run the command again."],
+  [
+    UnsafeUrlError,
+    "Nothing was sent there. The service (or something on the way) redirected tinkex somewhere " +
+    "it does not go; check --base-url / TINKER_BASE_URL.",
+  ],
   [AbortError, "The operation was cancelled."],
 ];
 
@@ -76,11 +83,23 @@ export function describeFailure(error: unknown): FailureReport {
   if (!(error instanceof Error)) {
     return { message: String(error), hint: "" };
   }
+  if (error instanceof FileSystemError) return fileSystemFailure(error);
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
     message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
     hint: rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
+  };
+}
+
+/** `cannot write to DIR: permission denied` and what to do about it, in the CLI's terms. */
+function fileSystemFailure(error: FileSystemError): FailureReport {
+  const full = error.code === "ENOSPC" || error.code === "EDQUOT";
+  return {
+    message: error.message.replace(/; [^;]*$/, ""),
+    hint: full
+      ? "Free some space there, or choose another -o DIR; nothing was left behind."
+      : "Choose another -o DIR (one you can write to); nothing was left behind.",
   };
 }
 

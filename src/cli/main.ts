@@ -8,8 +8,10 @@ import { stylesFor } from "./color.ts";
 import { GROUPS } from "./commands.ts";
 import { UsageError } from "./errors.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
+import { escapeControls } from "./sanitize.ts";
 import { type CliIo, withDefaults } from "./io.ts";
 import type { CommandContext, GlobalOptions } from "./spec.ts";
+import { rememberedSecrets } from "./secrets.ts";
 
 /** Exit code of a usage error. */
 export const EXIT_USAGE = 2;
@@ -82,14 +84,15 @@ async function report(io: CliIo, error: unknown, argv: readonly string[]): Promi
     if (error instanceof Error && error.name === "AbortError") code = EXIT_INTERRUPTED;
   }
   const secrets = secretsOf(io, argv);
-  io.stderr(`${s.red(s.bold("Error:"))} ${redact(message, secrets)}\n`);
+  // The message may quote the server: its control characters are shown, not obeyed.
+  io.stderr(`${s.red(s.bold("Error:"))} ${escapeControls(redact(message, secrets))}\n`);
   if (hint) io.stderr(`${s.dim(redact(hint, secrets))}\n`);
   return code;
 }
 
 /** The API keys in play, which must never be printed. */
 function secretsOf(io: CliIo, argv: readonly string[]): string[] {
-  const keys = [io.env("TINKER_API_KEY")];
+  const keys = [io.env("TINKER_API_KEY"), ...rememberedSecrets()];
   argv.forEach((arg, i) => {
     if (arg === "--api-key") keys.push(argv[i + 1]);
     else if (arg.startsWith("--api-key=")) keys.push(arg.slice("--api-key=".length));

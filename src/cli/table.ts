@@ -3,6 +3,7 @@
  * @module
  */
 import { makeStyles, type Styles, visibleLength } from "./color.ts";
+import { escapeControls } from "./sanitize.ts";
 
 /** A table: column headers and rows of cells. */
 export interface Table {
@@ -24,7 +25,13 @@ export interface Table {
  * // "ID  Size\na   1.0 KB\n"
  * ```
  */
-export function renderTable(table: Table, styles: Styles = makeStyles(false)): string {
+export function renderTable(raw: Table, styles: Styles = makeStyles(false)): string {
+  // Cells carry server data: control characters are shown, never sent to the terminal.
+  const table = {
+    title: raw.title === undefined ? undefined : escapeControls(raw.title),
+    columns: raw.columns.map(escapeControls),
+    rows: raw.rows.map((r) => r.map(escapeControls)),
+  };
   const widths = table.columns.map((c, i) =>
     Math.max(visibleLength(c), ...table.rows.map((r) => visibleLength(r[i] ?? "")))
   );
@@ -59,5 +66,6 @@ export function renderPairs(
   styles: Styles = makeStyles(false),
 ): string {
   const width = Math.max(0, ...pairs.map(([k]) => k.length + 1));
-  return pairs.map(([k, v]) => `${styles.bold(`${k}:`.padEnd(width))}  ${v}`).join("\n") + "\n";
+  return pairs.map(([k, v]) => `${styles.bold(`${k}:`.padEnd(width))}  ${escapeControls(v)}`)
+    .join("\n") + "\n";
 }

@@ -2,15 +2,16 @@
  * Signed archive URLs (protocol §4): redirect or JSON, with waiting while the archive is built.
  * @module
  */
-import { joinUrl, resolveConfig, type TinkerConfig } from "./config.ts";
-import { apiErrorFor } from "./errors.ts";
+import { joinUrl, resolveConfig, type ResolvedConfig, type TinkerConfig } from "./config.ts";
+import { apiErrorFor, UnsafeUrlError } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { retryAfterMs } from "../protocol/retry.ts";
 import { type RequestOptions, sendRequest } from "./http/request.ts";
+import { isRedirect } from "./http/redirects.ts";
+import { Redactor, secretHeaderValues } from "./http/redact.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
 import type { CheckpointArchiveUrlResponse } from "../protocol/types.ts";
 
-const REDIRECTS = [301, 302, 303, 307, 308];
 /** Wait between "being built" answers when the server does not say (the official SDKs' 30 s). */
 const DEFAULT_BUILD_WAIT_MS = 30_000;
 /** Assumed lifetime of a signed URL whose response carries no `Expires`. */
@@ -48,18 +49,24 @@ export async function getArchiveUrl(
   const resolved = resolveConfig(config);
   const path = `${checkpointApiPath(parseTinkerPath(tinkerPath))}/archive`;
   const attempts = Math.max(1, opts.buildAttempts ?? 6);
+  const redactor = new Redactor([resolved.apiKey, ...secretHeaderValues(resolved.headers)]);
   for (let attempt = 1;; attempt++) {
     const res = await sendRequest(resolved, {
       method: "GET",
       path,
-      redirect: "manual",
-      passStatus: (s) => REDIRECTS.includes(s) || s === 503,
+      // 0: an opaque redirect (browsers hide a manual redirect's status and Location).
+      passStatus: (s) => isRedirect(s) || s === 503 || s === 0,
     }, opts);
+    if (res.type === "opaqueredirect") {
+      const followed = await followedArchiveUrl(resolved, path, opts, redactor);
+      checkArchiveUrl(followed.url, resolved.baseUrl);
+      return followed;
+    }
     if (res.status === 503) {
       if (attempt >= attempts) {
         throw apiErrorFor({
           status: 503,
-          body: await res.text().catch(() => ""),
+          body: redactor.value(await res.text().catch(() => "")),
           method: "GET",
           url: joinUrl(resolved.baseUrl, path),
           requestId: res.headers.get("x-request-id") ?? undefined,
@@ -71,15 +78,71 @@ export async function getArchiveUrl(
       await sleep(waitMs, opts.signal);
       continue;
     }
-    return await archiveUrlFrom(res, joinUrl(resolved.baseUrl, path));
+    const found = await archiveUrlFrom(res, joinUrl(resolved.baseUrl, path), redactor);
+    checkArchiveUrl(found.url, resolved.baseUrl);
+    return found;
   }
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * The rule for archive URLs, checked before anything is requested: `https:` always; plain
+ * `http:` only when the API itself is plain http (the local server) or the host is a loopback
+ * address; nothing else (`file:`, `data:`, `blob:`, …). Returns the parsed URL.
+ * @throws {UnsafeUrlError} when the URL breaks the rule.
+ */
+export function checkArchiveUrl(url: string | URL, apiBaseUrl: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UnsafeUrlError(String(url), `Cannot fetch the archive URL: ${url} is not a URL`);
+  }
+  if (parsed.protocol === "https:") return parsed;
+  if (parsed.protocol === "http:") {
+    if (new URL(apiBaseUrl).protocol === "http:" || LOOPBACK_HOST.test(parsed.hostname)) {
+      return parsed;
+    }
+    throw new UnsafeUrlError(
+      parsed.href,
+      `Cannot fetch the archive URL ${parsed.href}: it is plain http while the API is https, ` +
+        "so anyone on the way could read or change the archive; ask the service for an https URL",
+    );
+  }
+  throw new UnsafeUrlError(
+    parsed.href,
+    `Cannot fetch the archive URL ${parsed.href}: only https: (and http: from a local server) ` +
+      `archive URLs are fetched, not ${parsed.protocol}; the service sent something unexpected`,
+  );
+}
+
+/**
+ * Where a manual redirect is opaque (browsers: no status, no `Location`), let the browser follow
+ * it and take the URL the answer came from; its body, the archive itself, is not read. A browser
+ * forwards `X-API-Key` to another origin only if that origin's CORS preflight (which carries no
+ * key) allows the header. The signed URL's expiry is not visible, so the default lifetime
+ * applies (an archive stream replaces an expired URL on its 403).
+ */
+async function followedArchiveUrl(
+  config: ResolvedConfig,
+  path: string,
+  opts: RequestOptions,
+  redactor: Redactor,
+): Promise<CheckpointArchiveUrlResponse> {
+  const res = await sendRequest(config, { method: "GET", path, redirect: "follow" }, opts);
+  // Not redirected this time: the JSON form.
+  if (!res.redirected) return await archiveUrlFrom(res, joinUrl(config.baseUrl, path), redactor);
+  await res.body?.cancel().catch(() => {});
+  return { url: res.url, expires: new Date(Date.now() + DEFAULT_URL_LIFETIME_MS).toISOString() };
 }
 
 async function archiveUrlFrom(
   res: Response,
   requestUrl: string,
+  redactor: Redactor,
 ): Promise<CheckpointArchiveUrlResponse> {
-  if (REDIRECTS.includes(res.status)) {
+  if (isRedirect(res.status)) {
     await res.body?.cancel();
     const location = res.headers.get("location");
     if (!location) {
@@ -92,9 +155,21 @@ async function archiveUrlFrom(
     }
     return { url: new URL(location, requestUrl).href, expires: expiresFrom(res.headers) };
   }
-  const body = await res.json() as Partial<CheckpointArchiveUrlResponse>;
-  if (typeof body.url !== "string") {
-    throw apiErrorFor({ status: res.status, body, method: "GET", url: requestUrl });
+  const text = await res.text();
+  let body: Partial<CheckpointArchiveUrlResponse> | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // reported below
+  }
+  if (typeof body?.url !== "string") {
+    const shown = body === undefined ? text.slice(0, 500) : body;
+    throw apiErrorFor({
+      status: res.status,
+      body: redactor.value(shown),
+      method: "GET",
+      url: requestUrl,
+    });
   }
   const expires = typeof body.expires === "string"
     ? body.expires

@@ -150,10 +150,11 @@ export class ConnectionError extends TinkerError {
 export class TimeoutError extends ConnectionError {
   /** The timeout that elapsed, in ms. */
   readonly timeoutMs: number;
-  /** Build from the request and the elapsed timeout. */
-  constructor(method: string, url: string, timeoutMs: number, cause?: unknown) {
+  /** Build from the request and the elapsed timeout (and, optionally, the whole message). */
+  constructor(method: string, url: string, timeoutMs: number, cause?: unknown, message?: string) {
     super(method, url, cause, `Request timed out after ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
+    if (message !== undefined) this.message = redactUrl(message);
   }
 }
 
@@ -230,6 +231,88 @@ export class IntegrityError extends TinkerError {
     super(`Integrity check failed: ${message}`, { ...options, category: "server" });
   }
 }
+
+/**
+ * tinkex refused a URL before requesting it: a redirect of an API request that would leave the
+ * API origin (and carry the API key elsewhere), or an archive URL that is not `https:` (or
+ * `http:` where allowed). Nothing was sent to it.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeUrlError } from "@tinkex/tinkex";
+ * const e = new UnsafeUrlError("file:///etc/passwd", "Cannot fetch the archive URL file:///etc/passwd: only https: is fetched");
+ * console.log(e.url, e instanceof UnsafeUrlError);
+ * ```
+ */
+export class UnsafeUrlError extends TinkerError {
+  /** The refused URL (its query redacted). */
+  readonly url: string;
+  /** Build from the refused URL and a message saying why and what to do. */
+  constructor(url: string, message: string) {
+    super(redactUrl(message), { category: "server" });
+    this.url = redactUrl(url);
+  }
+}
+
+/** What a file-system operation of `download()` was doing when it failed. */
+export type FileSystemOperation =
+  | "create the output directory"
+  | "create a temporary directory in"
+  | "write"
+  | "move into place"
+  | "remove"
+  | "read";
+
+/**
+ * A file-system operation of `download()` failed (permission denied, read-only file system,
+ * disk full, not a directory, …). Carries the `path`, the `operation` and the system `code`
+ * (`EACCES`, `EROFS`, `ENOSPC`, `ENOTDIR`, …); nothing of the download is left behind.
+ *
+ * @example
+ * ```ts
+ * import { FileSystemError } from "@tinkex/tinkex";
+ * const e = new FileSystemError("write", "/ro/ckpt", "EROFS");
+ * console.log(e.message); // Cannot write /ro/ckpt: the file system is read-only (EROFS); …
+ * ```
+ */
+export class FileSystemError extends TinkerError {
+  /** The path the operation was about. */
+  readonly path: string;
+  /** What was being done. */
+  readonly operation: FileSystemOperation;
+  /** The system error code, e.g. `EACCES`, `EROFS`, `ENOSPC`. */
+  readonly code: string;
+  /** Build from the operation, the path, the code and (optionally) the system error. */
+  constructor(operation: FileSystemOperation, path: string, code: string, cause?: unknown) {
+    super(
+      `Cannot ${operation} ${path}: ${FS_CODES[code] ?? "the operation failed"} (${code}); ${
+        code === "ENOSPC" || code === "EDQUOT"
+          ? "free some space or choose another output directory"
+          : "choose another output directory"
+      }`,
+      { cause, category: "user" },
+    );
+    this.path = path;
+    this.operation = operation;
+    this.code = code;
+  }
+}
+
+const FS_CODES: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  ENOTDIR: "a part of the path is not a directory",
+  EEXIST: "something else is already there",
+  EISDIR: "it is a directory",
+  ENAMETOOLONG: "the name is too long for the file system",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+  EIO: "an input/output error occurred",
+  ENOENT: "a part of the path does not exist",
+};
 
 /**
  * A checkpoint's weights do not match what the caller expects (base model, LoRA rank).
@@ -309,7 +392,8 @@ function causeText(cause: unknown): string {
   return "";
 }
 
-const SECRET_PARAM = /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|expires)=)[^&]*/gi;
+const SECRET_PARAM =
+  /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|x-goog-[a-z-]+|[a-z_-]*signature[a-z_-]*|expires)=)[^&#\s)"']*/gi;
 
 /** Signed URLs carry their signature in the query: keep it out of messages. */
 export function redactUrl(url: string): string {
@@ -338,5 +422,64 @@ export class TrainingStepError extends TinkerError {
       { cause, category: cause instanceof TinkerError ? cause.category : "unknown" },
     );
     this.step = step;
+  }
+}
+
+/**
+ * `whoami` needs a JWT to read the caller's identity from, and there is none: the server has
+ * JWT auth off and the credential is a plain API key.
+ *
+ * @example
+ * ```ts
+ * import { JwtUnavailableError } from "@tinkex/tinkex";
+ * console.log(new JwtUnavailableError().message);
+ * ```
+ */
+export class JwtUnavailableError extends TinkerError {
+  /** Build the error. */
+  constructor() {
+    super(
+      "Cannot tell who you are: whoami reads the identity from a JWT, but this server has JWT auth off and the credential is a plain API key (use getApiKeyInfo instead)",
+      { category: "user" },
+    );
+  }
+}
+
+/**
+ * A billing window breaks the service's rules (UTC-hour aligned, start before end, at most 14
+ * days, not starting in the future); nothing was sent.
+ *
+ * @example
+ * ```ts
+ * import { InvalidBillingWindowError } from "@tinkex/tinkex";
+ * console.log(new InvalidBillingWindowError("the window is longer than 14 days").message);
+ * ```
+ */
+export class InvalidBillingWindowError extends TinkerError {
+  /** What is wrong with the window. */
+  readonly reason: string;
+  /** Build from the reason. */
+  constructor(reason: string) {
+    super(`Cannot get billing usage: ${reason}`, { category: "user" });
+    this.reason = reason;
+  }
+}
+
+/**
+ * The service could not build a session's trace export.
+ *
+ * @example
+ * ```ts
+ * import { TraceExportFailedError } from "@tinkex/tinkex";
+ * console.log(new TraceExportFailedError("s-1", "no requests to trace").message);
+ * ```
+ */
+export class TraceExportFailedError extends TinkerError {
+  /** The session. */
+  readonly sessionId: string;
+  /** Build from the session id and the service's error text. */
+  constructor(sessionId: string, error: string) {
+    super(`Cannot export the trace of session ${sessionId}: ${error}`, { category: "server" });
+    this.sessionId = sessionId;
   }
 }

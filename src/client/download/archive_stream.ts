@@ -14,9 +14,13 @@ import {
   ConnectionError,
   IntegrityError,
   PermissionDeniedError,
+  TimeoutError,
+  TinkerError,
 } from "../errors.ts";
-import { type ArchiveUrlOptions, getArchiveUrl } from "../archive_url.ts";
-import { linkAbort, type LinkedAbort, sleep, throwIfAborted } from "../http/abort.ts";
+import { type ArchiveUrlOptions, checkArchiveUrl, getArchiveUrl } from "../archive_url.ts";
+import { sleep, throwIfAborted } from "../http/abort.ts";
+import { Redactor, secretHeaderValues, urlSecrets } from "../http/redact.ts";
+import { fetchFollowing } from "../http/redirects.ts";
 import { readErrorBody, USER_AGENT } from "../http/request.ts";
 import {
   backoffDelayMs,
@@ -27,6 +31,8 @@ import {
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
+import { DEFAULT_MIN_BYTES_PER_SECOND, ThroughputWatch } from "./throughput.ts";
+import type { SignedUrl } from "./url_source.ts";
 import { contentLength, objectDigestOf, parseContentRange, validatorOf } from "./object_headers.ts";
 import {
   DEFAULT_CONNECTIONS,
@@ -71,10 +77,22 @@ export interface ArchiveStreamOptions extends ArchiveUrlOptions {
   /** Resumes allowed in a row without progress before giving up (default 5). */
   maxResumeAttempts?: number;
   /**
-   * Longest wait for the next chunk, in ms (default 30 000); then the request is dropped and
-   * resumed. A consumer that pauses longer than this also causes a (harmless) resume.
+   * The throughput window, in ms (default 30 000): a response that brings fewer than
+   * `minBytesPerSecond` × window bytes in one window (or no headers) is dropped and resumed. A
+   * consumer that pauses longer than this also causes a (harmless) resume.
    */
   stallTimeoutMs?: number;
+  /**
+   * Minimum throughput, in bytes per second, measured per `stallTimeoutMs` window (default
+   * 1024). A response that trickles more slowly is dropped and resumed; an attempt that did not
+   * bring one window's worth counts as an attempt without progress.
+   */
+  minBytesPerSecond?: number;
+  /**
+   * Overall deadline, in ms from the first read (default: none). When it passes, the stream
+   * errors with {@link TimeoutError}, whatever the state of the transfer.
+   */
+  deadlineMs?: number;
   /** The archive size the caller knows (a checkpoint's `size_bytes`); checked when given. */
   expectedBytes?: number;
   /** Progress: `resolving` first, then `downloading` (throttled), then `done`. */
@@ -128,6 +146,11 @@ export interface ArchiveStreamDeps {
   /** Where progress goes (default: `opts.onProgress`, throttled). */
   progress?: ProgressSink;
   /**
+   * Where the signed URL comes from, for the first and for each fresh one (after an expiry or
+   * a 403); default: the checkpoint's archive URL. An external checkpoint lends one per file.
+   */
+  urlSource?: () => Promise<SignedUrl>;
+  /**
    * Continue an earlier run: start at `offset` of the archive known by this validator and
    * size. A store whose archive changed since fails with {@link ArchiveChangedError} before
    * delivering a byte.
@@ -165,6 +188,21 @@ export function archiveByteStream(
   }, { highWaterMark: 0 });
 }
 
+/**
+ * A transfer broke after bytes were delivered, and the server named no validator (`ETag` or
+ * `Last-Modified`): a resumed response could be another object, so it is not resumed. Internal
+ * (an {@link IntegrityError} for callers); `download()` starts over in a fresh directory.
+ */
+export class UnverifiableResumeError extends IntegrityError {
+  /** Build from what broke and at which byte. */
+  constructor(reason: string, offset: number) {
+    super(
+      `${reason} at byte ${offset}, and the server sent no ETag or Last-Modified, so resuming ` +
+        "could splice in a different object; download it again",
+    );
+  }
+}
+
 /** While one connection's first bytes are timed: the body, where and when they started. */
 interface Probe {
   body: ReadableStream<Uint8Array>;
@@ -183,7 +221,13 @@ class ArchiveFetcher {
   readonly #progress: ProgressSink;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
+  /** Bytes one throughput window must bring. */
+  readonly #windowBytes: number;
   readonly #pool?: BufferPool;
+  readonly #urlSource?: () => Promise<SignedUrl>;
+  #redactor: Redactor;
+  readonly #deadline = new AbortController();
+  #deadlineTimer?: ReturnType<typeof setTimeout>;
   #url?: string;
   #expiresAt = 0;
   #urlIsFresh = false;
@@ -192,6 +236,10 @@ class ArchiveFetcher {
   #offset = 0;
   #skip = 0;
   #failures = 0;
+  /** Attempts in a row dropped as too slow that did not bring one window's worth of bytes. */
+  #slowAttempts = 0;
+  /** Bytes delivered by the current request. */
+  #attemptBytes = 0;
   #resumes = 0;
   #started = false;
   #reader?: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | RangedReader;
@@ -201,7 +249,7 @@ class ArchiveFetcher {
   #probe?: Probe;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
-  #link?: LinkedAbort;
+  #watch?: ThroughputWatch;
   #onObject?: (object: ArchiveObject) => void;
   /** The signed URL being fetched again, shared by the parallel ranges that need it. */
   #resolving?: Promise<void>;
@@ -215,14 +263,18 @@ class ArchiveFetcher {
     this.#config = config;
     this.#path = path;
     this.#opts = opts;
-    this.#signal = opts.signal
-      ? AbortSignal.any([opts.signal, this.#cancel.signal])
-      : this.#cancel.signal;
+    this.#signal = AbortSignal.any(
+      [this.#cancel.signal, this.#deadline.signal, ...(opts.signal ? [opts.signal] : [])],
+    );
     this.#progress = deps.progress ??
       new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
     this.#stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    const minRate = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+    this.#windowBytes = Math.ceil((minRate * this.#stallMs) / 1000);
     this.#pool = deps.pool;
+    this.#urlSource = deps.urlSource;
+    this.#redactor = new Redactor([config.apiKey, ...secretHeaderValues(config.headers)]);
     this.#onObject = deps.onObject;
     if (deps.resumeAt) {
       this.#offset = deps.resumeAt.offset;
@@ -235,6 +287,7 @@ class ArchiveFetcher {
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     if (!this.#started) {
       this.#started = true;
+      this.#startDeadline();
       this.#progress.report({ phase: "resolving", transferredBytes: 0 });
     }
     try {
@@ -248,6 +301,17 @@ class ArchiveFetcher {
       }
     } catch (e) {
       this.#dropResponse();
+      clearTimeout(this.#deadlineTimer);
+      if (this.#deadline.signal.aborted) {
+        throw new TimeoutError(
+          "GET",
+          safeUrl(this.#url ?? ""),
+          this.#opts.deadlineMs as number,
+          undefined,
+          `Cannot download the archive: its deadline of ${this.#opts.deadlineMs} ms passed at ` +
+            `byte ${this.#offset}; raise deadlineMs or try again`,
+        );
+      }
       throw this.#signal.aborted && !(e instanceof AbortError)
         ? new AbortError(this.#signal.reason)
         : e;
@@ -256,8 +320,15 @@ class ArchiveFetcher {
 
   /** The consumer stopped reading: drop the request and any wait. */
   cancel(reason: unknown): void {
+    clearTimeout(this.#deadlineTimer);
     this.#cancel.abort(reason);
     this.#dropResponse();
+  }
+
+  #startDeadline(): void {
+    const ms = this.#opts.deadlineMs;
+    if (ms === undefined || !Number.isFinite(ms)) return;
+    this.#deadlineTimer = setTimeout(() => this.#deadline.abort(), Math.max(0, ms));
   }
 
   /** The next bytes past the offset (possibly empty), or undefined at the verified end. */
@@ -273,25 +344,25 @@ class ArchiveFetcher {
       return new Uint8Array(0);
     }
     let result: ReadableStreamReadResult<Uint8Array>;
-    const link = this.#link;
-    // A stall also cancels the read itself: under Deno, a fetch's abort does not always reach a
-    // read already waiting (seen with node:fs calls in flight).
+    const watch = this.#watch;
+    // A trip of the rule also cancels the read itself: under Deno, a fetch's abort does not
+    // always reach a read already waiting (seen with node:fs calls in flight).
     const reader = this.#reader;
-    const onStall = (): void => void reader.cancel().catch(() => {});
-    link?.signal.addEventListener("abort", onStall, { once: true });
+    const onTrip = (): void => void reader.cancel().catch(() => {});
+    watch?.signal.addEventListener("abort", onTrip, { once: true });
     try {
-      link?.reset();
       const t0 = this.#probe === undefined ? 0 : performance.now();
       result = await this.#read();
       if (this.#probe !== undefined) this.#probe.waitMs += performance.now() - t0;
-      if (result.done && link?.timedOut) throw new Error("stalled");
+      // Ended by our own cancel (a trip of the rule, an abort): not the end of the body.
+      if (result.done && watch?.signal.aborted) throw new Error(watch.tripped ?? "aborted");
     } catch (e) {
       const failure = this.#readFailure(e);
       this.#dropResponse();
       await this.#recover(failure);
       return new Uint8Array(0);
     } finally {
-      link?.signal.removeEventListener("abort", onStall);
+      watch?.signal.removeEventListener("abort", onTrip);
     }
     if (result.done) {
       this.#dropResponse();
@@ -325,6 +396,7 @@ class ArchiveFetcher {
 
   /** Drop the prefix a 200 (or an early 206) repeats, count the rest, report progress. */
   #accept(value: Uint8Array): Uint8Array {
+    this.#watch?.add(value.length); // a repeated prefix still shows the connection is alive
     let chunk = value;
     if (this.#skip > 0) {
       const n = Math.min(this.#skip, chunk.length);
@@ -338,7 +410,10 @@ class ArchiveFetcher {
       );
     }
     this.#offset += chunk.length;
+    this.#attemptBytes += chunk.length;
     this.#failures = 0;
+    // Against the throughput rule, progress is a window's worth: a trickle keeps counting.
+    if (this.#attemptBytes >= this.#windowBytes) this.#slowAttempts = 0;
     this.#progress.report({
       phase: "downloading",
       transferredBytes: this.#offset,
@@ -350,6 +425,7 @@ class ArchiveFetcher {
   /** Check the length against `expectedBytes`, report `done`, close. */
   #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#dropResponse();
+    clearTimeout(this.#deadlineTimer);
     const expected = this.#opts.expectedBytes;
     if (expected !== undefined && this.#offset !== expected) {
       throw new IntegrityError(
@@ -378,12 +454,18 @@ class ArchiveFetcher {
     }
     const wasFresh = this.#urlIsFresh;
     this.#urlIsFresh = false;
-    this.#link = linkAbort(this.#signal, this.#stallMs);
+    this.#watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    this.#attemptBytes = 0;
     let res: Response;
     try {
-      // No API key and no config headers: the URL is pre-signed and may point elsewhere.
-      res = await this.#config.fetch(url, { headers, signal: this.#link.signal });
+      // No API key and no config headers: the URL is pre-signed and may point elsewhere. A
+      // redirect of the store is followed only to URLs the archive-URL rule allows.
+      res = await fetchFollowing(this.#config.fetch, url, {
+        headers,
+        signal: this.#watch.signal,
+      }, { check: (next) => checkArchiveUrl(next, this.#config.baseUrl) });
     } catch (e) {
+      if (e instanceof TinkerError) throw e;
       throw this.#networkFailure(e);
     }
     if (res.status === 200 || res.status === 206) {
@@ -400,7 +482,8 @@ class ArchiveFetcher {
 
   async #resolveUrl(): Promise<void> {
     const o = this.#opts;
-    const r = await getArchiveUrl(this.#config, this.#path, {
+    const source = this.#urlSource;
+    const r = source ? await source() : await getArchiveUrl(this.#config, this.#path, {
       signal: this.#signal,
       timeoutMs: o.timeoutMs,
       maxRetries: o.maxRetries,
@@ -409,7 +492,10 @@ class ArchiveFetcher {
       buildWaitMs: o.buildWaitMs,
       onBuilding: o.onBuilding,
     });
+    // getArchiveUrl checked it already; a lent source's URL is checked here, before any request.
+    if (source) checkArchiveUrl(r.url, this.#config.baseUrl);
     this.#url = r.url;
+    this.#redactor = this.#redactor.with(urlSecrets(r.url));
     const t = Date.parse(r.expires);
     this.#expiresAt = Number.isFinite(t) ? t : Infinity;
     this.#urlIsFresh = true;
@@ -539,8 +625,8 @@ class ArchiveFetcher {
       onResume: (r) => this.#opts.onResume?.({ ...r, resume: ++this.#resumes }),
     });
     // Each range watches for stalls itself.
-    this.#link?.dispose();
-    this.#link = undefined;
+    this.#watch?.dispose();
+    this.#watch = undefined;
   }
 
   /** One ranged request of the parallel transfer (a fresh URL when the last one expired). */
@@ -560,8 +646,11 @@ class ArchiveFetcher {
     });
     let res: Response;
     try {
-      res = await this.#config.fetch(url, { headers, signal });
+      res = await fetchFollowing(this.#config.fetch, url, { headers, signal }, {
+        check: (next) => checkArchiveUrl(next, this.#config.baseUrl),
+      });
     } catch (e) {
+      if (e instanceof TinkerError) throw e;
       throw this.#networkFailure(e);
     }
     if (res.status === 200 || res.status === 206) return res;
@@ -573,8 +662,9 @@ class ArchiveFetcher {
     const body = await readErrorBody(res);
     const details = {
       status: res.status,
-      // The store is not our API: a long text (e.g. an HTML page) is cut short.
-      body: typeof body === "string" ? body.slice(0, 500) : body,
+      // The store is not our API: a long text (e.g. an HTML page) is cut short. Whatever it
+      // echoes of the signed URL is cut out.
+      body: this.#redactor.value(typeof body === "string" ? body.slice(0, 500) : body),
       method: "GET",
       url: safeUrl(url),
       requestId: res.headers.get("x-request-id") ?? undefined,
@@ -618,18 +708,19 @@ class ArchiveFetcher {
   #networkFailure(e: unknown): Error {
     if (this.#signal.aborted) return new AbortError(this.#signal.reason);
     const url = safeUrl(this.#url ?? "");
-    const stalled = this.#link?.timedOut ?? false;
-    const reason = stalled ? `no data for ${this.#stallMs} ms` : "the connection broke";
+    const reason = this.#watch?.tripped ?? "the connection broke";
     const at = `at byte ${this.#offset}${this.#total === undefined ? "" : ` of ${this.#total}`}`;
     return new Resumable(
       reason,
       new ConnectionError(
         "GET",
         url,
-        e,
+        this.#redactor.cause(e),
         `Cannot download the archive: ${reason} ${at} and ${this.#maxAttempts} resumes did not ` +
           "help; check the network and try again",
       ),
+      undefined,
+      this.#watch?.tripped !== undefined,
     );
   }
 
@@ -638,8 +729,14 @@ class ArchiveFetcher {
     this.#dropResponse();
     throwIfAborted(this.#signal);
     if (!(e instanceof Resumable)) throw e;
+    if (this.#offset > 0 && this.#validator === undefined) {
+      throw new UnverifiableResumeError(e.reason, this.#offset);
+    }
     this.#failures++;
-    if (this.#failures > this.#maxAttempts) throw e.final;
+    if (e.slow && this.#attemptBytes < this.#windowBytes) this.#slowAttempts++;
+    if (this.#failures > this.#maxAttempts || this.#slowAttempts > this.#maxAttempts) {
+      throw e.final;
+    }
     this.#resumes++;
     const delayMs = e.delayMs ??
       backoffDelayMs(
@@ -658,8 +755,8 @@ class ArchiveFetcher {
   }
 
   #dropResponse(): void {
-    this.#link?.dispose();
-    this.#link = undefined;
+    this.#watch?.dispose();
+    this.#watch = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.cancel().catch(() => {});

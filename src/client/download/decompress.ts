@@ -4,8 +4,17 @@
  */
 
 /**
+ * Most compressed bytes fed to the decompressor at once. Deflate expands up to ~1000×, and the
+ * decompressor emits all of one input chunk's output at once, whatever the backpressure: fed
+ * 256 KiB of a gzip bomb it would emit 256 MB. Fed 4 KiB, at most ~4 MB is in flight (see
+ * bench/hostile_memory.ts).
+ */
+export const GZIP_INPUT_SLICE_BYTES = 4 * 1024;
+
+/**
  * Return `stream` decompressed when it starts with the gzip magic `1f 8b`, else unchanged.
- * Reads only the first chunk(s) to decide; nothing is buffered beyond them.
+ * Reads only the first chunk(s) to decide; nothing is buffered beyond them. Compressed input is
+ * fed in slices of {@link GZIP_INPUT_SLICE_BYTES}, so memory stays bounded for any input.
  *
  * @example
  * ```ts
@@ -45,10 +54,28 @@ export async function gunzipIfNeeded(
   }, { highWaterMark: 0 });
   const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
   return gzipped
-    ? rejoined.pipeThrough(
+    ? sliced(rejoined, GZIP_INPUT_SLICE_BYTES).pipeThrough(
       new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
     )
     : rejoined;
+}
+
+/** `stream` with every chunk cut into views of at most `max` bytes (no copies). */
+function sliced(stream: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let chunk: Uint8Array = new Uint8Array(0);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      while (chunk.length === 0) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        chunk = value;
+      }
+      controller.enqueue(chunk.subarray(0, max));
+      chunk = chunk.subarray(max);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
 
 function concatHead(chunks: Uint8Array[]): Uint8Array {

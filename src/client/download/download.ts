@@ -1,25 +1,29 @@
 /**
  * `download()`: a checkpoint's archive extracted onto disk, streaming, into a temporary
- * directory that is renamed into place only once everything arrived and was verified.
- * The file system is loaded lazily (`node:fs/promises`, present in Deno, Bun and Node), so
- * this module loads where there is none.
+ * directory that is renamed into place only once everything arrived and was verified. The file
+ * system is reached only through `disk.ts`, when called, so this module loads and bundles where
+ * there is none.
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
-import { DestinationExistsError } from "../errors.ts";
+import { DestinationExistsError, TinkerError, UnsafeArchiveError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
-import { downloadDirName } from "../../protocol/paths.ts";
+import { downloadDirName, parseTinkerPath } from "../../protocol/paths.ts";
 import {
   archiveByteStream,
   ArchiveChangedError,
   type ArchiveObject,
   type ArchiveStreamOptions,
+  DEFAULT_MAX_RESUME_ATTEMPTS,
+  UnverifiableResumeError,
 } from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
+import { codeOf, Disk, type DiskFile, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
+import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
+import { builtinModule } from "./file_system.ts";
 import {
-  claimTempDir,
   type Journal,
   JOURNAL_FILES,
   OWNER_FILE,
@@ -34,50 +38,18 @@ import {
   sameSelection,
   writeManifest,
 } from "./manifest.ts";
+import { fitName, shortHash, tempName, tempOwnerOf, tempPrefix } from "./names.ts";
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
 import { type MemberSelection, memberSelector } from "./select.ts";
 import { spanEnd, TarOffsets, type TarSpan } from "./tar_offsets.ts";
 
-/** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
-interface Fs {
-  lstat(path: string): Promise<unknown>;
-  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
-  mkdtemp(prefix: string): Promise<string>;
-  open(path: string, flags: string, mode?: number): Promise<FileHandle>;
-  rename(from: string, to: string): Promise<void>;
-  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
-  readFile(path: string, encoding: "utf8"): Promise<string>;
-  writeFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
-  stat(path: string): Promise<{ size: number; isFile(): boolean }>;
-  readdir(path: string): Promise<string[]>;
-  readdir(path: string, options: { withFileTypes: true }): Promise<
-    { name: string; isDirectory(): boolean }[]
-  >;
-}
-
-/** The part of a `node:fs/promises` file handle used here. */
-interface FileHandle {
-  write(
-    data: Uint8Array,
-    offset: number,
-    length: number,
-    position?: number | null,
-  ): Promise<{ bytesWritten: number }>;
-  truncate(length: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The part of `node:path` used here. */
-interface Path {
-  resolve(...paths: string[]): string;
-  join(...paths: string[]): string;
-  dirname(path: string): string;
-}
-
 /** Options of {@link download}. */
 export interface DownloadOptions
   extends Omit<ArchiveStreamOptions, "onProgress" | "progressIntervalMs">, ArchiveLimits {
-  /** Where to create `<run>_<kind>_<name>` (default: the current directory; created if missing). */
+  /**
+   * Where to create `<run>_<kind>_<name>` (default: the current directory; created if missing,
+   * and removed again if the download fails and it was created by this call).
+   */
   outputDir?: string;
   /** Replace an existing destination (only once the new download is complete). */
   force?: boolean;
@@ -127,11 +99,14 @@ export interface DownloadResult {
 
 /**
  * Download a checkpoint and extract it to `<outputDir>/<run>_<kind>_<name>`, as the official
- * clients name it. Bytes flow from the network through gzip detection and the tar decoder
- * straight to disk; broken or stalled connections resume where they stopped; hostile members
- * are refused; lengths, members and the end-of-archive marker are verified. Until the very
- * end everything goes to a hidden temporary directory beside the destination, so on failure or
- * abort the destination is untouched and nothing is left behind.
+ * clients name it (a name over 255 bytes is shortened: its prefix plus a hash). Bytes flow from
+ * the network through gzip detection and the tar decoder straight to disk; broken or stalled
+ * connections resume where they stopped (or start over when the server gives no validator);
+ * hostile members are refused; lengths, members and the end-of-archive marker are verified.
+ * Until the very end everything goes to a hidden temporary directory beside the destination, so
+ * on failure or abort the destination is untouched and nothing is left behind. An external
+ * checkpoint (`external_weights`, a set of files) is fetched file by file from its signed URLs,
+ * four at a time, each resumable and verified the same way, into the same kind of destination.
  *
  * @example
  * ```ts
@@ -143,10 +118,12 @@ export interface DownloadResult {
  * console.log(result.destination, result.files.length, result.bytes);
  * ```
  * @throws {DestinationExistsError} before any request when the destination exists and `force`
- *   is not set.
+ *   is not set (or when another download put it there first).
  * @throws {UnsafeArchiveError} when the archive holds a dangerous member or exceeds a limit.
  * @throws {IntegrityError} when the archive arrived incomplete or inconsistent.
- * @throws {AbortError} when `signal` aborts.
+ * @throws {FileSystemError} when the disk refuses (permission, read-only, full, …).
+ * @throws {UnsafeUrlError} when the service hands out an archive URL tinkex does not fetch.
+ * @throws {AbortError} when `signal` aborts; {@link TimeoutError} when `deadlineMs` passes.
  */
 export async function download(
   config: TinkerConfig,
@@ -169,82 +146,216 @@ export async function downloadWith(
   opts: DownloadOptions,
   deps: DownloadDeps,
 ): Promise<DownloadResult> {
-  const name = downloadDirName(path);
+  const name = await fitName(downloadDirName(path));
   resolveConfig(config);
-  const fs: Fs = await import("node:fs/promises");
-  const paths: Path = await import("node:path");
-  const outputDir = paths.resolve(opts.outputDir ?? ".");
-  const destination = paths.join(outputDir, name);
+  const disk = Disk.open();
+  const outputDir = disk.resolve(opts.outputDir ?? ".");
+  const destination = disk.join(outputDir, name);
   const selection: MemberSelection = { include: opts.include, exclude: opts.exclude };
-  // One throttle for the whole download: it computes `percent` and swallows callback errors.
-  const progress = new ProgressThrottle(opts.onProgress);
-  if (!opts.force && await exists(fs, destination)) {
-    const done = await completed(fs, destination, path, selection);
+  if (!opts.force && await disk.exists(destination)) {
+    const done = await completed(nodeFs(), destination, path, selection);
     if (done === undefined) throw new DestinationExistsError(destination);
-    progress.report({ phase: "done", transferredBytes: 0, totalBytes: 0 });
+    new ProgressThrottle(opts.onProgress).report({ phase: "done", transferredBytes: 0 });
     return { destination, files: done.files, bytes: 0, skipped: true };
   }
   throwIfAborted(opts.signal);
-  await fs.mkdir(outputDir, { recursive: true });
-  const partial = opts.resume === false ? undefined : await takePartialDir(fs, outputDir, name);
-  const temp = partial?.dir ?? await fs.mkdtemp(paths.join(outputDir, `.${name}.tinkex-tmp-`));
-  let keep = false;
-  let release = partial?.release;
+  const created = await disk.makeDirs(outputDir, "create the output directory");
+  let placed = false;
+  let partial: PartialDir | undefined;
   try {
-    if (!partial) release = await claimTempDir(fs, temp);
-    let journal = await usableJournal(fs, partial, path, selection);
-    let extracted: Extracted;
+    const owner = { pid: disk.pid, host: await shortHash(disk.host, 6) };
+    const prefix = await tempPrefix(name);
+    await reclaimStale(disk, outputDir, prefix, owner.host);
+    // One partial directory per destination, kept across runs (not for external checkpoints).
+    const resumable = opts.resume !== false && parseTinkerPath(path).kind !== "external_weights";
     try {
-      extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress, {
-        journal,
-        partial,
-        selection,
-      });
+      partial = resumable
+        ? await takePartialDir(nodeFs(), disk.join(outputDir, `${prefix}partial`), owner.host)
+        : undefined;
     } catch (e) {
-      // The archive changed since the interrupted run: its partial state is useless.
-      if (journal === undefined || !(e instanceof ArchiveChangedError)) throw e;
-      await emptyDir(fs, temp);
-      journal = undefined;
-      extracted = await extract(config, path, temp, fs, paths, opts, deps.pool, progress, {
-        partial,
-        selection,
-      });
+      throw fsError("create a temporary directory in", outputDir, e);
     }
-    throwIfAborted(opts.signal);
-    const bytes = extracted.bytes;
-    await writeManifest(fs, temp, {
-      tinkex_manifest: 1,
-      tinker_path: path,
-      validator: extracted.object.validator,
-      archive_bytes: extracted.object.total ?? bytes,
-      archive_digest: extracted.object.digest,
-      ...(opts.include?.length ? { include: opts.include } : {}),
-      ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
-      files: extracted.files,
-      completed_at: new Date().toISOString(),
-    });
-    for (const f of WORK_FILES) await fs.rm(`${temp}/${f}`, { force: true });
-    await place(fs, temp, destination, opts.force === true);
-    progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
-    return {
+    const result = await downloadOnce(config, path, opts, deps, {
+      disk,
+      outputDir,
       destination,
-      files: extracted.files,
-      bytes,
-      skipped: false,
-      ...(journal ? { resumedFrom: resumeOffset(journal) } : {}),
-    };
-  } catch (e) {
-    keep = partial !== undefined && opts.keepPartial === true;
-    throw e;
+      temp: () => disk.join(outputDir, tempName(prefix, owner)),
+      partial,
+      selection,
+    });
+    placed = true;
+    return result;
   } finally {
-    if (!keep) await fs.rm(temp, { recursive: true, force: true });
-    release?.();
+    partial?.release();
+    // An output directory this call created goes again when nothing was placed in it.
+    if (!placed && created !== undefined) await disk.removeEmptyDirs(outputDir, created);
   }
+}
+
+/** The part of `node:fs/promises` the manifest and the journal use. */
+type NodeFs = Parameters<typeof readManifest>[0] & Parameters<typeof takePartialDir>[0] & {
+  open(path: string, flags: string): Promise<ResumedHandle>;
+};
+
+/** The part of a file handle a resumed member's writes use. */
+interface ResumedHandle {
+  truncate(length: number): Promise<void>;
+  write(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number }>;
+  close(): Promise<void>;
+}
+
+function nodeFs(): NodeFs {
+  return builtinModule<NodeFs>("node:fs/promises");
+}
+
+/** Where one download goes. */
+interface Target {
+  disk: Disk;
+  outputDir: string;
+  destination: string;
+  /** A fresh temporary directory path (not yet created). */
+  temp: () => string;
+  /** The partial directory kept across runs, when resuming is on and it was free. */
+  partial?: PartialDir;
+  /** Which members to write. */
+  selection: MemberSelection;
+}
+
+/**
+ * Extract into a temporary directory and move it into place. A transfer that cannot be
+ * resumed safely (no validator) starts over in a fresh directory, up to `maxResumeAttempts`.
+ */
+async function downloadOnce(
+  config: TinkerConfig,
+  path: string,
+  opts: DownloadOptions,
+  deps: DownloadDeps,
+  target: Target,
+): Promise<DownloadResult> {
+  const { disk, destination } = target;
+  // One throttle for the whole download: it computes `percent` and swallows callback errors.
+  const progress = new ProgressThrottle(opts.onProgress);
+  const deadlineAt = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs;
+  const maxRestarts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
+  const { partial, selection } = target;
+  const fs = nodeFs();
+  for (let restart = 0;; restart++) {
+    const temp = partial ? await partial.open(restart > 0) : await makeTemp(disk, target);
+    let keep = false;
+    try {
+      const left = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now());
+      const run = (journal?: Journal): Promise<Extracted> =>
+        extract(
+          config,
+          path,
+          temp,
+          disk,
+          { ...opts, deadlineMs: left },
+          deps.pool,
+          progress,
+          destination,
+          {
+            journal,
+            partial,
+            selection,
+            fs,
+          },
+        );
+      let journal = await usableJournal(fs, partial, path, selection);
+      let extracted: Extracted;
+      try {
+        extracted = await run(journal);
+      } catch (e) {
+        // The archive changed since the interrupted run: its partial state is useless.
+        if (journal === undefined || !(e instanceof ArchiveChangedError)) throw e;
+        await partial!.open(true);
+        journal = undefined;
+        extracted = await run();
+      }
+      throwIfAborted(opts.signal);
+      const bytes = extracted.bytes;
+      await writeManifest(fs, temp, {
+        tinkex_manifest: 1,
+        tinker_path: path,
+        validator: extracted.object?.validator,
+        archive_bytes: extracted.object?.total ?? bytes,
+        archive_digest: extracted.object?.digest,
+        ...(opts.include?.length ? { include: opts.include } : {}),
+        ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
+        files: extracted.files,
+        completed_at: new Date().toISOString(),
+      });
+      for (const f of WORK_FILES) await disk.remove(disk.join(temp, f));
+      await place(disk, temp, destination, opts.force === true);
+      progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
+      return {
+        destination,
+        files: extracted.files,
+        bytes,
+        skipped: false,
+        ...(journal ? { resumedFrom: resumeOffset(journal) } : {}),
+      };
+    } catch (e) {
+      if (!(e instanceof UnverifiableResumeError) || restart >= maxRestarts) {
+        keep = partial !== undefined && opts.keepPartial === true;
+        throw e;
+      }
+      opts.onResume?.({
+        resume: restart + 1,
+        attempt: restart + 1,
+        offset: 0,
+        reason: "starting over: the server gave no validator to resume against",
+        delayMs: 0,
+      });
+    } finally {
+      if (!keep) await disk.remove(temp).catch(() => {});
+    }
+  }
+}
+
+async function makeTemp(disk: Disk, target: Target): Promise<string> {
+  for (let i = 0;; i++) {
+    const temp = target.temp();
+    try {
+      await disk.makeDir(temp);
+      return temp;
+    } catch (e) {
+      if (codeOf(e) === "EEXIST" && i < 5) continue;
+      throw fsError("create a temporary directory in", target.outputDir, e);
+    }
+  }
+}
+
+/**
+ * Remove temporary directories of this destination left by dead processes of this machine
+ * (a process killed mid-download cannot clean up after itself).
+ */
+async function reclaimStale(disk: Disk, dir: string, prefix: string, host: string): Promise<void> {
+  for (const entry of await disk.list(dir)) {
+    const owner = tempOwnerOf(entry, prefix);
+    if (owner === undefined || owner.host !== host || owner.pid === disk.pid) continue;
+    if (disk.isAlive(owner.pid)) continue;
+    await disk.remove(disk.join(dir, entry)).catch(() => {});
+  }
+}
+
+/** The outcome of streaming the archive (or the files) into the temporary directory. */
+export interface Extracted {
+  files: DownloadedFile[];
+  /** Archive bytes received, counted here as they pass (compressed when gzipped). */
+  bytes: number;
+  /** What the store said about the archive. */
+  object?: ArchiveObject;
 }
 
 /** The manifest of a destination that already holds this checkpoint and selection, intact. */
 async function completed(
-  fs: Fs,
+  fs: NodeFs,
   destination: string,
   path: string,
   selection: MemberSelection,
@@ -259,7 +370,7 @@ async function completed(
  * its files are still there as it says; otherwise the partial directory is emptied.
  */
 async function usableJournal(
-  fs: Fs,
+  fs: NodeFs,
   partial: PartialDir | undefined,
   path: string,
   selection: MemberSelection,
@@ -273,7 +384,7 @@ async function usableJournal(
       (await fs.stat(`${partial.dir}/${current.path}`).catch(() => ({ size: -1 }))).size >=
         current.written);
   if (!intact) {
-    await emptyDir(fs, partial.dir);
+    await partial.open(true);
     return undefined;
   }
   // The member that was being written when the run stopped, if not journaled: it starts over.
@@ -283,7 +394,7 @@ async function usableJournal(
 }
 
 /** Remove the regular files under `root` that `keep` does not list (work files stay). */
-async function removeFilesNotIn(fs: Fs, root: string, prefix: string, keep: Set<string>) {
+async function removeFilesNotIn(fs: NodeFs, root: string, prefix: string, keep: Set<string>) {
   for (const e of await fs.readdir(prefix ? `${root}/${prefix}` : root, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) await removeFilesNotIn(fs, root, rel, keep);
@@ -296,25 +407,9 @@ async function removeFilesNotIn(fs: Fs, root: string, prefix: string, keep: Set<
 /** Files of ours in a working directory, not archive members. */
 const WORK_FILES: readonly string[] = [OWNER_FILE, ...JOURNAL_FILES];
 
-/** Remove everything in `dir` except its owner marker. */
-async function emptyDir(fs: Fs, dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) {
-    if (name !== OWNER_FILE) await fs.rm(`${dir}/${name}`, { recursive: true, force: true });
-  }
-}
-
 /** Where a journal says to continue: inside the member being written, or at the next one. */
 function resumeOffset(j: Journal): number {
   return j.current ? j.current.dataStart + j.current.written : j.offset;
-}
-
-/** The outcome of streaming the archive into the temporary directory. */
-interface Extracted {
-  files: DownloadedFile[];
-  /** Archive bytes received, counted here as they pass (compressed when gzipped). */
-  bytes: number;
-  /** What the store said about the archive. */
-  object: ArchiveObject;
 }
 
 /** How one extraction relates to runs before and after it. */
@@ -325,6 +420,8 @@ interface ResumeState {
   partial?: PartialDir;
   /** Which members to write. */
   selection: MemberSelection;
+  /** The file system, for the journal and resumed members. */
+  fs: NodeFs;
 }
 
 /** A file's progress is journaled at most this often (bytes written). */
@@ -332,17 +429,37 @@ const JOURNAL_EVERY_BYTES = 16 * 2 ** 20;
 /** Zeros standing in for the part of a member already on disk, when a resume replays it. */
 const ZEROS = new Uint8Array(2 ** 20);
 
+/** Writes one checked member (and its parent directories) into the destination being built. */
+export type WriteMember = (member: ArchiveEntry, pool: BufferPool) => Promise<void>;
+
 async function extract(
   config: TinkerConfig,
   path: string,
   root: string,
-  fs: Fs,
-  paths: Path,
+  disk: Disk,
   opts: DownloadOptions,
   pool: BufferPool,
   progress: ProgressSink,
+  destination: string,
   state: ResumeState,
 ): Promise<Extracted> {
+  const dirs = new Set([root]);
+  const writeMember = async (
+    member: ArchiveEntry,
+    memberPool: BufferPool,
+    resumeAt = 0,
+    onWritten?: (written: number) => Promise<void>,
+  ): Promise<void> => {
+    try {
+      await write(disk, root, member, memberPool, dirs, state.fs, resumeAt, onWritten);
+    } catch (e) {
+      throw writeError(e, member.path, destination);
+    }
+  };
+  if (parseTinkerPath(path).kind === "external_weights") {
+    // A set of files, each from its own signed URL, instead of one archive.
+    return await extractExternal(config, path, (m, p) => writeMember(m, p), opts, progress);
+  }
   let entry: string | undefined;
   const { journal, partial } = state;
   // The stream's `resolving` and `downloading` go on with the current entry added; its `done`
@@ -352,7 +469,7 @@ async function extract(
       if (p.phase !== "done") progress.report({ ...p, entry });
     },
   };
-  let object: ArchiveObject = {};
+  let object: ArchiveObject = journal ? { validator: journal.validator, total: journal.total } : {};
   const counted = countBytes(
     archiveByteStream(config, path, opts, {
       pool,
@@ -374,12 +491,12 @@ async function extract(
   const files: DownloadedFile[] = journal?.files.slice() ?? [];
   let entries = journal?.entries ?? 0;
   let extracted = journal?.extracted ?? 0;
+  // The limits hold over the whole archive, across runs.
   const limits: ArchiveLimits = {
     maxBytes: (opts.maxBytes ?? DEFAULT_MAX_BYTES) - extracted,
     maxEntries: (opts.maxEntries ?? DEFAULT_MAX_ENTRIES) - entries,
   };
   const selected = memberSelector(state.selection);
-  const dirs = new Set([root]);
   let journaling = partial !== undefined;
   let first = true;
   const save = async (offset: number, writing?: Journal["current"]): Promise<void> => {
@@ -399,9 +516,6 @@ async function extract(
       current: writing,
     });
   };
-  if (journal && object.validator === undefined) {
-    object = { validator: journal.validator, total: journal.total };
-  }
   for await (const member of archiveEntries(source, { ...opts, ...limits })) {
     entry = member.path;
     const span = offsets && nextSpan(offsets, member);
@@ -412,14 +526,14 @@ async function extract(
     first = false;
     entries++;
     if (member.type === "directory" && !state.selection.include?.length) {
-      await write(fs, paths, root, member, pool, dirs);
+      await writeMember(member, pool);
     } else if (member.type === "directory" || !selected(member.path)) {
       // Read through, not cancelled: cancelling a body the decoder already holds in full
       // stalls the entries after it (modern-tar 0.8.6).
       for await (const chunk of member.body) pool.releaseBefore(chunk.buffer);
     } else {
       let journaled = resumeAt;
-      await write(fs, paths, root, member, pool, dirs, resumeAt, async (written) => {
+      await writeMember(member, pool, resumeAt, async (written) => {
         if (span === undefined || written - journaled < JOURNAL_EVERY_BYTES) return;
         journaled = written;
         await save(span.headerStart, {
@@ -500,6 +614,14 @@ function base64Bytes(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
+/** A failure while writing a member: its name too long, else the disk's error, typed. */
+function writeError(e: unknown, member: string, destination: string): unknown {
+  if (codeOf(e) === "ENAMETOOLONG") {
+    return new UnsafeArchiveError(member, "its name is longer than the file system allows");
+  }
+  return e instanceof TinkerError ? e : fsError("write", destination, e);
+}
+
 /**
  * Pass `source` through unchanged (the same chunks, so pooled buffers keep their identity),
  * counting its bytes; `onEnd` hears the total once the source ended.
@@ -532,46 +654,37 @@ function countBytes(
  * (and `root`), so a directory is created once, not once per file in it.
  */
 async function write(
-  fs: Fs,
-  paths: Path,
+  disk: Disk,
   root: string,
   member: ArchiveEntry,
   pool: BufferPool,
   dirs: Set<string>,
+  fs?: NodeFs,
   resumeAt = 0,
   onWritten?: (written: number) => Promise<void>,
 ): Promise<void> {
-  const target = paths.join(root, ...member.path.split("/"));
-  const dir = member.type === "directory" ? target : paths.dirname(target);
+  const target = disk.join(root, ...member.path.split("/"));
+  const dir = member.type === "directory" ? target : disk.dirname(target);
   if (!dirs.has(dir)) {
-    await fs.mkdir(dir, { recursive: true });
+    await disk.makeDirs(dir);
     dirs.add(dir);
   }
   if (member.type === "directory") {
     await member.body.cancel();
     return;
   }
-  // "wx": never follow or overwrite anything that is already there. A resumed file is our own,
-  // from the partial directory: it is cut back to what the journal vouches for.
-  const file = await fs.open(target, resumeAt > 0 ? "r+" : "wx", 0o644);
+  // A resumed file is our own, from the partial directory: cut back to what the journal vouches
+  // for, then written on from there; replayed zeros stand for its bytes already on disk.
+  const file = resumeAt > 0 && fs
+    ? await resumedFile(fs, target, resumeAt)
+    : await disk.create(target);
   try {
-    if (resumeAt > 0) await file.truncate(resumeAt);
     let position = 0;
     for await (const chunk of member.body) {
-      // Replayed zeros stand for bytes already on disk: skip them (they are not pooled).
       const skip = Math.min(Math.max(resumeAt - position, 0), chunk.length);
       position += chunk.length;
       if (skip === chunk.length) continue;
-      let written = skip;
-      while (written < chunk.length) {
-        const { bytesWritten } = await file.write(
-          chunk,
-          written,
-          chunk.length - written,
-          position - chunk.length + written,
-        );
-        written += bytesWritten;
-      }
+      await file.write(skip > 0 ? chunk.subarray(skip) : chunk);
       if (skip === 0) pool.releaseBefore(chunk.buffer);
       await onWritten?.(position);
     }
@@ -580,33 +693,72 @@ async function write(
   }
 }
 
-/**
- * Move the complete temporary directory to the destination. With `force`, the old directory
- * is moved aside first and removed only after the new one is in place (restored on failure).
- */
-async function place(fs: Fs, temp: string, destination: string, force: boolean): Promise<void> {
-  if (!(await exists(fs, destination))) {
-    await fs.rename(temp, destination);
-    return;
-  }
-  if (!force) throw new DestinationExistsError(destination);
-  const aside = `${temp}-old`;
-  await fs.rename(destination, aside);
-  try {
-    await fs.rename(temp, destination);
-  } catch (e) {
-    await fs.rename(aside, destination).catch(() => {});
-    throw e;
-  }
-  await fs.rm(aside, { recursive: true, force: true });
+/** A member's file from an interrupted run, cut to `length` bytes and written on from there. */
+async function resumedFile(fs: NodeFs, path: string, length: number): Promise<DiskFile> {
+  const handle = await fs.open(path, "r+");
+  await handle.truncate(length);
+  let position = length;
+  return {
+    async write(chunk) {
+      let written = 0;
+      while (written < chunk.length) {
+        const { bytesWritten } = await handle.write(
+          chunk,
+          written,
+          chunk.length - written,
+          position + written,
+        );
+        written += bytesWritten;
+      }
+      position += chunk.length;
+    },
+    close: () => handle.close(),
+  };
 }
 
-async function exists(fs: Fs, path: string): Promise<boolean> {
+/** Renames that fail because the destination is (again) taken. */
+const TAKEN = ["ENOTEMPTY", "EEXIST"];
+/** Rounds of "move the old one aside, move ours in" before giving up under contention. */
+const MAX_PLACE_ROUNDS = 5;
+
+/**
+ * Move the complete temporary directory to the destination. Without `force`, a destination
+ * that appeared meanwhile (another download won) is a {@link DestinationExistsError}. With
+ * `force`, the current destination is moved aside, ours moved in, the old one removed; when
+ * other forced downloads interleave, the rounds repeat, and every old copy is removed.
+ */
+async function place(disk: Disk, temp: string, destination: string, force: boolean): Promise<void> {
+  if (!force && await disk.exists(destination)) throw new DestinationExistsError(destination);
+  const aside = `${temp}-old`;
   try {
-    await fs.lstat(path);
-    return true;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return false;
-    throw e;
+    for (let round = 0; round < MAX_PLACE_ROUNDS; round++) {
+      try {
+        await disk.rename(temp, destination);
+        return;
+      } catch (e) {
+        if (!TAKEN.includes(codeOf(e) ?? "")) throw fsError("move into place", destination, e);
+      }
+      if (!force) throw new DestinationExistsError(destination);
+      try {
+        await disk.rename(destination, aside);
+      } catch (e) {
+        if (codeOf(e) === "ENOENT") continue; // someone else moved it: try again
+        throw fsError("move into place", destination, e);
+      }
+      try {
+        await disk.rename(temp, destination);
+        return;
+      } catch (e) {
+        if (!TAKEN.includes(codeOf(e) ?? "")) {
+          await disk.rename(aside, destination).catch(() => {}); // put the old one back
+          throw fsError("move into place", destination, e);
+        }
+      }
+      // A concurrent forced download landed first: the copy set aside is obsolete.
+      await disk.remove(aside).catch(() => {});
+    }
+    throw new DestinationExistsError(destination);
+  } finally {
+    await disk.remove(aside).catch(() => {});
   }
 }

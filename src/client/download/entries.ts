@@ -7,9 +7,14 @@
 // decoder hands member bodies out as views of the chunks written in, never copies (see
 // buffer_pool.ts; tests/download_pool.test.ts fails if that changes).
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
-import { IntegrityError, TinkerError } from "../errors.ts";
+import { IntegrityError, TinkerError, UnsafeArchiveError } from "../errors.ts";
 import { gunzipIfNeeded } from "./decompress.ts";
-import { type ArchiveLimits, type CheckedEntry, EntryGuard } from "./entry_guard.ts";
+import {
+  type ArchiveLimits,
+  type CheckedEntry,
+  DEFAULT_MAX_HEADER_BYTES,
+  EntryGuard,
+} from "./entry_guard.ts";
 
 /** One archive member: a regular file or a directory, with its body as a stream. */
 export interface ArchiveEntry extends CheckedEntry {
@@ -54,7 +59,8 @@ export async function* archiveEntries(
   } catch (e) {
     throw asArchiveError(e);
   }
-  const piping = source.pipeTo(decoder.writable, { signal: stopPipe.signal });
+  const budget = new HeaderBudget(opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
+  const piping = budget.watch(source).pipeTo(decoder.writable, { signal: stopPipe.signal });
   piping.catch(() => {}); // its failure also errors the decoder, which is where we see it
   const reader = decoder.readable.getReader();
   let body: MemberBody | undefined;
@@ -63,11 +69,12 @@ export async function* archiveEntries(
       await body?.skipRest();
       let next: ReadableStreamReadResult<ParsedTarEntry>;
       try {
-        next = await reader.read();
+        next = await budget.awaitingHeader(() => reader.read());
       } catch (e) {
         throw asArchiveError(e);
       }
       if (next.done) return;
+      budget.header(next.value.header.name);
       let entry: CheckedEntry | null;
       try {
         entry = guard.check(next.value.header);
@@ -79,7 +86,7 @@ export async function* archiveEntries(
         await next.value.body.cancel();
         continue;
       }
-      body = new MemberBody(next.value.body, entry);
+      body = new MemberBody(next.value.body, entry, budget);
       yield { ...entry, body: body.stream };
     }
   } finally {
@@ -98,7 +105,12 @@ class MemberBody {
   #received = 0;
   #finished = false;
 
-  constructor(inner: ReadableStream<Uint8Array>, entry: CheckedEntry) {
+  readonly #entry: CheckedEntry;
+  readonly #budget: HeaderBudget;
+
+  constructor(inner: ReadableStream<Uint8Array>, entry: CheckedEntry, budget: HeaderBudget) {
+    this.#entry = entry;
+    this.#budget = budget;
     this.#reader = inner.getReader();
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -107,7 +119,7 @@ class MemberBody {
       pull: async (controller) => {
         let r: ReadableStreamReadResult<Uint8Array>;
         try {
-          r = await this.#reader.read();
+          r = await budget.readingBody(() => this.#reader.read());
         } catch (e) {
           this.#finished = true;
           throw asArchiveError(e);
@@ -137,6 +149,8 @@ class MemberBody {
   async skipRest(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
+    // The decoder reads past the rest of the body while the next header is awaited.
+    this.#budget.skipping(this.#entry.size - this.#received);
     this.#controller?.error(
       new TinkerError("This entry's body was not read before the next entry was requested"),
     );
@@ -153,6 +167,117 @@ class MemberBody {
       // already closed
     }
     this.#reader.cancel().catch(() => {});
+  }
+}
+
+/** Most bytes handed to the tar decoder at once while a body is read. */
+const HEADER_BUDGET_SLICE_BYTES = 64 * 1024;
+/** Bytes handed to the tar decoder at once while a header is awaited. */
+const TAR_BLOCK_BYTES = 512;
+
+/**
+ * Bounds the tar bytes that are not member data. Input reaches the decoder only on demand —
+ * while the next header is awaited or a body is read — so it never reads far ahead, and the
+ * bytes it takes while a header is awaited are headers (PAX records, long names), padding, or
+ * what follows the end-of-archive marker. More than `limit` of them before one member is
+ * refused, before the decoder can buffer a giant header or spend forever on an endless trailer.
+ */
+class HeaderBudget {
+  readonly #limit: number;
+  #bytes = 0;
+  /** Body bytes the decoder will skip (an unread body) while the next header is awaited. */
+  #allowance = 0;
+  #after = "";
+  #awaitingHeader = false;
+  #bodyReads = 0;
+  #wake?: () => void;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Await the next header: input flows and counts against the budget meanwhile. */
+  async awaitingHeader<T>(read: () => Promise<T>): Promise<T> {
+    this.#awaitingHeader = true;
+    this.#open();
+    try {
+      return await read();
+    } finally {
+      this.#awaitingHeader = false;
+    }
+  }
+
+  /** A member's header was handed out: the next member starts a fresh budget. */
+  header(name: string): void {
+    this.#after = name;
+    this.#bytes = 0;
+    this.#allowance = 0;
+  }
+
+  /** Read from a member's body: input flows, not counted (it is member data). */
+  async readingBody<T>(read: () => Promise<T>): Promise<T> {
+    this.#bodyReads++;
+    this.#open();
+    try {
+      return await read();
+    } finally {
+      this.#bodyReads--;
+    }
+  }
+
+  /** The current member's unread `bytes` will be skipped by the decoder. */
+  skipping(bytes: number): void {
+    this.#allowance += Math.max(0, bytes);
+  }
+
+  /**
+   * `source` cut into views (no copies: pooled buffers keep their identity), handed to the
+   * decoder only on demand, and counted while a header is awaited.
+   */
+  watch(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    const reader = source.getReader();
+    let rest: Uint8Array = new Uint8Array(0);
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        while (!this.#awaitingHeader && this.#bodyReads === 0) {
+          await new Promise<void>((resolve) => this.#wake = resolve);
+        }
+        while (rest.length === 0) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          rest = value;
+        }
+        // While a header is awaited, the decoder gets one tar block at a time: it never holds
+        // a member's body bytes that would be counted as header bytes.
+        const counted = this.#awaitingHeader && this.#bodyReads === 0;
+        const value = rest.subarray(0, counted ? TAR_BLOCK_BYTES : HEADER_BUDGET_SLICE_BYTES);
+        rest = rest.subarray(value.length);
+        if (counted) {
+          this.#bytes += value.length;
+          if (this.#bytes > this.#limit + this.#allowance) {
+            const error = this.#refusal();
+            await reader.cancel(error).catch(() => {});
+            throw error;
+          }
+        }
+        controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
+  #open(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #refusal(): UnsafeArchiveError {
+    return new UnsafeArchiveError(
+      this.#after === "" ? "(start of the archive)" : this.#after,
+      `more than ${this.#limit} bytes of headers or padding follow it (a PAX or long-name ` +
+        "header, or data after the end-of-archive marker); raise maxHeaderBytes if you trust it",
+    );
   }
 }
 

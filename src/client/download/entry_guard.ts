@@ -4,11 +4,17 @@
  * @module
  */
 import { UnsafeArchiveError } from "../errors.ts";
+import { byteLength, MAX_NAME_BYTES } from "./names.ts";
 
 /** Most bytes an archive may extract, summed over its members (default 64 GiB). */
 export const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
 /** Most members an archive may have, directories included (default 100 000). */
 export const DEFAULT_MAX_ENTRIES = 100_000;
+/**
+ * Most bytes of tar headers between two members (PAX and GNU long-name records, padding), and
+ * after the end-of-archive marker (default 1 MiB).
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 1024 ** 2;
 
 /** Limits on what an archive may extract. */
 export interface ArchiveLimits {
@@ -16,6 +22,12 @@ export interface ArchiveLimits {
   maxBytes?: number;
   /** Most members, directories included (default 100 000). */
   maxEntries?: number;
+  /**
+   * Most bytes of headers (PAX records, GNU long names) and padding before a member, and of
+   * zero padding after the end-of-archive marker (default 1 MiB). Bounds the memory a hostile
+   * header can claim and the time an endless trailer can take.
+   */
+  maxHeaderBytes?: number;
 }
 
 /** What kind of member: regular files and directories are the only kinds accepted. */
@@ -163,6 +175,14 @@ function normalize(name: string): string {
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) {
     throw new UnsafeArchiveError(name, "'..' would leave the destination directory");
+  }
+  const long = parts.find((p) => byteLength(p) > MAX_NAME_BYTES);
+  if (long !== undefined) {
+    throw new UnsafeArchiveError(
+      name,
+      `a part of its name is ${byteLength(long)} bytes long, more than file systems hold ` +
+        `(${MAX_NAME_BYTES})`,
+    );
   }
   return parts.join("/");
 }

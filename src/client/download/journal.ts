@@ -1,6 +1,6 @@
 /**
- * Partial downloads that survive the process: a download extracts into
- * `<outputDir>/.<name>.tinkex-tmp-partial/` and keeps a journal there (the archive's validator,
+ * Partial downloads that survive the process: a download extracts into a partial directory
+ * beside its destination (`<outputDir>/.tinkex-<hash of the name>-partial/`) and keeps a journal there (the archive's validator,
  * the files completed, the offset of the next member, the member being written). If the process
  * is killed or crashes, the next {@link download} of the same checkpoint to the same place
  * continues from the journal. An `owner` file names the process using the directory, so two
@@ -8,6 +8,8 @@
  * @module
  */
 import type { DownloadedFile } from "./download.ts";
+import { builtinModule } from "./file_system.ts";
+import { shortHash } from "./names.ts";
 
 /** What a partial directory's `journal.json` holds. */
 export interface Journal {
@@ -59,14 +61,9 @@ export interface JournalFs {
   readdir(path: string): Promise<string[]>;
 }
 
-/** The name of the partial directory of a destination named `name`. */
-export function partialDirName(name: string): string {
-  return `.${name}.tinkex-tmp-partial`;
-}
-
+const OWNER = "owner";
 /** The journal is written to these in turn; the one with the higher `seq` that parses wins. */
 const JOURNAL_NAMES = ["journal-a.json", "journal-b.json"] as const;
-const OWNER = "owner";
 /** Partial directories this process is using right now (the pid alone cannot tell them apart). */
 const inUse = new Set<string>();
 
@@ -76,6 +73,8 @@ export interface PartialDir {
   dir: string;
   /** The journal an earlier, interrupted run left, if any. */
   journal?: Journal;
+  /** Make sure it exists (emptied first with `reset`) and is marked ours; returns its path. */
+  open(reset: boolean): Promise<string>;
   /** Save the journal (to the older of its two files). */
   save(journal: Journal): Promise<void>;
   /** Let go of it (the directory itself is removed or renamed by the caller). */
@@ -83,15 +82,14 @@ export interface PartialDir {
 }
 
 /**
- * Take the partial directory for `name` under `outputDir`: create it, or take over one whose
- * owner is gone (returning its journal). Undefined when a live download is using it.
+ * Take the partial directory `dir`: create it, or take over one whose owner is gone (returning
+ * its journal). Undefined when a live download is using it. `host` names this machine.
  */
 export async function takePartialDir(
   fs: JournalFs,
-  outputDir: string,
-  name: string,
+  dir: string,
+  host: string,
 ): Promise<PartialDir | undefined> {
-  const dir = `${outputDir}/${partialDirName(name)}`;
   if (inUse.has(dir)) return undefined;
   inUse.add(dir); // reserved at once: a concurrent call in this process sees it
   let created = true;
@@ -102,11 +100,11 @@ export async function takePartialDir(
       if ((e as { code?: string }).code !== "EEXIST") throw e;
       created = false;
     }
-    if (!created && await ownerAlive(fs, dir, true)) {
+    if (!created && await ownerAlive(fs, dir, host, true)) {
       inUse.delete(dir);
       return undefined;
     }
-    await writeOwner(fs, dir);
+    await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
   } catch (e) {
     inUse.delete(dir);
     throw e;
@@ -116,10 +114,16 @@ export async function takePartialDir(
   return {
     dir,
     journal,
+    async open(reset: boolean): Promise<string> {
+      if (reset) await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
+      return dir;
+    },
     async save(j: Journal): Promise<void> {
       // Two files written in turn, each with a sequence number: a write cut short by a kill
-      // leaves the other intact. (No rename: under Deno, a node:fs rename during a fetch can
-      // swallow that fetch's abort, which stall detection relies on.)
+      // leaves the other intact. (No rename: under Deno, a node:fs rename while a fetch body is
+      // read has been seen to swallow that fetch's abort.)
       const seq = ++saved;
       await fs.writeFile(`${dir}/${JOURNAL_NAMES[seq % 2]}`, JSON.stringify({ ...j, seq }));
     },
@@ -129,19 +133,8 @@ export async function takePartialDir(
   };
 }
 
-/**
- * Mark a private temporary directory as this process's, so cleaning leaves it alone; the
- * returned function lets go of it.
- */
-export async function claimTempDir(fs: JournalFs, dir: string): Promise<() => void> {
-  inUse.add(dir);
-  await writeOwner(fs, dir);
-  return () => inUse.delete(dir);
-}
-
-async function writeOwner(fs: JournalFs, dir: string): Promise<void> {
-  const { pid } = await import("node:process");
-  await fs.writeFile(`${dir}/${OWNER}`, String(pid));
+function pid(): number {
+  return builtinModule<{ pid: number }>("node:process").pid;
 }
 
 /** The name of the owner marker inside a download's working directory (not a member). */
@@ -165,24 +158,43 @@ async function readJournal(fs: JournalFs, dir: string): Promise<Journal | undefi
 }
 
 /**
- * Whether the process named in `dir/owner` still runs (on this machine). For this process, the
- * directories it is using count (not `ignoreOwn`: the caller has just reserved it itself).
+ * Whether the process named in `dir/owner` may still be using it: alive on this machine, or on
+ * another machine (which cannot be checked from here). For this process, the directories it is
+ * using count (not with `ignoreOwn`: the caller has just reserved it itself).
  */
-async function ownerAlive(fs: JournalFs, dir: string, ignoreOwn = false): Promise<boolean> {
-  let pid: number;
+async function ownerAlive(
+  fs: JournalFs,
+  dir: string,
+  host: string,
+  ignoreOwn = false,
+): Promise<boolean> {
+  let owner: string[];
   try {
-    pid = Number((await fs.readFile(`${dir}/${OWNER}`, "utf8")).trim());
+    owner = (await fs.readFile(`${dir}/${OWNER}`, "utf8")).trim().split(" ");
   } catch {
     return false;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  const process = await import("node:process");
-  if (pid === process.pid) return !ignoreOwn && inUse.has(dir);
+  return processAlive(Number(owner[0]), owner[1] ?? host, host, dir, ignoreOwn);
+}
+
+function processAlive(
+  id: number,
+  ownerHost: string,
+  host: string,
+  dir: string,
+  ignoreOwn = false,
+): boolean {
+  if (!Number.isSafeInteger(id) || id <= 0) return false;
+  if (ownerHost !== host) return true;
+  const process = builtinModule<{ pid: number; kill(pid: number, signal: number): void }>(
+    "node:process",
+  );
+  if (id === process.pid) return !ignoreOwn && inUse.has(dir);
   try {
-    process.kill(pid, 0);
+    process.kill(id, 0);
     return true;
   } catch (e) {
-    return (e as { code?: string }).code === "EPERM"; // alive, someone else's
+    return (e as { code?: string }).code !== "ESRCH"; // EPERM: alive, someone else's
   }
 }
 
@@ -210,8 +222,9 @@ export interface CleanPartialsOptions {
 
 /**
  * List, and unless `dryRun` remove, the partial state interrupted downloads left in `outputDir`
- * (`.<name>.tinkex-tmp-*` directories). Directories of downloads still running are listed with
- * `in_use: true` and never touched; finished destinations are never touched.
+ * (its hidden `.tinkex-*` working directories). Directories of downloads still running (or of
+ * another machine, which cannot be checked) are listed with `in_use: true` and never touched;
+ * finished destinations are never touched.
  *
  * @example
  * ```ts
@@ -225,8 +238,10 @@ export async function cleanPartialDownloads(
   outputDir: string,
   opts: CleanPartialsOptions = {},
 ): Promise<PartialDownload[]> {
-  const fs: JournalFs = await import("node:fs/promises");
-  const paths: { resolve(p: string): string } = await import("node:path");
+  const fs = builtinModule<JournalFs>("node:fs/promises");
+  const paths = builtinModule<{ resolve(p: string): string }>("node:path");
+  const os = builtinModule<{ hostname(): string }>("node:os");
+  const host = await shortHash(os.hostname(), 6);
   const root = paths.resolve(outputDir);
   let names: string[];
   try {
@@ -237,10 +252,15 @@ export async function cleanPartialDownloads(
   }
   const found: PartialDownload[] = [];
   for (const name of names.sort()) {
-    if (!/^\..+\.tinkex-tmp-/.test(name)) continue;
+    const m = name.match(
+      /^\.tinkex-[0-9a-f]{10}-(?:partial|(\d+)-([0-9a-f]{6})-[0-9a-f]{6}(?:-old)?)$/,
+    );
+    if (!m) continue;
     const path = `${root}/${name}`;
     const journal = await readJournal(fs, path);
-    const busy = await ownerAlive(fs, path);
+    const busy = m[1] === undefined
+      ? await ownerAlive(fs, path, host)
+      : processAlive(Number(m[1]), m[2], host, path);
     if (!busy && !opts.dryRun) await fs.rm(path, { recursive: true, force: true });
     found.push({
       path,

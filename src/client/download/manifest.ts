@@ -6,6 +6,7 @@
  * @module
  */
 import { IntegrityError } from "../errors.ts";
+import { builtinModule } from "./file_system.ts";
 import type { DownloadedFile } from "./download.ts";
 import type { MemberSelection } from "./select.ts";
 
@@ -126,8 +127,8 @@ export interface VerifyResult {
  * @throws {IntegrityError} when the directory has no readable manifest.
  */
 export async function verifyDownload(dir: string): Promise<VerifyResult> {
-  const fs: Fs = await import("node:fs/promises");
-  const paths: { resolve(p: string): string } = await import("node:path");
+  const fs = builtinModule<Fs>("node:fs/promises", `Cannot verify ${dir}`);
+  const paths = builtinModule<{ resolve(p: string): string }>("node:path");
   const destination = paths.resolve(dir);
   const manifest = await readManifest(fs, destination);
   if (manifest === undefined) {

@@ -12,12 +12,15 @@ export class Resumable extends Error {
   readonly final: Error;
   /** Wait before the next attempt (the server's `Retry-After`), when known. */
   readonly delayMs?: number;
+  /** Dropped by the throughput rule (not broken). */
+  readonly slow: boolean;
 
   /** Describe a resumable failure. */
-  constructor(reason: string, final: Error, delayMs?: number) {
+  constructor(reason: string, final: Error, delayMs?: number, slow = false) {
     super(reason);
     this.reason = reason;
     this.final = final;
     this.delayMs = delayMs;
+    this.slow = slow;
   }
 }

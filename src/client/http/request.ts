@@ -9,10 +9,14 @@ import {
   ApiStatusError,
   ConnectionError,
   TimeoutError,
+  UnsafeUrlError,
 } from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
+import { Redactor, secretHeaderValues } from "./redact.ts";
+import { fetchFollowing } from "./redirects.ts";
+import { authHeaderFor, forgetJwt } from "./auth.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -42,10 +46,19 @@ export interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   /** JSON body. */
   body?: unknown;
-  /** `manual` to see redirects instead of following them. */
-  redirect?: RequestRedirect;
-  /** Statuses handed back to the caller instead of becoming errors (besides 2xx). */
+  /**
+   * `follow` lets the platform follow redirects. Only for browsers, whose manual redirects are
+   * opaque (no status, no `Location`) and whose CORS preflight keeps the key from other
+   * origins; otherwise redirects are followed here, within the API origin only.
+   */
+  redirect?: "follow";
+  /**
+   * Statuses handed back to the caller instead of becoming errors (besides 2xx); a redirect
+   * status accepted here is not followed (0: an opaque redirect).
+   */
   passStatus?: (status: number) => boolean;
+  /** Send this credential as `X-API-Key` instead of the config's (the JWT exchange itself). */
+  credential?: string;
 }
 
 /** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
@@ -87,28 +100,31 @@ async function withRetries<T>(
   const timeoutMs = opts.timeoutMs ?? config.timeoutMs;
   // One idempotency key for all attempts of this call, so the server can de-duplicate.
   const idempotencyKey = spec.method === "GET" ? undefined : `tinkex-${crypto.randomUUID()}`;
-  const headers = buildHeaders(config, spec, opts, idempotencyKey);
+  const apiKey = spec.credential ?? await authHeaderFor(config, opts.signal);
+  const headers = buildHeaders(config, spec, opts, idempotencyKey, apiKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+  // Whatever a server echoes back (or a platform error names) loses the credentials sent.
+  const redactor = new Redactor([config.apiKey, apiKey, ...secretHeaderValues(headers)]);
+  // Redirects are followed by hand and only within the API origin, so the key stays there.
+  const follow = { check: sameOriginAs(url), stopAt: spec.passStatus };
 
   for (let retry = 0;; retry++) {
     const link = linkAbort(opts.signal, timeoutMs);
     let failure: { status?: number; error?: unknown; retryAfter?: number };
     try {
-      const res = await config.fetch(url, {
-        method: spec.method,
-        headers,
-        body,
-        redirect: spec.redirect ?? "follow",
-        signal: link.signal,
-      });
+      const init = { method: spec.method, headers, body, signal: link.signal };
+      const res = spec.redirect === "follow"
+        ? await config.fetch(url, { ...init, redirect: "follow" })
+        : await fetchFollowing(config.fetch, url, init, follow);
       // A failure while reading the body is classified (and retried) like a fetch failure.
       if (res.ok || spec.passStatus?.(res.status)) return await read(res);
       const verdict = serverRetryVerdict(res.headers);
       const retryable = verdict ?? isRetryableStatus(res.status);
       if (!retryable || retry >= maxRetries) {
+        if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
-          body: await readErrorBody(res),
+          body: redactor.value(await readErrorBody(res)),
           method: spec.method,
           url,
           requestId: res.headers.get("x-request-id") ?? undefined,
@@ -117,8 +133,8 @@ async function withRetries<T>(
       await res.body?.cancel().catch(() => {});
       failure = { status: res.status, retryAfter: retryAfterMs(res.headers) };
     } catch (e) {
-      if (e instanceof ApiStatusError) throw e;
-      const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
+      if (e instanceof ApiStatusError || e instanceof UnsafeUrlError) throw e;
+      const err = classifyFetchError(e, redactor, spec.method, url, opts, link.timedOut, timeoutMs);
       if (err instanceof AbortError || retry >= maxRetries) throw err;
       failure = { error: err };
     } finally {
@@ -138,19 +154,37 @@ async function withRetries<T>(
   }
 }
 
+/** The redirect rule of API requests: only to the origin of `url` (the API's). */
+function sameOriginAs(url: string): (next: URL) => void {
+  const origin = new URL(url).origin;
+  return (next) => {
+    if (next.origin === origin) return;
+    throw new UnsafeUrlError(
+      next.href,
+      `Cannot follow the redirect to ${next.origin}: it leaves the API origin ${origin}, and ` +
+        "tinkex sends the API key nowhere else; check TINKER_BASE_URL (or ask the service why " +
+        "it redirects there)",
+    );
+  };
+}
+
 function classifyFetchError(
   e: unknown,
+  redactor: Redactor,
   method: string,
   url: string,
-  signal: AbortSignal | undefined,
+  opts: RequestOptions,
   timedOut: boolean,
   timeoutMs: number,
 ): Error {
   if (e instanceof AbortError || e instanceof ConnectionError) return e;
-  if (signal?.aborted) return new AbortError(signal.reason);
-  if (timedOut) return new TimeoutError(method, url, timeoutMs, e);
-  if (e instanceof SyntaxError) return new ConnectionError(method, url, e, "Malformed JSON from");
-  return new ConnectionError(method, url, e);
+  if (opts.signal?.aborted) return new AbortError(opts.signal.reason);
+  const cause = redactor.cause(e);
+  if (timedOut) return new TimeoutError(method, url, timeoutMs, cause);
+  if (e instanceof SyntaxError) {
+    return new ConnectionError(method, url, cause, "Malformed JSON from");
+  }
+  return new ConnectionError(method, url, cause);
 }
 
 function buildUrl(baseUrl: string, spec: RequestSpec): string {
@@ -168,9 +202,10 @@ function buildHeaders(
   spec: RequestSpec,
   opts: RequestOptions,
   idempotencyKey: string | undefined,
+  apiKey: string,
 ): Headers {
   const h = new Headers({ ...config.headers, ...opts.headers });
-  h.set("X-API-Key", config.apiKey);
+  h.set("X-API-Key", apiKey);
   h.set("Accept", "application/json");
   h.set("User-Agent", USER_AGENT);
   if (spec.body !== undefined) h.set("Content-Type", "application/json");

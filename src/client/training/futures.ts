@@ -13,6 +13,7 @@ import {
 } from "../errors.ts";
 import { sleep, throwIfAborted } from "../http/abort.ts";
 import { requestJson, type RequestOptions } from "../http/request.ts";
+import { Redactor, secretHeaderValues } from "../http/redact.ts";
 
 /** Why a future is not ready yet. */
 export interface QueueStateInfo {
@@ -101,7 +102,9 @@ export async function retrieveFuture<T>(
       continue;
     }
     if (typeof body.error === "string") {
-      throw new FutureFailedError(requestId, body.error, categoryOf(body.category));
+      // The server's words, minus any credential it echoes.
+      const redactor = new Redactor([resolved.apiKey, ...secretHeaderValues(resolved.headers)]);
+      throw new FutureFailedError(requestId, redactor.text(body.error), categoryOf(body.category));
     }
     if (body.status === "complete_metadata") {
       metadataOnly = false;

@@ -1,0 +1,193 @@
+/**
+ * The file system as `download()` uses it, in one small place: `node:fs/promises`, `node:path`,
+ * `node:process` and `node:os` (present in Deno, Bun and Node), reached when a download starts
+ * through `file_system.ts` (so the module loads and bundles where there is no file system).
+ * Every failure becomes a typed {@link FileSystemError} (path, operation, code).
+ * @module
+ */
+import { FileSystemError, type FileSystemOperation } from "../errors.ts";
+import { builtinModule } from "./file_system.ts";
+
+/** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
+interface NodeFs {
+  lstat(path: string): Promise<unknown>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
+  open(path: string, flags: string, mode?: number): Promise<NodeFileHandle>;
+  readdir(path: string): Promise<string[]>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  rmdir(path: string): Promise<void>;
+}
+
+/** The part of a `node:fs/promises` file handle used here. */
+interface NodeFileHandle {
+  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  close(): Promise<void>;
+}
+
+/** The part of `node:path` used here. */
+interface NodePath {
+  resolve(...paths: string[]): string;
+  join(...paths: string[]): string;
+  dirname(path: string): string;
+}
+
+/** The part of `node:process` used here. */
+interface NodeProcess {
+  pid: number;
+  kill(pid: number, signal: number): void;
+}
+
+/** An open file being written. */
+export interface DiskFile {
+  /** Write all of `chunk`. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Close the file. */
+  close(): Promise<void>;
+}
+
+/** The system error code of a failed file-system call (`ENOENT`, …), if it has one. */
+export function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A file-system failure as a typed error (errors without a code are passed on unchanged). */
+export function fsError(operation: FileSystemOperation, path: string, e: unknown): unknown {
+  const code = codeOf(e);
+  return code === undefined || e instanceof FileSystemError
+    ? e
+    : new FileSystemError(operation, path, code, e);
+}
+
+/** `download()`'s view of the file system. Raw calls keep their errors (callers map them). */
+export class Disk {
+  readonly #fs: NodeFs;
+  readonly #path: NodePath;
+  readonly #process: NodeProcess;
+  /** This process's id. */
+  readonly pid: number;
+  /** This machine's host name. */
+  readonly host: string;
+
+  private constructor(fs: NodeFs, path: NodePath, proc: NodeProcess, pid: number, host: string) {
+    this.#fs = fs;
+    this.#path = path;
+    this.#process = proc;
+    this.pid = pid;
+    this.host = host;
+  }
+
+  /** Reach the file system (throws a `TinkerError` where the runtime has none). */
+  static open(): Disk {
+    const fs = builtinModule<NodeFs>("node:fs/promises");
+    const path = builtinModule<NodePath>("node:path");
+    const proc = builtinModule<NodeProcess>("node:process");
+    const os = builtinModule<{ hostname(): string }>("node:os");
+    return new Disk(fs, path, proc, proc.pid, os.hostname());
+  }
+
+  /** `path.resolve`. */
+  resolve(...paths: string[]): string {
+    return this.#path.resolve(...paths);
+  }
+
+  /** `path.join`. */
+  join(...paths: string[]): string {
+    return this.#path.join(...paths);
+  }
+
+  /** `path.dirname`. */
+  dirname(path: string): string {
+    return this.#path.dirname(path);
+  }
+
+  /** Whether anything (even a dangling link) is at `path`. */
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.#fs.lstat(path);
+      return true;
+    } catch (e) {
+      // ENOTDIR: a part of the path is a file, so nothing can be at `path` either.
+      if (codeOf(e) === "ENOENT" || codeOf(e) === "ENOTDIR") return false;
+      throw fsError("read", path, e);
+    }
+  }
+
+  /** Create `dir` and its missing parents; returns the topmost directory created, if any. */
+  async makeDirs(
+    dir: string,
+    operation: FileSystemOperation = "write",
+  ): Promise<string | undefined> {
+    try {
+      const first = await this.#fs.mkdir(dir, { recursive: true });
+      return typeof first === "string" ? first : undefined;
+    } catch (e) {
+      throw fsError(operation, dir, e);
+    }
+  }
+
+  /** Remove the empty directories from `dir` up to and including `top` (best effort). */
+  async removeEmptyDirs(dir: string, top: string): Promise<void> {
+    for (let at = dir;; at = this.dirname(at)) {
+      try {
+        await this.#fs.rmdir(at);
+      } catch {
+        return; // not empty, or gone: stop there
+      }
+      if (at === top || this.dirname(at) === at) return;
+    }
+  }
+
+  /**
+   * Create the directory `path` (not its parents; fails with `EEXIST` when taken). Mode 0777
+   * before the umask, as any directory the user makes (`mkdtemp` would force 0700).
+   */
+  async makeDir(path: string): Promise<void> {
+    await this.#fs.mkdir(path, { mode: 0o777 });
+  }
+
+  /** Open a new file for writing; never follows or replaces what is there (`wx`). */
+  async create(path: string): Promise<DiskFile> {
+    const handle = await this.#fs.open(path, "wx", 0o666); // 0666 before the umask
+    return {
+      async write(chunk) {
+        let written = 0;
+        while (written < chunk.length) {
+          const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
+          written += bytesWritten;
+        }
+      },
+      close: () => handle.close(),
+    };
+  }
+
+  /** The names in `dir` (empty when it cannot be read). */
+  async list(dir: string): Promise<string[]> {
+    return await this.#fs.readdir(dir).catch(() => []);
+  }
+
+  /** `rename` (raw errors). */
+  async rename(from: string, to: string): Promise<void> {
+    await this.#fs.rename(from, to);
+  }
+
+  /** Remove `path` and everything under it; nothing there is fine. */
+  async remove(path: string): Promise<void> {
+    try {
+      await this.#fs.rm(path, { recursive: true, force: true });
+    } catch (e) {
+      throw fsError("remove", path, e);
+    }
+  }
+
+  /** Whether process `pid` of this machine is alive (a process we may not signal is). */
+  isAlive(pid: number): boolean {
+    try {
+      this.#process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return codeOf(e) !== "ESRCH";
+    }
+  }
+}

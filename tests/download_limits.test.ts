@@ -1,0 +1,148 @@
+// Memory and time stay bounded whatever the archive: gzip bombs, giant PAX headers, endless
+// zero padding, trickling bodies, and an overall deadline — each ends in a typed error with
+// nothing left behind. (Peak memory is measured by bench/hostile_memory.ts, not asserted here.)
+import assert from "node:assert/strict";
+import {
+  archiveEntries,
+  ConnectionError,
+  download,
+  type DownloadOptions,
+  type ResumeInfo,
+  TimeoutError,
+  UnsafeArchiveError,
+} from "../mod.ts";
+import {
+  endless,
+  gzipWithZeros,
+  HOSTILE_DIR,
+  HOSTILE_PATH,
+  type HostileOptions,
+  startHostile,
+} from "./_hostile_server.ts";
+import { concat, END, memberBytes, noise, paxMember, streamOf, tar } from "./_tar_bytes.ts";
+
+const OK = { name: "ok.txt", body: "fine" };
+const MIB = 1024 ** 2;
+
+interface Outcome {
+  error?: unknown;
+  left: string[];
+  resumes: ResumeInfo[];
+  blobRequests: number;
+  cancelled: number;
+}
+
+async function attempt(server: HostileOptions, opts: DownloadOptions = {}): Promise<Outcome> {
+  const host = startHostile(server);
+  const out = await Deno.makeTempDir({ prefix: "tinkex-limits-" });
+  const resumes: ResumeInfo[] = [];
+  try {
+    let error: unknown;
+    try {
+      await download(host.config, HOSTILE_PATH, {
+        outputDir: out,
+        onResume: (r) => resumes.push(r),
+        ...opts,
+      });
+    } catch (e) {
+      error = e;
+    }
+    const left = [...Deno.readDirSync(out)].map((e) => e.name);
+    await host.close(); // waits for the responses in flight: a hung-up body is cancelled by then
+    return { error, left, resumes, blobRequests: host.blobRequests, cancelled: host.cancelled };
+  } finally {
+    await host.close().catch(() => {});
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
+const once = (bytes: Uint8Array) => () => new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
+
+Deno.test("a gzip bomb (64 MiB of zeros behind a valid tar) is refused, nothing left", async () => {
+  const bomb = await gzipWithZeros(tar([OK]) as Uint8Array<ArrayBuffer>, 64 * MIB);
+  assert.ok(bomb.length < 200_000, `the bomb is small: ${bomb.length} bytes`);
+  const r = await attempt({ body: once(bomb) });
+  assert.ok(r.error instanceof UnsafeArchiveError, String(r.error));
+  assert.equal(r.error.entry, "ok.txt");
+  assert.match(r.error.message, /more than 1048576 bytes of headers or padding/);
+  assert.deepEqual(r.left, []);
+});
+
+Deno.test("endless zero padding with no Content-Length ends in a typed error", async () => {
+  const zeros = new Uint8Array(64 * 1024);
+  const r = await attempt({ body: () => endless(tar([OK]), () => zeros) });
+  assert.ok(r.error instanceof UnsafeArchiveError, String(r.error));
+  assert.match(r.error.message, /after the end-of-archive marker/);
+  assert.equal(r.cancelled, 1, "the client hung up");
+  assert.deepEqual(r.left, []);
+});
+
+Deno.test("a PAX header of 8 MiB is refused before it is buffered; 512 KiB is fine", async () => {
+  const huge = tar([paxMember({ comment: "x".repeat(8 * MIB - 4096) }), OK]);
+  const r = await attempt({ body: once(huge) });
+  assert.ok(r.error instanceof UnsafeArchiveError, String(r.error));
+  assert.equal(r.error.entry, "(start of the archive)");
+  assert.deepEqual(r.left, []);
+
+  const fine = tar([paxMember({ comment: "x".repeat(512 * 1024) }), OK]);
+  const ok = await attempt({ body: once(fine) });
+  assert.equal(ok.error, undefined, String(ok.error));
+  assert.deepEqual(ok.left, [HOSTILE_DIR]);
+});
+
+Deno.test("64 PAX headers of 8 MiB between members: refused at the first", async () => {
+  const parts = [memberBytes(OK)];
+  for (let i = 0; i < 4; i++) {
+    parts.push(paxMember({ comment: "y".repeat(8 * MIB - 4096) }), memberBytes({ name: `f${i}` }));
+  }
+  const archive = concat([...parts, END]);
+  const r = await attempt({ body: once(archive) });
+  assert.ok(r.error instanceof UnsafeArchiveError, String(r.error));
+  assert.equal(r.error.entry, "ok.txt", "named after the member it follows");
+  assert.deepEqual(r.left, []);
+});
+
+Deno.test("maxHeaderBytes can be raised for a trusted archive", async () => {
+  const big = tar([paxMember({ comment: "x".repeat(2 * MIB) }), OK]);
+  const r = await attempt({ body: once(big) }, { maxHeaderBytes: 4 * MIB });
+  assert.equal(r.error, undefined, String(r.error));
+});
+
+Deno.test("a body trickling a few bytes a window is dropped, and attempts run out", async () => {
+  const head = tar([{ name: "big.bin", body: noise(200_000) }]).subarray(0, 10_000);
+  const r = await attempt(
+    { body: () => endless(head, () => new Uint8Array(1), 20) },
+    { stallTimeoutMs: 200, maxResumeAttempts: 2 },
+  );
+  assert.ok(r.error instanceof ConnectionError, String(r.error));
+  assert.match(r.error.message, /only \d+ bytes in 200 ms \(the minimum is 205\)/);
+  assert.equal(r.resumes.length, 2);
+  assert.match(r.resumes[0].reason, /only \d+ bytes in 200 ms/, "data came, too slowly");
+  assert.equal(r.blobRequests, 3, "bounded: the first request and two resumes");
+  assert.deepEqual(r.left, []);
+});
+
+Deno.test("deadlineMs bounds the whole download: TimeoutError, nothing left", async () => {
+  // A steady body, fast enough for the throughput rule, that never ends.
+  const chunk = noise(4096, 3);
+  const head = tar([{ name: "big.bin", body: noise(600_000) }]).subarray(0, 4096);
+  const r = await attempt({ body: () => endless(head, () => chunk, 20) }, { deadlineMs: 400 });
+  assert.ok(r.error instanceof TimeoutError, String(r.error));
+  assert.match(r.error.message, /deadline of 400 ms passed/);
+  assert.deepEqual(r.left, []);
+});
+
+Deno.test("the header budget counts headers only: many small members and skipped bodies pass", async () => {
+  // 3000 empty files (1.5 MB of headers in all) under a 16 KiB budget per member: read-ahead
+  // of the decoder must not be taken for one member's headers.
+  const many = tar(Array.from({ length: 3000 }, (_, i) => ({ name: `e${i}` })));
+  const r = await attempt({ body: once(many) }, { maxHeaderBytes: 16 * 1024 });
+  assert.equal(r.error, undefined, String(r.error));
+  // A 2 MB body the consumer does not read is skipped, not counted as header bytes.
+  const archive = tar([{ name: "big", body: noise(2 * MIB) }, OK]);
+  const seen: string[] = [];
+  for await (const e of archiveEntries(streamOf(archive, 256 * 1024), { maxHeaderBytes: 8192 })) {
+    seen.push(e.path); // bodies left unread
+  }
+  assert.deepEqual(seen, ["big", "ok.txt"]);
+});
