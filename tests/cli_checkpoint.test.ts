@@ -179,6 +179,12 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
       assert.equal(typeof config, "object");
       await Deno.stat(`${destination}/checkpoint_complete`);
 
+      // The same download again: the destination's manifest matches, nothing is transferred.
+      const again = await runCliProcess(["checkpoint", "download", a, "-o", tmp], carol);
+      assertClean(again, "download again");
+      assert.match(again.stdout, /^Already downloaded \S+ in .+ \(skipped\)$/m);
+      // A destination that no longer matches (a file removed) is not overwritten.
+      await Deno.remove(`${destination}/checkpoint_complete`);
       const exists = await runCliProcess(["checkpoint", "download", a, "-o", tmp], carol);
       assertFailure(exists, /already exists/, "existing destination");
       assert.match(exists.stderr, /--force/);

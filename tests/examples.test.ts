@@ -135,6 +135,7 @@ Deno.test("deno task demo runs the workflow against an embedded server and leave
     const names = [];
     for await (const e of Deno.readDir(dest)) names.push(e.name);
     assert.deepEqual(names.sort(), [
+      ".tinkex-manifest.json",
       "adapter_config.json",
       "adapter_model.safetensors",
       "checkpoint_complete",

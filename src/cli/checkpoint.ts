@@ -16,7 +16,7 @@ import {
 } from "../../mod.ts";
 import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
 import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
-import { downloadCommand } from "./checkpoint_download.ts";
+import { downloadCommand, verifyCommand } from "./checkpoint_download.ts";
 import { copyCommand } from "./checkpoint_copy.ts";
 import { filteredWindow, parseMetaFilter } from "./metadata_filter.ts";
 import { UsageError } from "./errors.ts";
@@ -120,6 +120,7 @@ export const handlers: GroupModule["handlers"] = {
   list,
   info,
   download: downloadCommand,
+  verify: verifyCommand,
   copy: copyCommand,
   url,
   publish: visibility(true),

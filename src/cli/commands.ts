@@ -81,9 +81,11 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "download",
-    summary: "Download and extract a checkpoint archive",
-    description: "Extracts into <DIR>/<run>_<kind>_<name>. Progress goes to stderr.",
-    args: [PATH_ARG],
+    summary: "Download and extract checkpoint archives",
+    description: "Extracts each into <DIR>/<run>_<kind>_<name>, a few at a time, with one\n" +
+      "progress display on stderr. A destination already holding the checkpoint is skipped;\n" +
+      "one an interrupted run left is continued.",
+    args: [{ ...PATHS_ARG, required: false }],
     options: {
       output: {
         type: "string",
@@ -92,8 +94,60 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         description: "Directory to extract into (default: current directory)",
       },
       force: { type: "boolean", description: "Replace the destination if it exists" },
+      "run-id": { type: "string", valueName: "RUN", description: "With --latest: this run's" },
+      latest: { type: "boolean", description: "Download the run's newest checkpoint" },
+      type: {
+        type: "string",
+        valueName: "KIND",
+        choices: ["weights", "sampler_weights"],
+        description: "With --latest: only checkpoints of this kind",
+      },
+      include: {
+        type: "string",
+        multiple: true,
+        valueName: "GLOB",
+        description: "Extract only members matching (repeatable; * ? ** [..])",
+      },
+      exclude: {
+        type: "string",
+        multiple: true,
+        valueName: "GLOB",
+        description: "Skip members matching (repeatable)",
+      },
+      concurrency: {
+        type: "integer",
+        min: 1,
+        max: 16,
+        valueName: "N",
+        description: "Downloads at once (default 2)",
+      },
+      quiet: { type: "boolean", short: "q", description: "Print only the destinations" },
+      "dry-run": {
+        type: "boolean",
+        description: "Show destination, size and what would be skipped; transfer nothing",
+      },
+      "no-resume": {
+        type: "boolean",
+        description: "Start over instead of continuing an interrupted download",
+      },
+      "clean-partials": {
+        type: "boolean",
+        description: "Remove what interrupted downloads left in DIR (with --dry-run: list)",
+      },
     },
-    examples: ["tinkex checkpoint download tinker://RUN/sampler_weights/final -o ./ckpts"],
+    examples: [
+      "tinkex checkpoint download tinker://RUN/sampler_weights/final -o ./ckpts",
+      "tinkex checkpoint download --run-id RUN --latest --type sampler_weights -q",
+      "tinkex checkpoint download PATH --include 'adapter_*' --exclude '*.bin'",
+    ],
+  },
+  {
+    name: "verify",
+    summary: "Check downloaded checkpoints against their manifests",
+    description: "Every file there with the size the archive had, nothing extra. Exit 1 if not.",
+    args: [{ name: "DIR", required: true, variadic: true, description: "Downloaded directories" }],
+    options: {},
+    examples: ["tinkex checkpoint verify ./ckpts/RUN_sampler_weights_final"],
   },
   {
     name: "copy",
