@@ -5,21 +5,34 @@
  * - CLI: `deno run -A cli.ts checkpoint download PATH -o DIR`; whole-process wall time
  * - `curl -s URL | tar -x`: the same signed URL; whole pipeline
  * - two-step (what the official clients do): `curl -o FILE URL && tar -xf FILE && rm FILE`
+ * - `aria2c -x4 -s4` to a file, then `tar -xf` (a parallel downloader, then extraction)
+ *
+ * Two stores: the server on plain loopback, and the same server behind `bench/capped_store.ts`,
+ * which caps each connection's rate and adds first-byte latency, as object stores do.
  * @module
  */
 import { getArchiveUrl, listUserCheckpoints, type TinkerConfig } from "../mod.ts";
+import { startCappedStore } from "./capped_store.ts";
 import { startFixture } from "./fixture.ts";
 import { run, runMeasured } from "./proc.ts";
 import { summarize, type Summary } from "./stats.ts";
 
 /** The methods compared, in table order. */
-export const DOWNLOAD_METHODS = ["download()", "tinkex CLI", "curl | tar -x", "two-step"] as const;
+export const DOWNLOAD_METHODS = [
+  "download()",
+  "tinkex CLI",
+  "curl | tar -x",
+  "two-step",
+  "aria2c -x4 + tar",
+] as const;
 /** One of {@link DOWNLOAD_METHODS}. */
 export type DownloadMethod = typeof DOWNLOAD_METHODS[number];
 
 /** Measurements of one method at one archive size. */
 export interface DownloadFigure {
   method: DownloadMethod;
+  /** `loopback`, or `capped` (per-connection rate cap and first-byte latency). */
+  store: Store;
   /** Exact archive size in bytes. */
   bytes: number;
   /** Seconds (see the module notes for what each method's time covers). */
@@ -34,8 +47,16 @@ export interface DownloadFigure {
   rssTrace?: [number, number][];
 }
 
+/** Where the archive is served from. */
+export type Store = "loopback" | "capped";
+
+/** The capped store's settings: per-connection rate (MiB/s) and first-byte latency (ms). */
+export const CAPPED = { rateMiB: 32, latencyMs: 30 } as const;
+
 /** Options of {@link benchDownloads}. */
 export interface DownloadBenchOptions {
+  /** The store (default loopback). */
+  store?: Store;
   /** Archive sizes to measure (approximate; the exact size is reported). */
   sizes: number[];
   /** Measured runs per method and size (after one warm-up run). */
@@ -53,9 +74,14 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
   const figures: DownloadFigure[] = [];
   for (const size of opts.sizes) {
     const fixture = await startFixture({ archiveBytes: size });
+    const store = opts.store ?? "loopback";
+    const capped = store === "capped"
+      ? await startCappedStore({ targetPort: Number(new URL(fixture.baseUrl).port), ...CAPPED })
+      : undefined;
     const dir = await Deno.makeTempDir({ dir: opts.workDir, prefix: "tinkex-bench-dl-" });
     try {
-      const config: TinkerConfig = { apiKey: fixture.apiKey, baseUrl: fixture.baseUrl };
+      const baseUrl = capped?.baseUrl ?? fixture.baseUrl;
+      const config: TinkerConfig = { apiKey: fixture.apiKey, baseUrl };
       const ckpt = (await listUserCheckpoints(config)).checkpoints[0];
       const bytes = ckpt.size_bytes!;
       const samples = new Map<DownloadMethod, { s: number[]; rss: number[]; wall: number[] }>();
@@ -80,9 +106,9 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
           s.rss.push(r.rssMB);
           s.wall.push(r.wallSeconds);
           opts.log(
-            `  ${method.padEnd(13)} ${(bytes / 2 ** 20).toFixed(0).padStart(5)} MiB  run ${
-              i + 1
-            }: ` +
+            `  ${store.padEnd(8)} ${method.padEnd(16)} ${
+              (bytes / 2 ** 20).toFixed(0).padStart(5)
+            } MiB  run ${i + 1}: ` +
               `${r.seconds.toFixed(3)} s, ${(bytes / 1e6 / r.seconds).toFixed(0)} MB/s, ` +
               `${r.rssMB.toFixed(1)} MB RSS`,
           );
@@ -92,6 +118,7 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
         const s = samples.get(method)!;
         figures.push({
           method,
+          store,
           bytes,
           seconds: summarize(s.s),
           mbps: summarize(s.s.map((x) => bytes / 1e6 / x)),
@@ -102,6 +129,7 @@ export async function benchDownloads(opts: DownloadBenchOptions): Promise<Downlo
       }
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await capped?.close();
       await fixture.close();
     }
   }
@@ -127,7 +155,7 @@ async function downloadOnce(
   const out = `${dir}/out`;
   await Deno.mkdir(out);
   try {
-    const env = { TINKER_API_KEY: config.apiKey, TINKER_BASE_URL: config.baseUrl! };
+    const env = { TINKER_API_KEY: config.apiKey!, TINKER_BASE_URL: config.baseUrl! };
     let r;
     let inner: number | undefined;
     let trace: [number, number][] | undefined;
@@ -160,6 +188,17 @@ async function downloadOnce(
       case "curl | tar -x": {
         const { url } = await getArchiveUrl(config, path);
         r = await runMeasured("sh", ["-c", 'curl -sSf "$1" | tar -x -C "$2"', "sh", url, out]);
+        break;
+      }
+      case "aria2c -x4 + tar": {
+        const { url } = await getArchiveUrl(config, path);
+        r = await runMeasured("sh", [
+          "-c",
+          'aria2c -q -x4 -s4 --file-allocation=none --allow-overwrite=true -d "$2" -o archive.tar "$1" && mkdir "$2/x" && tar -xf "$2/archive.tar" -C "$2/x" && rm "$2/archive.tar"',
+          "sh",
+          url,
+          out,
+        ]);
         break;
       }
       case "two-step": {
@@ -198,13 +237,13 @@ if (import.meta.main) {
   console.log(JSON.stringify(figures, null, 1));
 }
 
-/** Total size of the regular files under `dir`. */
+/** Total size of the regular files under `dir` (download()'s manifest is not a member). */
 async function treeBytes(dir: string): Promise<number> {
   let total = 0;
   for await (const e of Deno.readDir(dir)) {
     const p = `${dir}/${e.name}`;
     if (e.isDirectory) total += await treeBytes(p);
-    else if (e.isFile) total += (await Deno.stat(p)).size;
+    else if (e.isFile && e.name !== ".tinkex-manifest.json") total += (await Deno.stat(p)).size;
   }
   return total;
 }
