@@ -183,8 +183,17 @@ Deno.test("sampling sessions: from a sampler checkpoint (checked) or a base mode
     assertError(await post({}), 400, /model_path.*base_model/);
     assertError(await post({ model_path: sampler, base_model: "meta-llama/Llama-3.2-1B" }), 400);
     assertError(await post({ model_path: sampler }, BOB), 404, /Session/);
-    // Bob cannot read Alice's sampler.
+    // Bob cannot read Alice's sampler, nor see her samplers in a session he may see.
     await assert.rejects(() => getSampler(cfg(server, BOB), fromCkpt), NotFoundError);
+    await publishCheckpoint(cfg(server), sampler);
+    const ofRun = await api(server, "POST", "/api/v1/create_sampling_session", {
+      body: { session_id: client.sessionId, sampling_session_seq_id: 0, model_path: sampler },
+    });
+    assert.equal(ofRun.status, 200, ofRun.text);
+    const seen = (key: string) =>
+      getSession(cfg(server, key), client.sessionId, { accessScope: "accessible" });
+    assert.deepEqual((await seen(ALICE)).sampler_ids, [ofRun.body.sampling_session_id]);
+    assert.deepEqual(await seen(BOB), { training_run_ids: [client.modelId], sampler_ids: [] });
     // The unnamed save_weights_for_sampler also makes a sampler getSampler knows.
     const unnamed = await api(server, "POST", "/api/v1/save_weights_for_sampler", {
       body: { model_id: client.modelId, seq_id: 9, type: "save_weights_for_sampler" },
