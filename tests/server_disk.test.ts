@@ -96,11 +96,17 @@ Deno.test("start-up reclaims orphaned archives and temp files, and says how much
     Deno.writeFileSync(`${dataDir}/objects/${crypto.randomUUID()}.tar`, archive.subarray(0, 999));
     Deno.writeTextFileSync(`${dataDir}/tmp/write.x.1.${crypto.randomUUID()}`, "");
     Deno.writeTextFileSync(`${dataDir}/tmp/archive.x.2.${crypto.randomUUID()}`, "half");
+    // An external checkpoint's files written before its record; a copy's directory in the making.
+    const external = `${dataDir}/objects/${crypto.randomUUID()}`;
+    Deno.mkdirSync(`${external}/tokenizer`, { recursive: true });
+    Deno.writeTextFileSync(`${external}/config.json`, "{}");
+    Deno.writeFileSync(`${external}/tokenizer/tokenizer_config.json`, archive.subarray(0, 500));
+    Deno.mkdirSync(`${dataDir}/tmp/copy.3.${crypto.randomUUID()}`);
     await withServer({ dataDir }, async (s) => {
       assert.deepEqual(s.startup.reclaimed, {
-        objects: 2,
-        tempFiles: 2,
-        bytes: archive.length + 999 + 4,
+        objects: 3,
+        tempFiles: 3,
+        bytes: archive.length + 999 + 4 + 2 + 500,
       });
       assert.deepEqual(
         [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name),
