@@ -12,6 +12,7 @@ import {
   deleteCheckpoint,
   download,
   downloadDirName,
+  FutureFailedError,
   getArchiveUrl,
   getCheckpoint,
   getExternalWeightsUrls,
@@ -126,6 +127,25 @@ Deno.test("external checkpoint: save, list, info, TTL, publish, per-file URLs, d
     assert.equal(gone.status, 404, "a deleted checkpoint's files are gone");
     assertError(await api(server, "GET", ckptPath(path, "/external_weights_urls")), 404);
   });
+});
+
+Deno.test("saveWeightsExternal: a taken name is a user error that says what to do; nothing is written", async () => {
+  await withTempDir((dataDir) =>
+    withServer({ dataDir }, async (server) => {
+      const client = await createTrainingClient(configFor(server), { baseModel: "Qwen/Qwen3-8B" });
+      await saveWeightsExternal(client, "hf");
+      const objects = [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name);
+      await assert.rejects(() => saveWeightsExternal(client, "hf"), (e) => {
+        assert.ok(e instanceof FutureFailedError);
+        assert.equal(e.category, "user");
+        // The request has no overwrite: the way out is another name or a delete.
+        assert.match(e.message, /already exists; choose another name or delete it first$/);
+        return true;
+      });
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name), objects);
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/tmp`)], []);
+    })
+  );
 });
 
 Deno.test("getExternalWeightsUrls refuses other kinds before any request", async () => {

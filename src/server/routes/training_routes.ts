@@ -175,10 +175,9 @@ export async function saveCheckpoint(
   const taken = (run: RunRecord, now: number): void => {
     const existing = run.checkpoints[key];
     if (!req.overwrite && existing && isLive(existing, now)) {
-      throw new HttpError(
-        409,
-        `Checkpoint ${path} already exists; choose another name or save with overwrite: true`,
-      );
+      // save_weights_external has no overwrite: there the way out is a delete.
+      const way = req.kind === "external_weights" ? "delete it first" : "save with overwrite: true";
+      throw new HttpError(409, `Checkpoint ${path} already exists; choose another name or ${way}`);
     }
   };
   const current = store.run(runId)!;
