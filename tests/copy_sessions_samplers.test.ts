@@ -103,7 +103,7 @@ Deno.test("copyWeights: bad input is refused before any request", async () => {
   }
 });
 
-Deno.test("finishSession: first reason wins; heartbeats and new samplers of it get 410", async () => {
+Deno.test("finishSession: first reason wins; heartbeats, new models, copies and samplers of it get 410", async () => {
   await withServer({}, async (server) => {
     const session = await createSession(cfg(server), { userMetadata: { who: "test" } });
     const id = session.sessionId;
@@ -127,6 +127,20 @@ Deno.test("finishSession: first reason wins; heartbeats and new samplers of it g
       () => createSamplingSession(cfg(server), { baseModel: "Qwen/Qwen3-8B" }, { session }),
       (e) => e instanceof Error && "status" in e && e.status === 410,
     );
+    // Nor a training client or a copy: nothing new is made in a finished session.
+    const model = await api(server, "POST", "/api/v1/create_model", {
+      body: {
+        session_id: id,
+        model_seq_id: 0,
+        base_model: "Qwen/Qwen3-8B",
+        lora_config: { rank: 4 },
+      },
+    });
+    assertError(model, 410, /has finished \(errored\); start a new session/);
+    const copy = await api(server, "POST", "/api/v1/copy_weights", {
+      body: { session_id: id, model_seq_id: 1, source_path: "tinker://r/weights/w" },
+    });
+    assertError(copy, 410, /has finished/);
     assert.deepEqual((await getSession(cfg(server), id)).user_metadata, { who: "test" });
     await assert.rejects(() => finishSession(cfg(server, BOB), id, "success"), NotFoundError);
     assertError(

@@ -16,7 +16,7 @@ import { HttpError, json } from "../http/responses.ts";
 import type { CheckpointRef, Store } from "../store/record_store.ts";
 import { checkpointKey, newRunRecord } from "../store/records.ts";
 import { addressFromPath } from "./checkpoint_params.ts";
-import { callerSession } from "./session_routes.ts";
+import { ownSession } from "./training_routes.ts";
 import { ttlField } from "./ttl_field.ts";
 
 /** The copy route. */
@@ -32,7 +32,7 @@ async function copyWeights(ctx: RequestContext): Promise<Response> {
   const sourcePath = stringField(body, "source_path");
   optionalString(body, "weights_access_token"); // accepted; access here is by user
   const ttl = ttlField(body, ctx.server.options.minTtlSeconds);
-  callerSession(ctx, sessionId, true);
+  ownSession(ctx, sessionId, { open: true });
   const { store } = ctx.server;
   const at = addressFromPath(sourcePath);
   findCheckpoint(store, ctx.user, at, "read", Date.now());
