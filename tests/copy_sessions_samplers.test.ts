@@ -22,6 +22,7 @@ import {
   NotFoundError,
   publishCheckpoint,
   saveState,
+  saveWeightsExternal,
   saveWeightsForSampler,
   type TinkerConfig,
 } from "../mod.ts";
@@ -85,6 +86,16 @@ Deno.test("copyWeights: a new private run holding the copy; others' public check
       `${session.sessionId}:train:0`,
       `${session.sessionId}:train:1`,
     ]);
+    // Deleting a copy leaves its source intact, for an archive and for an external checkpoint.
+    const external = await saveWeightsExternal(alice, "hf");
+    for (const source of [sampler, external.path]) {
+      const made = await copyWeights(cfg(server), source);
+      await deleteCheckpoint(cfg(server), made);
+      await withTempDir(async (dir) => {
+        const { bytes } = await download(cfg(server), source, { outputDir: dir });
+        assert.equal(bytes, (await getCheckpoint(cfg(server), source)).size_bytes, source);
+      });
+    }
   });
 });
 
