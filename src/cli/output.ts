@@ -3,25 +3,47 @@
  * JSON or tables on stdout, notes and warnings on stderr.
  * @module
  */
-import { configFromEnv, type ResolvedConfig } from "../../mod.ts";
+import { configFromEnv, resolveCredential, type ResolvedConfig } from "../../mod.ts";
+import { rememberSecret } from "./secrets.ts";
 import { stylesFor } from "./color.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderPairs, renderTable, type Table } from "./table.ts";
 
 /**
- * The config of a command: `--api-key` / `--base-url`, falling back to the environment. Retries
- * are announced on stderr, so a slow or failing server does not look like a hang.
+ * The config of a command: `--api-key` / `--base-url`, falling back to the environment and the
+ * official credential order (`TINKER_CREDENTIAL_CMD`, `~/.tinker/credentials.json`). It follows
+ * the server's auth (JWT when it asks). Retries are announced on stderr, so a slow or failing
+ * server does not look like a hang.
  */
 export function configOf(ctx: CommandContext): ResolvedConfig {
-  return configFromEnv({
+  const known = configs.get(ctx);
+  if (known) return known;
+  const onWarning = (message: string) => warn(ctx, message);
+  // Without a flag or TINKER_API_KEY the credential comes from the command or the file: found at
+  // the first request, in the SDK's order, and remembered so that errors redact it.
+  const fromSources = !ctx.globals.apiKey && !ctx.io.env("TINKER_API_KEY");
+  const config = configFromEnv({
     apiKey: ctx.globals.apiKey,
+    getApiKey: fromSources
+      ? async () => {
+        const { apiKey } = await resolveCredential({ env: ctx.io.env, onWarning });
+        rememberSecret(apiKey);
+        return apiKey;
+      }
+      : undefined,
     baseUrl: ctx.globals.baseUrl,
+    auth: "auto",
     onRetry: ({ retry, delayMs, status }) => {
       const cause = status === undefined ? "no response" : `HTTP ${status}`;
       note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
     },
-  }, { env: ctx.io.env });
+  }, { env: ctx.io.env, onWarning });
+  configs.set(ctx, config);
+  return config;
 }
+
+/** One config per command run, so its auth state (discovery, JWT) is shared by its calls. */
+const configs = new WeakMap<CommandContext, ResolvedConfig>();
 
 /** Whether the output format is JSON. */
 export function isJson(ctx: CommandContext): boolean {
