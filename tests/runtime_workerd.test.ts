@@ -9,9 +9,7 @@ import { ROOT, run, startServeProcess, tool } from "./runtimes/tools.ts";
 /** A workerd config: the bundled worker on `port`, its bindings, outbound to loopback only. */
 function workerdConfig(port: number, bindings: Record<string, string>): string {
   const texts = Object.entries(bindings)
-    .map(([name, value]) =>
-      `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`
-    );
+    .map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
@@ -36,10 +34,7 @@ function freePort(): number {
   return port;
 }
 
-async function fetchWhenUp(
-  url: string,
-  child: Deno.ChildProcess,
-): Promise<Response> {
+async function fetchWhenUp(url: string, child: Deno.ChildProcess): Promise<Response> {
   let exited = false;
   child.status.then(() => exited = true);
   for (let i = 0;; i++) {
@@ -73,10 +68,7 @@ Deno.test("workerd: the Cloudflare worker example lists and streams a checkpoint
     const port = freePort();
     await Deno.writeTextFile(
       join(dir, "config.capnp"),
-      workerdConfig(port, {
-        TINKER_API_KEY: api.apiKey,
-        TINKER_BASE_URL: api.baseUrl,
-      }),
+      workerdConfig(port, { TINKER_API_KEY: api.apiKey, TINKER_BASE_URL: api.baseUrl }),
     );
     child = new Deno.Command(tool("workerd"), {
       args: ["serve", join(dir, "config.capnp"), "--verbose"],
@@ -96,13 +88,7 @@ Deno.test("workerd: the Cloudflare worker example lists and streams a checkpoint
     const text = await listing.text();
     assert.equal(listing.status, 200, text);
     const names = text.trim().split("\n").map((l) => JSON.parse(l).path);
-    for (
-      const n of [
-        "adapter_config.json",
-        "adapter_model.safetensors",
-        "checkpoint_complete",
-      ]
-    ) {
+    for (const n of ["adapter_config.json", "adapter_model.safetensors", "checkpoint_complete"]) {
       assert.ok(names.includes(n), String(names));
     }
     const file = await fetch(`${worker}&file=adapter_config.json`);

@@ -22,18 +22,14 @@ const INSTALL_HINT =
 /** The path of an installed tool's executable (`node_modules/.bin/<name>`). */
 export function tool(name: string): string {
   const path = join(TOOLS_DIR, ".bin", name);
-  if (!existsSync(path)) {
-    throw new Error(`Cannot find ${name} in tests/runtimes: ${INSTALL_HINT}`);
-  }
+  if (!existsSync(path)) throw new Error(`Cannot find ${name} in tests/runtimes: ${INSTALL_HINT}`);
   return path;
 }
 
 /** Debian's chromium (`TINKEX_CHROMIUM` overrides). */
 export function chromium(): string {
   const path = Deno.env.get("TINKEX_CHROMIUM") ?? "/usr/bin/chromium";
-  if (!existsSync(path)) {
-    throw new Error(`Cannot find chromium at ${path}: ${INSTALL_HINT}`);
-  }
+  if (!existsSync(path)) throw new Error(`Cannot find chromium at ${path}: ${INSTALL_HINT}`);
   return path;
 }
 
@@ -70,9 +66,7 @@ export async function runOk(
 ): Promise<string> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`,
-    );
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   }
   return r.stdout;
 }
@@ -88,18 +82,14 @@ export interface ServeProcess {
  * Start `tinkex serve --port 0 --seed --json …extra` under Deno and wait for its JSON line. Its
  * log is captured, not printed: `close()` fails if it holds anything but the stop notice.
  */
-export async function startServeProcess(
-  extra: string[] = [],
-): Promise<ServeProcess> {
+export async function startServeProcess(extra: string[] = []): Promise<ServeProcess> {
   const child = await startServe(["--seed", ...extra]);
   return {
     baseUrl: child.baseUrl,
     apiKey: (child.banner.api_keys as string[])[0],
     close: async () => {
       const { stderr } = await child.stop();
-      if (stderr !== "Stopping…\n") {
-        throw new Error(`tinkex serve logged:\n${stderr}`);
-      }
+      if (stderr !== "Stopping…\n") throw new Error(`tinkex serve logged:\n${stderr}`);
     },
   };
 }
