@@ -148,6 +148,24 @@ Deno.test("saveWeightsExternal: a taken name is a user error that says what to d
   );
 });
 
+Deno.test("save_weights_external: asked to age-encrypt, the local server refuses rather than export plaintext", async () => {
+  await withServer({}, async (server) => {
+    const client = await createTrainingClient(configFor(server), { baseModel: "Qwen/Qwen3-8B" });
+    const post = (recipients: unknown) =>
+      api(server, "POST", "/api/v1/save_weights_external", {
+        body: {
+          model_id: client.modelId,
+          path: "hf",
+          age_encryption_recipients: recipients,
+          type: "save_weights_external",
+        },
+      });
+    assertError(await post(["age1qyqszqgpqyqszqgpqyqszqgpqyqszqgp"]), 400, /age encryption/);
+    assertError(await post("age1x"), 422, /age_encryption_recipients/);
+    for (const none of [null, []]) assert.equal((await post(none)).status, 200);
+  });
+});
+
 Deno.test("getExternalWeightsUrls refuses other kinds before any request", async () => {
   const srv = startRecordingServer();
   try {
