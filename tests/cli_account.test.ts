@@ -2,7 +2,7 @@
 // concurrency, `billing usage` CSV/JSON, `audit --jsonl`, `session export-trace` and
 // `set-project`, `run list --project-id` — against `tinkex serve` on 127.0.0.1.
 import assert from "node:assert/strict";
-import { type Checkpoint, iterateCheckpoints, selectPrunable } from "../mod.ts";
+import { type Checkpoint, createSession, iterateCheckpoints, selectPrunable } from "../mod.ts";
 import { serve } from "../server.ts";
 import { parseJson, runCliInProcess, runCliProcess } from "./_cli_helpers.ts";
 
@@ -179,6 +179,9 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
           bad.stderr,
           /Cannot get billing usage: ending_before must be after starting_on/,
         );
+        // A user's mistake gets the window rules as its hint, not "a bug in tinkex".
+        assert.match(bad.stderr, /END after START and at most 14 days later/);
+        assert.doesNotMatch(bad.stderr, /bug in tinkex/);
       },
     );
 
@@ -210,6 +213,13 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
           urlOnly.stdout.trim(),
           /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/trace_files\/.*sig=/,
         );
+
+        // A session with nothing to trace: the service's failure and what to do, not "a bug".
+        const { sessionId: empty } = await createSession(config);
+        const failed = await runCliInProcess(["session", "export-trace", empty], alice);
+        assert.equal(failed.code, 1);
+        assert.match(failed.stderr, /Cannot export the trace of session .*made no requests/);
+        assert.match(failed.stderr, /try again later, or report it with the session id/);
 
         const set = await runCliInProcess(["session", "set-project", session, "team-a"], alice);
         assert.equal(set.code, 0, set.stderr);
