@@ -180,6 +180,7 @@ Deno.test("audit log: every checkpoint mutation, in order; admin only; filters",
     assert.deepEqual(projects.entries.map((e) => e.event), ["project.session_assigned"]);
     assert.equal((await getAuditLog(alice, { day: "2001-01-01" })).entries.length, 0);
     await assert.rejects(getAuditLog(alice, { day: "13/07/2026" }), BadRequestError);
+    await assert.rejects(getAuditLog(alice, { day: "2026-02-30" }), BadRequestError);
 
     // A checkpoint whose TTL passes is logged as expired when the store next changes its run.
     const left = (await Array.fromAsync(iterateCheckpoints(alice)))
