@@ -100,6 +100,8 @@ Deno.test("billing usage: the window rules, client and server; storage GB-hours 
       [iso(hour + HOUR), iso(hour + 2 * HOUR), /starts in the future/],
       [iso(hour), iso(hour), /after starting_on/],
       ["yesterday", iso(hour), /RFC 3339/],
+      ["2026-02-30T00:00:00Z", "2026-03-03T00:00:00Z", /starting_on is not an RFC 3339/],
+      ["2026-07-13T00:00:00Z", "2026-07-13T24:00:00Z", /ending_before is not an RFC 3339/],
     ];
     for (const [from, to, why] of bad) {
       const err = await getBillingUsage(alice, from, to).catch((e) => e);
