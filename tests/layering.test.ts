@@ -106,3 +106,20 @@ function staticClosure(edges: readonly Edge[], root: string): Set<string> {
   }
   return seen;
 }
+
+Deno.test("layering: every file under src/ is in a layer and reached from an entry point", async () => {
+  // A file no entry point imports would escape the direction rules above (and is dead code).
+  const reached = new Set(all.flatMap((g) => g.modules));
+  const files: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(new URL(dir, ROOT))) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (/\.(ts|js|mjs)$/.test(e.name)) files.push(path);
+    }
+  };
+  await walk("src");
+  assert.ok(files.length > 100, "src/ was walked");
+  assert.deepEqual(files.filter((f) => !ALLOWED[layerOf(f)]), [], "outside the four layers");
+  assert.deepEqual(files.filter((f) => !reached.has(f)).sort(), [], "reached by no entry point");
+});
