@@ -13,7 +13,7 @@ import {
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
-import { authHeaderFor, forgetJwt } from "./auth.ts";
+import { authHeaderFor, credentialsOf, forgetJwt, withoutSecrets } from "./auth.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -113,7 +113,8 @@ async function withRetries<T>(
         if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
-          body: await readErrorBody(res),
+          // A server echoing a credential (key, command output, JWT) does not get it shown.
+          body: withoutSecrets(await readErrorBody(res), [apiKey, ...credentialsOf(config)]),
           method: spec.method,
           url,
           requestId: res.headers.get("x-request-id") ?? undefined,
@@ -154,7 +155,11 @@ function classifyFetchError(
   if (e instanceof AbortError || e instanceof ConnectionError) return e;
   if (signal?.aborted) return new AbortError(signal.reason);
   if (timedOut) return new TimeoutError(method, url, timeoutMs, e);
-  if (e instanceof SyntaxError) return new ConnectionError(method, url, e, "Malformed JSON from");
+  if (e instanceof SyntaxError) {
+    // JSON.parse quotes the start of the text it choked on, which may be an echoed credential.
+    const plain = new SyntaxError("the response body is not valid JSON");
+    return new ConnectionError(method, url, plain, "Malformed JSON from");
+  }
   return new ConnectionError(method, url, e);
 }
 
