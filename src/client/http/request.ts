@@ -51,7 +51,15 @@ export interface RequestSpec {
   credential?: string;
 }
 
-/** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
+/**
+ * The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`.
+ *
+ * @example
+ * ```ts
+ * import { USER_AGENT } from "@tinkex/tinkex";
+ * console.log(USER_AGENT); // e.g. "tinkex-ts/0.1.0 (deno 2.5.0)"
+ * ```
+ */
 export const USER_AGENT: string = `tinkex-ts/${VERSION} (${runtimeDescription()})`;
 
 /**
