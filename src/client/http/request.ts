@@ -11,9 +11,10 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
+import { credentialsOf, withoutSecrets } from "./auth.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
-import { authHeaderFor, credentialsOf, forgetJwt, withoutSecrets } from "./auth.ts";
+import { authHeaderFor, forgetJwt } from "./auth.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
