@@ -79,10 +79,34 @@ export function describeFailure(error: unknown): FailureReport {
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
     message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
-    hint: rule?.[1] ??
+    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
+
+/** Where the server was expected, for refused and unresolvable connections; else undefined. */
+function connectionHint(error: ConnectionError): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(error.url);
+  } catch {
+    return undefined;
+  }
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (error.failure === "refused" && LOOPBACK.test(url.hostname)) {
+    return `Nothing is listening on ${url.hostname}:${port}: is tinkex serve running on port ${port}? ` +
+      "Start it, or point --base-url (TINKER_BASE_URL) at the right port.";
+  }
+  if (error.failure === "refused") {
+    return `${url.host} refused the connection: check --base-url (TINKER_BASE_URL) and the port.`;
+  }
+  if (error.failure === "unresolvable") {
+    return `The host name ${url.hostname} does not resolve: check --base-url (TINKER_BASE_URL).`;
+  }
+  return undefined;
+}
+
+const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
 /** `<detail> (HTTP 404, request <id>)` when the body says what went wrong, else the full message. */
 function statusMessage(error: ApiStatusError): string {

@@ -13,6 +13,7 @@ import {
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
+import { fastFailure } from "./connection_failure.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -119,8 +120,9 @@ async function withRetries<T>(
     } catch (e) {
       if (e instanceof ApiStatusError) throw e;
       const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
-      if (err instanceof AbortError || retry >= maxRetries) throw err;
-      failure = { error: err };
+      const fast = err instanceof TimeoutError ? undefined : fastFailure(e, url, retry);
+      if (err instanceof AbortError || retry >= maxRetries || fast?.giveUp) throw err;
+      failure = { error: err, retryAfter: fast?.delayMs };
     } finally {
       link.dispose();
     }
