@@ -7,11 +7,29 @@
 export class UsageError extends Error {
   /** The command words resolved so far, for the "see --help" hint. */
   readonly command: readonly string[];
-  /** Build from a message and the command words it concerns. */
-  constructor(message: string, command: readonly string[] = []) {
+  /** A likely fix, e.g. `Did you mean 'list'?`, printed before the pointer to --help. */
+  readonly suggestion?: string;
+  /** Build from a message, the command words it concerns and an optional suggestion. */
+  constructor(message: string, command: readonly string[] = [], suggestion?: string) {
     super(message);
     this.name = "UsageError";
     this.command = command;
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+}
+
+/**
+ * The user stopped the command (Ctrl-C, or declined a prompt): not a failure to report with
+ * `Error:`, just what happened (`Cancelled.`, `Nothing deleted.`) and its exit code.
+ */
+export class Cancelled extends Error {
+  /** The exit code: 130 after Ctrl-C, 1 after a declined prompt. */
+  readonly exitCode: number;
+  /** Build from what to print and the exit code. */
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = "Cancelled";
+    this.exitCode = exitCode;
   }
 }
 

@@ -59,7 +59,10 @@ const HINTS: readonly HintRule[] = [
     ConnectionError,
     "Could not reach the server: check TINKER_BASE_URL (or --base-url) and your network.",
   ],
-  [DestinationExistsError, "Pass --force to replace it, or -o DIR to download elsewhere."],
+  [
+    DestinationExistsError,
+    "Pass --force to replace it (once the new download is complete), or -o DIR to download elsewhere.",
+  ],
   [
     UnsafeArchiveError,
     "The archive was refused and nothing was extracted; report it to the service.",
@@ -78,7 +81,11 @@ export function describeFailure(error: unknown): FailureReport {
   }
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
-    message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
+    message: error instanceof ApiStatusError
+      ? statusMessage(error)
+      : error instanceof DestinationExistsError
+      ? `Cannot download: ${error.destination} already exists`
+      : error.message,
     hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };

@@ -7,6 +7,7 @@ import {
   GLOBAL_OPTIONS,
   globalOptionsOf,
   type GroupSpec,
+  type OptionSpec,
   type OptionSpecs,
 } from "./spec.ts";
 
@@ -81,9 +82,18 @@ function optionLines(options: OptionSpecs): string[] {
     Object.entries(options).map(([name, spec]) => {
       const short = spec.short ? `-${spec.short}, ` : "    ";
       const value = spec.type === "boolean" ? "" : ` ${spec.valueName ?? "VALUE"}`;
-      return [`${short}--${name}${value}`, spec.description];
+      return [`${short}--${name}${value}`, describeOption(spec)];
     }),
   );
+}
+
+/** An option's help line, naming its accepted values when the description does not. */
+export function describeOption(spec: OptionSpec): string {
+  const choices = spec.choices ?? [];
+  if (choices.every((c) => new RegExp(`\\b${c}\\b`).test(spec.description))) {
+    return spec.description;
+  }
+  return `${spec.description}: ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
 }
 
 function listing(rows: readonly (readonly [string, string])[]): string[] {

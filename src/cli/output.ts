@@ -3,7 +3,8 @@
  * JSON or tables on stdout, notes and warnings on stderr.
  * @module
  */
-import { configFromEnv, type ResolvedConfig } from "../../mod.ts";
+import { ConfigError, configFromEnv, type ResolvedConfig } from "../../mod.ts";
+import { CliError } from "./errors.ts";
 import { stylesFor } from "./color.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderPairs, renderTable, type Table } from "./table.ts";
@@ -13,6 +14,14 @@ import { renderPairs, renderTable, type Table } from "./table.ts";
  * are announced on stderr, so a slow or failing server does not look like a hang.
  */
 export function configOf(ctx: CommandContext): ResolvedConfig {
+  try {
+    return configFromEnvFor(ctx);
+  } catch (e) {
+    throw e instanceof ConfigError ? configFailure(ctx, e) : e;
+  }
+}
+
+function configFromEnvFor(ctx: CommandContext): ResolvedConfig {
   return configFromEnv({
     apiKey: ctx.globals.apiKey,
     baseUrl: ctx.globals.baseUrl,
@@ -21,6 +30,30 @@ export function configOf(ctx: CommandContext): ResolvedConfig {
       note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
     },
   }, { env: ctx.io.env });
+}
+
+/** A config error in the words of the command line: which flag or variable to fix. */
+function configFailure(ctx: CommandContext, error: ConfigError): CliError {
+  const command = `tinkex ${ctx.command.join(" ")}`;
+  const key = ctx.globals.apiKey ?? ctx.io.env("TINKER_API_KEY");
+  if (key === undefined || key === "") {
+    return new CliError(
+      `Cannot run '${command}': no API key`,
+      "Set TINKER_API_KEY=tml-… or pass --api-key tml-… (for 'tinkex serve': tml-local-dev-key).",
+    );
+  }
+  if (/base URL/.test(error.message)) {
+    const from = ctx.globals.baseUrl !== undefined ? "--base-url" : "TINKER_BASE_URL";
+    return new CliError(
+      error.message,
+      `Fix ${from}: an http(s) URL such as http://127.0.0.1:8080 (tinkex serve's default).`,
+    );
+  }
+  const from = ctx.globals.apiKey !== undefined ? "--api-key" : "TINKER_API_KEY";
+  return new CliError(
+    `Cannot run '${command}': the API key is malformed (from ${from}; Tinker keys start with 'tml-'); nothing was sent`,
+    `Check ${from}.`,
+  );
 }
 
 /** Whether the output format is JSON. */

@@ -5,6 +5,7 @@
  * @module
  */
 import process from "node:process";
+import { CliError } from "./errors.ts";
 import { isJson, note, printJson, printLine } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
@@ -12,12 +13,16 @@ async function serve(ctx: CommandContext): Promise<number> {
   const { serve: start } = await import("../../server.ts");
   const { options } = ctx;
   const dataDir = options.data as string | undefined;
+  const port = (options.port as number | undefined) ?? 8080;
+  const hostname = options.host as string | undefined;
   const server = await start({
     dataDir,
-    port: (options.port as number | undefined) ?? 8080,
-    hostname: options.host as string | undefined,
+    port,
+    hostname,
     apiKeys: options["api-key"] as string[] | undefined,
     seed: options.seed === true,
+  }).catch((e) => {
+    throw listenFailure(e, hostname ?? "127.0.0.1", port);
   });
   if (isJson(ctx)) {
     printJson(ctx, {
@@ -36,22 +41,46 @@ async function serve(ctx: CommandContext): Promise<number> {
     printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keys[0]}\n`);
     printLine(ctx, "Press Ctrl+C to stop.");
   }
-  await untilSignalled();
+  await untilSignalled(ctx.cancellation());
   note(ctx, "Stopping…");
   await server.close();
   return 0;
 }
 
-function untilSignalled(): Promise<void> {
+/** Until Ctrl-C (which aborts `interrupted`) or SIGTERM. */
+function untilSignalled(interrupted: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const stop = (): void => {
-      process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      interrupted.removeEventListener("abort", stop);
       resolve();
     };
-    process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    interrupted.addEventListener("abort", stop);
   });
+}
+
+/** A failure to start listening, worded for the command line (a busy port says what to do). */
+function listenFailure(error: unknown, host: string, port: number): unknown {
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (
+    code === "EADDRINUSE" || name === "AddrInUse" || /address already in use/i.test(String(message))
+  ) {
+    return new CliError(
+      `Cannot start the local server: port ${port} on ${host} is already in use`,
+      `Pass --port 0 to pick a free port, or --port N for another one (another tinkex serve may be running on ${port}).`,
+    );
+  }
+  if (
+    typeof message === "string" &&
+    (code !== undefined || name === "AddrNotAvailable" || name === "PermissionDenied")
+  ) {
+    return new CliError(
+      `Cannot start the local server on ${host}:${port}: ${message}`,
+      "Check --host and --port (ports below 1024 need privileges).",
+    );
+  }
+  return error;
 }
 
 /** Handlers of `tinkex serve`. */
