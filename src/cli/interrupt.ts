@@ -1,8 +1,9 @@
 /**
  * Ctrl-C while a command runs. A command that can stop cleanly (a download removing its temp
  * directory, a prompt, the server closing) takes the interrupt over and gets an `AbortSignal`;
- * any other command is cancelled at once. Either way the CLI prints `Cancelled.` and exits 130;
- * a second Ctrl-C does not wait for the clean-up.
+ * any other command is cancelled at once (`Cancelled.`, exit 130). Once a command took it over,
+ * a repeated interrupt changes nothing: `deno task` forwards Ctrl-C to its child, which the
+ * terminal already signalled, so one key press can arrive twice.
  * @module
  */
 import process from "node:process";
@@ -29,11 +30,8 @@ export function interruptScope(listen: boolean): InterruptScope {
   const cancelled = new Promise<never>((_, reject) => cancel = reject);
   cancelled.catch(() => {});
   const onSigint = (): void => {
-    if (takenOver && !controller.signal.aborted) {
-      controller.abort(new Error("interrupted by Ctrl-C"));
-    } else {
-      cancel(new Cancelled("Cancelled.", EXIT_INTERRUPTED));
-    }
+    if (!takenOver) cancel(new Cancelled("Cancelled.", EXIT_INTERRUPTED));
+    else if (!controller.signal.aborted) controller.abort(new Error("interrupted by Ctrl-C"));
   };
   if (listen) process.on("SIGINT", onSigint);
   return {
