@@ -13,18 +13,23 @@ import type { CommandContext } from "./spec.ts";
 /** `tinkex checkpoint download`. */
 export async function downloadCommand(ctx: CommandContext): Promise<number> {
   const path = checkpointPathArg(ctx);
-  const config = configOf(ctx);
   const progress = createProgress(ctx.io);
+  const notes = (text: string) => progress.note(text); // retries: above the bar, not inside it
+  const config = configOf(ctx, notes);
   const signal = ctx.cancellation(); // stop cleanly on Ctrl-C: nothing is left behind
   try {
     const result = await download(config, path, {
       outputDir: ctx.options.output as string | undefined,
       force: ctx.options.force === true,
       onProgress: (info) => progress.update(info),
-      onBuilding: announceBuilding(ctx),
+      onResume: (info) => progress.resuming(info),
+      onBuilding: announceBuilding(ctx, notes),
       signal,
+    }).catch((e) => {
+      progress.finish({ ok: false, cancelled: signal.aborted });
+      throw e;
     });
-    progress.finish();
+    progress.finish({ ok: true });
     if (isJson(ctx)) {
       printJson(ctx, { tinker_path: path, ...result });
     } else {

@@ -11,23 +11,27 @@ import { renderPairs, renderTable, type Table } from "./table.ts";
 
 /**
  * The config of a command: `--api-key` / `--base-url`, falling back to the environment. Retries
- * are announced on stderr, so a slow or failing server does not look like a hang.
+ * are announced on stderr (through `notes`, e.g. a progress display, when given), so a slow or
+ * failing server does not look like a hang.
  */
-export function configOf(ctx: CommandContext): ResolvedConfig {
+export function configOf(
+  ctx: CommandContext,
+  notes: (text: string) => void = (text) => note(ctx, text),
+): ResolvedConfig {
   try {
-    return configFromEnvFor(ctx);
+    return configFromEnvFor(ctx, notes);
   } catch (e) {
     throw e instanceof ConfigError ? configFailure(ctx, e) : e;
   }
 }
 
-function configFromEnvFor(ctx: CommandContext): ResolvedConfig {
+function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): ResolvedConfig {
   return configFromEnv({
     apiKey: ctx.globals.apiKey,
     baseUrl: ctx.globals.baseUrl,
     onRetry: ({ retry, delayMs, status }) => {
       const cause = status === undefined ? "no response" : `HTTP ${status}`;
-      note(ctx, `${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
+      notes(`${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
     },
   }, { env: ctx.io.env });
 }
@@ -90,10 +94,12 @@ export function note(ctx: CommandContext, text: string): void {
 }
 
 /** An `onBuilding` callback telling the user the service is still building the archive. */
-export function announceBuilding(ctx: CommandContext): (info: { waitMs: number }) => void {
+export function announceBuilding(
+  ctx: CommandContext,
+  notes: (text: string) => void = (text) => note(ctx, text),
+): (info: { waitMs: number }) => void {
   return ({ waitMs }) =>
-    note(
-      ctx,
+    notes(
       `The service is still building the archive (this can take minutes); asking again in ${
         (waitMs / 1000).toFixed(waitMs < 10_000 ? 1 : 0)
       } s…`,
