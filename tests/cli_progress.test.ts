@@ -36,7 +36,7 @@ Deno.test("a note goes above the bar, which is redrawn below it with the same st
   assert.doesNotMatch(frames.at(-1)!, /ETA/, "no ETA while waiting to resume");
 });
 
-Deno.test("no stale frame: a throttled latest state is drawn before the phase line is left", () => {
+Deno.test("no stale frame: a phase's line ends on its latest state, even one the throttle dropped", () => {
   let t = 0;
   const c = captureIo({ terminal: { stderr: true }, env: { NO_COLOR: "1" } });
   const p = createProgress(c.io, { now: () => t, redrawMs: 100 });
@@ -46,8 +46,13 @@ Deno.test("no stale frame: a throttled latest state is drawn before the phase li
   t = 20;
   p.update({ phase: "verifying", transferredBytes: 1000, totalBytes: 1000 });
   const lines = c.stderr().split("\n");
-  // The downloading line that stays on screen shows 99%, not the 0% drawn first.
-  assert.match(lines[0].split("\r\x1b[2K").at(-1)!, /^Downloading .* 99% /);
+  // The downloading line that stays on screen ends where the next phase started (100%): not
+  // the 0% drawn first, nor the throttled 99%.
+  assert.match(lines[0].split("\r\x1b[2K").at(-1)!, /^Downloading .* 100% +1000 B \/ 1000 B$/);
+  t = 30;
+  p.update({ phase: "verifying", transferredBytes: 1000, totalBytes: 1000 });
+  p.finish({ ok: true });
+  assert.equal(c.stderr().split("\n").filter((l) => /Downloading .* 99%/.test(l)).length, 0);
 });
 
 Deno.test("the last line matches the outcome: a summary, or the last frame marked failed/cancelled", () => {

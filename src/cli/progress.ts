@@ -150,6 +150,16 @@ class ProgressState {
   }
 }
 
+/** The byte counts of a report (its percent recomputed from them). */
+function bytesOf(info: DownloadProgress): Partial<DownloadProgress> {
+  const totalBytes = info.totalBytes;
+  return {
+    transferredBytes: info.transferredBytes,
+    totalBytes,
+    percent: totalBytes ? Math.min(100, (info.transferredBytes / totalBytes) * 100) : undefined,
+  };
+}
+
 function terminalProgress(io: CliIo, now: () => number, redrawMs: number): ProgressDisplay {
   const s = stylesFor(io, "stderr");
   const state = new ProgressState();
@@ -177,11 +187,12 @@ function terminalProgress(io: CliIo, now: () => number, redrawMs: number): Progr
   return {
     update(info) {
       const t = now();
-      if (info.phase === "done") {
-        // The final byte count, shown in the phase on screen (the summary line follows).
-        state.last = { ...info, phase: state.last?.phase ?? "downloading" };
-        return;
+      if (info.phase !== state.phase && state.last) {
+        // The library's throttle may have dropped the phase's last report: bytes only grow, so
+        // the next phase's count is where this one ended.
+        state.last = { ...state.last, ...bytesOf(info) };
       }
+      if (info.phase === "done") return;
       if (info.phase !== state.phase) {
         redrawIfStale();
         endLine();
