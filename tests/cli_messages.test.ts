@@ -155,3 +155,21 @@ Deno.test("serve on a busy port: Error: …, a hint to use --port 0, exit 1", as
     busy.close();
   }
 });
+
+Deno.test("serve's other start-up errors name the flag to fix, in the same two-line format", async () => {
+  const file = await Deno.makeTempFile({ prefix: "tinkex-not-a-dir-" });
+  try {
+    const data = await run(["serve", "--port", "0", "--data", file]);
+    assert.equal(data.code, 1);
+    assert.match(
+      data.stderr,
+      new RegExp(`^Error: Cannot use --data ${file}: .+\nPass a directory`),
+    );
+    const key = await run(["serve", "--port", "0", "--api-key", "sk-wrong"]);
+    assert.equal(key.code, 1);
+    assert.match(key.stderr, /^Error: .*API key.*\nPass keys such as --api-key tml-/i);
+    assert.doesNotMatch(key.stderr + data.stderr, /bug in tinkex/);
+  } finally {
+    await Deno.remove(file);
+  }
+});

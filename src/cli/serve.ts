@@ -22,7 +22,7 @@ async function serve(ctx: CommandContext): Promise<number> {
     apiKeys: options["api-key"] as string[] | undefined,
     seed: options.seed === true,
   }).catch((e) => {
-    throw listenFailure(e, hostname ?? "127.0.0.1", port);
+    throw startFailure(e, { host: hostname ?? "127.0.0.1", port, dataDir });
   });
   if (isJson(ctx)) {
     printJson(ctx, {
@@ -60,24 +60,41 @@ function untilSignalled(interrupted: AbortSignal): Promise<void> {
   });
 }
 
-/** A failure to start listening, worded for the command line (a busy port says what to do). */
-function listenFailure(error: unknown, host: string, port: number): unknown {
-  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
-  if (
-    code === "EADDRINUSE" || name === "AddrInUse" || /address already in use/i.test(String(message))
-  ) {
+/**
+ * A failure to start, worded for the command line: a busy port says what to do, a bad data
+ * directory or address names the flag; anything else passes through.
+ */
+function startFailure(
+  error: unknown,
+  where: { host: string; port: number; dataDir?: string },
+): unknown {
+  const { code, name, message, path } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    path?: unknown;
+  };
+  const text = String(message ?? error);
+  const { host, port } = where;
+  if (code === "EADDRINUSE" || name === "AddrInUse" || /address already in use/i.test(text)) {
     return new CliError(
       `Cannot start the local server: port ${port} on ${host} is already in use`,
       `Pass --port 0 to pick a free port, or --port N for another one (another tinkex serve may be running on ${port}).`,
     );
   }
-  if (
-    typeof message === "string" &&
-    (code !== undefined || name === "AddrNotAvailable" || name === "PermissionDenied")
-  ) {
+  if (typeof path === "string" && where.dataDir !== undefined) {
     return new CliError(
-      `Cannot start the local server on ${host}:${port}: ${message}`,
-      "Check --host and --port (ports below 1024 need privileges).",
+      `Cannot use --data ${where.dataDir}: ${text}`,
+      "Pass a directory (created if missing) that this user may write.",
+    );
+  }
+  if (/api key/i.test(text)) {
+    return new CliError(text, "Pass keys such as --api-key tml-local-dev-key (one per user).");
+  }
+  if (code !== undefined || name === "AddrNotAvailable" || name === "PermissionDenied") {
+    return new CliError(
+      `Cannot start the local server on ${host}:${port}: ${text}`,
+      "Check --host (an address of this machine) and --port (below 1024 needs privileges).",
     );
   }
   return error;
