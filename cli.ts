@@ -6,6 +6,7 @@
  * ```sh
  * deno run -A jsr:@tinkex/tinkex/cli checkpoint list --limit 0
  * deno install -g -A -n tinkex jsr:@tinkex/tinkex/cli
+ * npx tinkex checkpoint list        # Node: the npm package built by `deno task build:npm`
  * tinkex checkpoint prune --keep 3 --dry-run
  * ```
  *

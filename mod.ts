@@ -30,6 +30,13 @@ export type {
   TrainingRunsResponse,
   WeightsInfoResponse,
 } from "./src/protocol/types.ts";
+export type {
+  ExternalWeightsUrlsResponse,
+  GetInfoResponse,
+  GetSamplerResponse,
+  GetServerCapabilitiesResponse,
+  SupportedModel,
+} from "./src/protocol/types.ts";
 export {
   checkpointTypeOf,
   downloadDirName,
@@ -37,7 +44,8 @@ export {
   parseTinkerPath,
 } from "./src/protocol/paths.ts";
 export type { CheckpointKind, TinkerPath } from "./src/protocol/paths.ts";
-export { VERSION } from "./src/protocol/version.ts";
+export { TINKER_SDK_VERSION, VERSION } from "./src/protocol/version.ts";
+export { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from "./src/protocol/ttl.ts";
 
 // Errors.
 export {
@@ -105,9 +113,17 @@ export {
 export type { IterateTrainingRunsOptions, ListTrainingRunsOptions } from "./src/client/runs.ts";
 export { getSession, iterateSessions, listSessions } from "./src/client/sessions.ts";
 export type { ListSessionsOptions } from "./src/client/sessions.ts";
+export { createSession, finishSession } from "./src/client/sessions.ts";
+export type { CreateSessionOptions, Session, SessionFinishReason } from "./src/client/sessions.ts";
+export { copyWeights } from "./src/client/copy.ts";
+export type { CopyWeightsOptions } from "./src/client/copy.ts";
+export { createSamplingSession, getSampler } from "./src/client/samplers.ts";
+export type { SamplerSource, SamplingSessionOptions } from "./src/client/samplers.ts";
+export { getInfo, getServerCapabilities } from "./src/client/server_info.ts";
 export { getWeightsInfo, validateCheckpoint } from "./src/client/weights.ts";
 export type { CheckpointExpectations } from "./src/client/weights.ts";
 export { getArchiveUrl } from "./src/client/archive_url.ts";
+export { getExternalWeightsUrls } from "./src/client/external_weights.ts";
 export { selectPrunable } from "./src/client/prune.ts";
 export type { PruneOptions, PruneSelection } from "./src/client/prune.ts";
 export type { ArchiveUrlOptions } from "./src/client/archive_url.ts";
@@ -130,6 +146,8 @@ export type {
   TrainingClient,
 } from "./src/client/training/client.ts";
 export { retrieveFuture } from "./src/client/training/futures.ts";
+export { saveWeightsExternal } from "./src/client/training/external.ts";
+export type { SaveExternalOptions, SaveExternalResult } from "./src/client/training/external.ts";
 export type { FutureOptions, QueueStateInfo } from "./src/client/training/futures.ts";
 
 // Downloads.

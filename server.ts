@@ -21,6 +21,7 @@
 import {
   contextOf,
   createHandler as create,
+  type StartupReport,
   type TinkerHandler,
 } from "./src/server/http/handler.ts";
 import type { SeedOptions, ServerOptions } from "./src/server/options.ts";
@@ -42,13 +43,15 @@ export type {
   SeedOptions,
   ServeOptions,
   ServerOptions,
+  StartupReport,
   TinkerHandler,
 };
 export { DEFAULT_API_KEY } from "./src/server/options.ts";
 
 /**
  * Create the web-standard handler over a data directory (a temp one, removed by `close()`,
- * when `dataDir` is not given). Mount it in any server that speaks `Request`/`Response`.
+ * when `dataDir` is not given). Mount it in any server that speaks `Request`/`Response` under
+ * Deno, Node or Bun; it needs their file system, so not in browsers or edge runtimes.
  *
  * @example
  * ```ts

@@ -17,10 +17,16 @@ import {
   InvalidTinkerPathError,
   openArchiveStream,
   parseTinkerPath,
+  type TinkerConfig,
 } from "@tinkex/tinkex";
 
-/** The handler: web-standard Request in, streamed Response out. */
-export async function handler(request: Request): Promise<Response> {
+/** The handler: web-standard Request in, streamed Response out (config from the environment). */
+export function handler(request: Request): Promise<Response> {
+  return streamCheckpoint(request, configFromEnv());
+}
+
+/** The work of {@link handler} with a given config (a Cloudflare worker's comes from `env`). */
+export async function streamCheckpoint(request: Request, config: TinkerConfig): Promise<Response> {
   const url = new URL(request.url);
   const path = url.searchParams.get("path");
   if (!path) return Response.json({ error: "pass ?path=tinker://…" }, { status: 400 });
@@ -35,7 +41,7 @@ export async function handler(request: Request): Promise<Response> {
   }
   try {
     const entries = archiveEntries(
-      openArchiveStream(configFromEnv(), path, { signal: request.signal }),
+      openArchiveStream(config, path, { signal: request.signal }),
     );
     if (wanted) {
       // Step the iterator by hand: leaving a for-await loop would cancel the archive stream

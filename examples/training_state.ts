@@ -27,9 +27,13 @@ console.log(`saved ${statePath}\nsaved ${samplerPath}`);
 const { checkpoints } = await listCheckpoints(config, { runId: client.modelId });
 for (const c of checkpoints) console.log(`  listed ${c.checkpoint_id} (${c.checkpoint_type})`);
 
-// Weights only: the optimizer starts fresh. With the optimizer: training resumes exactly.
-await loadState(client, statePath);
-const resumed = await loadStateWithOptimizer(client, statePath);
+// A load must be a training client's first request (the service refuses it later), so each
+// load goes into a new client. Weights only: the optimizer starts fresh. With the optimizer:
+// training resumes exactly.
+const fresh = await createTrainingClient(config, { baseModel: "Qwen/Qwen3-8B", rank: 8 });
+await loadState(fresh, statePath);
+const exact = await createTrainingClient(config, { baseModel: "Qwen/Qwen3-8B", rank: 8 });
+const resumed = await loadStateWithOptimizer(exact, statePath);
 console.log(`loaded ${statePath} with optimizer`, resumed);
 
-await releaseTrainingClient(client);
+for (const c of [client, fresh, exact]) await releaseTrainingClient(c);

@@ -202,10 +202,14 @@ export interface CuttingProxy {
 }
 
 /**
- * A TCP proxy to 127.0.0.1:`targetPort`. Connection i is closed (both ways) once `cuts[i]` bytes
+ * A TCP proxy to 127.0.0.1:`targetPort` (or the port it returns when a connection comes, for a
+ * server started after the proxy). Connection i is closed (both ways) once `cuts[i]` bytes
  * went from the server to the client: a real cut in the middle of a response.
  */
-export function startCuttingProxy(targetPort: number, cuts: (number | undefined)[]): CuttingProxy {
+export function startCuttingProxy(
+  targetPort: number | (() => number),
+  cuts: (number | undefined)[],
+): CuttingProxy {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const open = new Set<Deno.Conn>();
   const tasks: Promise<void>[] = [];
@@ -222,7 +226,10 @@ export function startCuttingProxy(targetPort: number, cuts: (number | undefined)
     open.add(client);
     let server: Deno.Conn;
     try {
-      server = await Deno.connect({ hostname: "127.0.0.1", port: targetPort });
+      server = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: typeof targetPort === "number" ? targetPort : targetPort(),
+      });
     } catch {
       closeQuietly(client);
       return;

@@ -195,18 +195,23 @@ export const Cursor: ModelSchema = schema("Cursor", "src/tinker/types/cursor.py"
   total_count: req(int),
 });
 
-/** `src/tinker/types/checkpoint.py` (`CheckpointType = Literal["training", "sampler"]`) */
+/**
+ * `src/tinker/types/checkpoint.py`, as of 0.28 (commit 7d12c844): `CheckpointType =
+ * Literal["training", "sampler", "external"]` (0.25: training and sampler only) and
+ * `user_metadata: dict[str, str] | None = None`.
+ */
 export const Checkpoint: ModelSchema = schema(
   "Checkpoint",
   "src/tinker/types/checkpoint.py",
   "BaseModel",
   {
     checkpoint_id: req(str),
-    checkpoint_type: req(literal("training", "sampler")),
+    checkpoint_type: req(literal("training", "sampler", "external")),
     time: req(datetime),
     tinker_path: req(str),
     size_bytes: opt(nullable(int)),
     public: opt(bool),
+    user_metadata: opt(nullable(dict(str))),
     expires_at: opt(nullable(datetime)),
   },
 );
@@ -705,3 +710,183 @@ export function sdkParseExpires(header: string): Date | null {
   if (month < 0) return null;
   return new Date(Date.UTC(+m[4], month, +m[2], +m[5], +m[6], +m[7]));
 }
+
+// ------------------------------------------------ newer SDKs (0.28–0.33): the service today
+// Read through the search index of thinking-machines-lab/tinker at the commits named (0.28 =
+// 7d12c844, 0.29.1 = 6ec8a72e, 0.31 = 03c1fa7c, 0.33 = 1dd48238); facts only, no code.
+
+/**
+ * `src/tinker/types/save_weights_request.py` as newer SDKs send it from `save_state`
+ * (`lib/public_interfaces/training_client.py` @6ec8a72e): adds `user_metadata`.
+ */
+export const SaveWeightsRequestNewer: ModelSchema = schema(
+  "SaveWeightsRequest",
+  "src/tinker/types/save_weights_request.py (0.29+)",
+  "StrictBase",
+  {
+    model_id: req(str),
+    path: opt(nullable(str)),
+    seq_id: opt(nullable(int)),
+    ttl_seconds: opt(nullable(int)),
+    overwrite: opt(bool),
+    user_metadata: opt(nullable(dict(str))),
+    type: opt(literal("save_weights")),
+  },
+);
+
+/** `src/tinker/types/save_weights_external_request.py` @1dd48238 (0.33) */
+export const SaveWeightsExternalRequest: ModelSchema = schema(
+  "SaveWeightsExternalRequest",
+  "src/tinker/types/save_weights_external_request.py",
+  "StrictBase",
+  {
+    model_id: req(str),
+    path: req(str),
+    seq_id: opt(nullable(int)),
+    ttl_seconds: opt(nullable(int)),
+    age_encryption_recipients: opt(nullable(list(str))),
+    type: opt(literal("save_weights_external")),
+  },
+);
+
+/**
+ * `src/tinker/types/_pydantic_types/save_weights_external_response.py` @7d12c844
+ * (`SaveWeightsExternalResponseInternal`: what the future's result is parsed into; the SDK then
+ * asserts `path`).
+ */
+export const SaveWeightsExternalResponseInternal: ModelSchema = schema(
+  "SaveWeightsExternalResponseInternal",
+  "src/tinker/types/_pydantic_types/save_weights_external_response.py",
+  "BaseModel",
+  {
+    path: opt(nullable(str)),
+    size_bytes: opt(nullable(int)),
+    type: opt(nullable(literal("save_weights_external"))),
+  },
+);
+
+/** `src/tinker/types/external_weights_urls_response.py` @7d12c844 */
+export const ExternalWeightsUrlsResponse: ModelSchema = schema(
+  "ExternalWeightsUrlsResponse",
+  "src/tinker/types/external_weights_urls_response.py",
+  "BaseModel",
+  { urls: req(dict(str)), expires: req(datetime) },
+);
+
+/** `src/tinker/types/copy_weights_request.py` @6889e5e7 (no `type` field) */
+export const CopyWeightsRequest: ModelSchema = schema(
+  "CopyWeightsRequest",
+  "src/tinker/types/copy_weights_request.py",
+  "StrictBase",
+  {
+    session_id: req(str),
+    model_seq_id: req(int),
+    source_path: req(str),
+    ttl_seconds: opt(nullable(int)),
+    weights_access_token: opt(nullable(str)),
+  },
+);
+
+/** `src/tinker/types/copy_weights_response.py` @0beab58b */
+export const CopyWeightsResponse: ModelSchema = schema(
+  "CopyWeightsResponse",
+  "src/tinker/types/copy_weights_response.py",
+  "BaseModel",
+  { tinker_path: req(str) },
+);
+
+/** `src/tinker/types/create_sampling_session_request.py` @604e00c7 */
+export const CreateSamplingSessionRequest: ModelSchema = schema(
+  "CreateSamplingSessionRequest",
+  "src/tinker/types/create_sampling_session_request.py",
+  "StrictBase",
+  {
+    session_id: req(str),
+    sampling_session_seq_id: req(int),
+    base_model: opt(nullable(str)),
+    model_path: opt(nullable(str)),
+    type: opt(literal("create_sampling_session")),
+  },
+);
+
+/** `src/tinker/types/create_sampling_session_response.py` @604e00c7 */
+export const CreateSamplingSessionResponse: ModelSchema = schema(
+  "CreateSamplingSessionResponse",
+  "src/tinker/types/create_sampling_session_response.py",
+  "BaseModel",
+  { sampling_session_id: req(str), type: opt(literal("create_sampling_session")) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_sampler_response.py` @0c93c69d */
+export const GetSamplerResponse: ModelSchema = schema(
+  "GetSamplerResponse",
+  "src/tinker/types/_pydantic_types/get_sampler_response.py",
+  "BaseModel",
+  { sampler_id: req(str), base_model: req(str), model_path: opt(nullable(str)) },
+);
+
+/** `src/tinker/types/get_server_capabilities_response.py` @e9a95e23 (`SupportedModel`) */
+export const SupportedModel: ModelSchema = schema(
+  "SupportedModel",
+  "src/tinker/types/get_server_capabilities_response.py",
+  "BaseModel",
+  { model_name: opt(nullable(str)), max_context_length: opt(nullable(int)) },
+);
+
+/** `src/tinker/types/get_server_capabilities_response.py` @e9a95e23 */
+export const GetServerCapabilitiesResponse: ModelSchema = schema(
+  "GetServerCapabilitiesResponse",
+  "src/tinker/types/get_server_capabilities_response.py",
+  "BaseModel",
+  { supported_models: req(list(model(SupportedModel))) },
+);
+
+/** `src/tinker/types/get_info_request.py` @422bc7b9 (the SDK leaves `type` unset) */
+export const GetInfoRequest: ModelSchema = schema(
+  "GetInfoRequest",
+  "src/tinker/types/get_info_request.py",
+  "StrictBase",
+  { model_id: req(str), type: opt(nullable(literal("get_info"))) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_info_response.py` @0c93c69d (`ModelData`) */
+export const ModelData: ModelSchema = schema(
+  "ModelData",
+  "src/tinker/types/_pydantic_types/get_info_response.py",
+  "BaseModel",
+  { arch: opt(nullable(str)), model_name: opt(nullable(str)), tokenizer_id: opt(nullable(str)) },
+);
+
+/** `src/tinker/types/_pydantic_types/get_info_response.py` @0c93c69d */
+export const GetInfoResponse: ModelSchema = schema(
+  "GetInfoResponse",
+  "src/tinker/types/_pydantic_types/get_info_response.py",
+  "BaseModel",
+  {
+    type: opt(nullable(literal("get_info"))),
+    model_data: req(model(ModelData)),
+    model_id: req(str),
+    is_lora: opt(nullable(bool)),
+    lora_rank: opt(nullable(int)),
+    model_name: opt(nullable(str)),
+  },
+);
+
+/**
+ * The body `ServiceClient.close()` posts to `sessions/{id}/finish` (a plain dict, not a model:
+ * `lib/public_interfaces/service_client.py` @6ec8a72e); the answer is cast to `None`.
+ */
+export const FinishSessionBody: ModelSchema = schema(
+  "FinishSessionBody",
+  "src/tinker/lib/public_interfaces/service_client.py (close)",
+  "StrictBase",
+  {
+    reason: req(model(schema("FinishReason", "service_client.py", "StrictBase", {
+      type: req(literal("success", "errored", "interrupted")),
+    }))),
+    detail: req(nullable(str)),
+  },
+);
+
+/** The newest SDK version whose types are transcribed above. */
+export const NEWER_SDK_VERSION = "0.33.0";

@@ -166,7 +166,7 @@ Deno.test("main: usage errors exit 2 with Error: and a pointer to --help", async
       "set-ttl --help",
     ],
     [
-      ["checkpoint", "set-ttl", "tinker://r/weights/a", "--ttl", "5", "--remove"],
+      ["checkpoint", "set-ttl", "tinker://r/weights/a", "--ttl", "3600", "--remove"],
       "not both",
       "set-ttl --help",
     ],

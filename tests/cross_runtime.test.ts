@@ -1,26 +1,11 @@
-// Runs where it claims: the complete workflow under Node 20 and Bun against the module as JSR
-// ships it (transpiled JavaScript), and an edge-style check that mod.ts needs no file system.
+// mod.ts needs no file system: its static graph has no node: module, and an edge function runs
+// under Deno with no file permission. Node, Bun, browsers and workerd: tests/runtime_*.test.ts.
 import assert from "node:assert/strict";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../server.ts";
-import { buildNodeDist, transpile } from "./_node_dist.ts";
+import { download, TinkerError } from "../mod.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-// With "self", the runtime also hosts the local server (node:http under Node, Bun.serve under Bun).
-const RUNNER = `
-import { completeWorkflow } from "./complete_workflow.js";
-import { configFromEnv } from "@tinkex/tinkex";
-import { serve } from "@tinkex/tinkex/server";
-const server = process.argv[3] === "self" ? await serve({ seed: true }) : undefined;
-// Against the Deno-hosted server, the config comes from TINKER_API_KEY / TINKER_BASE_URL.
-const config = server ? { apiKey: server.apiKeys[0], baseUrl: server.baseUrl } : configFromEnv();
-const summary = await completeWorkflow(config, process.argv[2], () => {});
-await server?.close();
-console.log(JSON.stringify(summary));
-`;
 
 async function run(cmd: string, args: string[], env: Record<string, string>, cwd: string) {
   const out = await new Deno.Command(cmd, { args, env, cwd, stdout: "piped", stderr: "piped" })
@@ -29,54 +14,16 @@ async function run(cmd: string, args: string[], env: Record<string, string>, cwd
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-Deno.test("the complete workflow runs under Node and Bun on the transpiled package, against a Deno-hosted and a self-hosted server", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "tinkex-node-" });
-  const server = await serve({ seed: true });
-  try {
-    await buildNodeDist(dir);
-    const example = await Deno.readTextFile(join(ROOT, "examples/complete_workflow.ts"));
-    await Deno.writeTextFile(join(dir, "complete_workflow.js"), transpile(example));
-    await Deno.writeTextFile(join(dir, "runner.mjs"), RUNNER);
-    const env = { TINKER_API_KEY: server.apiKeys[0], TINKER_BASE_URL: server.baseUrl };
-    const runtimes: [string, string[]][] = [
-      ["node", ["runner.mjs"]],
-      ["npx", ["-y", "bun@1", "runner.mjs"]],
-    ];
-    for (
-      const [[cmd, args], host] of runtimes.flatMap((r) => [[r, "deno"], [r, "self"]] as const)
-    ) {
-      const out = join(dir, `out-${cmd}-${host}`);
-      const r = await run(cmd, [...args, out, host], env, dir);
-      assert.equal(r.code, 0, `${cmd} (server: ${host}) failed: ${r.stderr}`);
-      const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-      assert.ok(summary.runs > 0);
-      assert.ok(summary.progressCalls >= 2, "progress was reported");
-      const names = summary.files.map((f: { path: string }) => f.path).sort();
-      assert.ok(names.includes("adapter_config.json"), `${cmd}: ${names}`);
-      assert.ok(names.includes("adapter_model.safetensors"));
-      assert.ok(names.includes("checkpoint_complete"));
-      for (const f of summary.files) {
-        assert.equal((await stat(join(summary.destination, f.path))).size, f.size);
-      }
-      assert.ok(summary.destination.startsWith(out));
-    }
-  } finally {
-    await server.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("mod.ts's static import graph has no node: module and no npm package but modern-tar", async () => {
+Deno.test("mod.ts's import graph, static and dynamic, has no node: module and no npm package but modern-tar", async () => {
   const r = await run(Deno.execPath(), ["info", "--json", "mod.ts"], {}, ROOT);
   const info = JSON.parse(r.stdout);
-  const staticSpecifiers: string[] = [];
+  const specifiers: string[] = [];
   for (const m of info.modules) {
-    for (const d of m.dependencies ?? []) {
-      if (!d.isDynamic) staticSpecifiers.push(d.specifier);
-    }
+    for (const d of m.dependencies ?? []) specifiers.push(d.specifier);
   }
-  assert.ok(staticSpecifiers.length > 10);
-  assert.deepEqual(staticSpecifiers.filter((s) => s.startsWith("node:")), []);
+  assert.ok(specifiers.length > 10);
+  // Not even lazily: bundlers resolve dynamic imports too (download() uses getBuiltinModule).
+  assert.deepEqual(specifiers.filter((s) => s.startsWith("node:")), []);
   const npm = info.modules.filter((m: { kind: string }) => m.kind === "npm")
     .map((m: { specifier: string }) => m.specifier);
   assert.ok(npm.every((s: string) => s.startsWith("npm:/modern-tar@")), String(npm));
@@ -152,3 +99,28 @@ async function fetchWhenUp(url: string): Promise<Response> {
     }
   }
 }
+
+Deno.test("download() where the runtime has no file system: a clear TinkerError, before any request", async () => {
+  const proc = (globalThis as unknown as { process: { getBuiltinModule?: unknown } }).process;
+  const saved = proc.getBuiltinModule;
+  let requests = 0;
+  const config = {
+    apiKey: "tml-no-fs-key",
+    baseUrl: "http://127.0.0.1:9",
+    fetch: () => {
+      requests++;
+      return Promise.reject(new Error("no request expected"));
+    },
+  };
+  proc.getBuiltinModule = undefined; // as in a browser, an edge runtime or Node < 20.16
+  try {
+    await assert.rejects(
+      download(config, "tinker://run-1:train:0/weights/0001"),
+      (e: unknown) =>
+        e instanceof TinkerError && /^Cannot download to disk: .*openArchiveStream/.test(e.message),
+    );
+  } finally {
+    proc.getBuiltinModule = saved;
+  }
+  assert.equal(requests, 0);
+});

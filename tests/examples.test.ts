@@ -157,3 +157,21 @@ Deno.test("deno task demo runs the workflow against an embedded server and leave
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+Deno.test("service-today examples: external weights, copy and sample", async () => {
+  await withSeededServer(async (server, cwd) => {
+    const external = await runExample(server, cwd, "external_weights.ts", ["./exports"]);
+    assert.match(
+      external.stdout,
+      /^exported tinker:\/\/\S+\/external_weights\/hf-export \(\d+ bytes\)$/m,
+    );
+    assert.match(external.stdout, /listed external_weights\/hf-export \(external\)/);
+    assert.match(external.stdout, /^4 files, URLs valid until /m);
+    assert.match(external.stdout, /^ {2}model\.safetensors {2}\d+ bytes$/m);
+    const copy = await runExample(server, cwd, "copy_and_sample.ts");
+    assert.match(copy.stdout, /^the service offers Qwen\/Qwen3-8B, /m);
+    assert.match(copy.stdout, /^ {4}to tinker:\/\/\S+:train:0\/sampler_weights\/final$/m);
+    assert.match(copy.stdout, /^sampler \S+:sample:0 on Qwen\/Qwen3-8B from tinker:\/\//m);
+    assert.match(copy.stdout, /^session finished: success$/m);
+  });
+});

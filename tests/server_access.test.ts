@@ -165,3 +165,65 @@ Deno.test("server: futures are private to the user who submitted them", async ()
     assertError(asBob, 410);
   });
 });
+
+Deno.test("server: a non-owner's view of a run shows only what the owner made public, field by field", async () => {
+  await withServer({}, async (s) => {
+    const session = await api(s, "POST", "/api/v1/create_session", { body: {} });
+    const created = await runFuture(s, "/api/v1/create_model", {
+      session_id: session.body.session_id,
+      model_seq_id: 0,
+      base_model: "Qwen/Qwen3-8B",
+      user_metadata: { secret_project: "falcon" },
+      lora_config: { rank: 8 },
+    });
+    const modelId = created.body.model_id;
+    // A private checkpoint of another of the owner's runs, loaded first (a load must be a
+    // model's first request, as the service requires).
+    const source = await runFuture(s, "/api/v1/create_model", {
+      session_id: session.body.session_id,
+      model_seq_id: 1,
+      base_model: "Qwen/Qwen3-8B",
+      lora_config: { rank: 8 },
+    });
+    const hidden = (await save(s, source.body.model_id, "private-weights")).body.path;
+    const loaded = await runFuture(s, "/api/v1/load_weights", {
+      model_id: modelId,
+      seq_id: 1,
+      path: hidden,
+      optimizer: false,
+    });
+    assert.equal(loaded.body.path, hidden);
+    const shared = (await save(s, modelId, "shared", { seq: 2 })).body.path;
+    await save(s, modelId, "private-sampler", { sampler: true, seq: 3 });
+    assert.equal((await api(s, "POST", ckptPath(shared, "/publish"))).status, 200);
+    const run = encodeURIComponent(modelId);
+    const owner = (await api(s, "GET", `/api/v1/training_runs/${run}`)).body;
+    assert.equal(owner.loaded_from, hidden, "the owner sees everything");
+    assert.deepEqual(owner.user_metadata, { secret_project: "falcon" });
+    const sharedWire = (await api(s, "GET", ckptPath(shared))).body;
+
+    const single = await api(s, "GET", `/api/v1/training_runs/${run}?access_scope=accessible`, {
+      key: BOB,
+    });
+    const listed = await api(s, "GET", "/api/v1/training_runs?access_scope=accessible", {
+      key: BOB,
+    });
+    assert.deepEqual(listed.body.training_runs, [single.body]);
+    assert.deepEqual(single.body, {
+      training_run_id: modelId,
+      base_model: "Qwen/Qwen3-8B",
+      model_owner: owner.model_owner,
+      is_lora: true,
+      corrupted: false,
+      lora_rank: 8,
+      last_checkpoint: sharedWire,
+      last_sampler_checkpoint: null,
+      last_request_time: sharedWire.time,
+      user_metadata: null,
+    });
+    for (const text of [single.text, listed.text]) {
+      assert.ok(!text.includes("private-"), "no private checkpoint name");
+      assert.ok(!text.includes("falcon"), "no metadata");
+    }
+  });
+});

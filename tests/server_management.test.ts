@@ -175,7 +175,8 @@ Deno.test("server: publish/unpublish toggle, 409 when nothing changes", async ()
 });
 
 Deno.test("server: TTL sets and removes expires_at; expired checkpoints vanish everywhere", async () => {
-  await withServer({}, async (s) => {
+  // minTtlSeconds: 1 lets this test watch a checkpoint expire (the service's minimum is 1 hour).
+  await withServer({ minTtlSeconds: 1 }, async (s) => {
     const { modelId } = await createModel(s);
     const keep = (await save(s, modelId, "keep")).body.path;
     const brief = (await save(s, modelId, "brief", { seq: 2 })).body.path;

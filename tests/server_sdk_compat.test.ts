@@ -81,6 +81,12 @@ const SERVER_EXTENSIONS = new Set([
   "$.loaded_from",
   "$.model_id",
   "$.type",
+  // `Checkpoint.base_model` (SDK 0.39 per protocol.md §9; no stored SDK file declares it yet).
+  "$.checkpoints[].base_model",
+  "$.last_checkpoint.base_model",
+  "$.last_sampler_checkpoint.base_model",
+  "$.training_runs[].last_checkpoint.base_model",
+  "$.training_runs[].last_sampler_checkpoint.base_model",
 ]);
 
 /** Assert a JSON answer that the SDK parses into `schema`; returns its body. */
@@ -328,7 +334,8 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
       const loaded = await sdkFuture(
         s,
         "/api/v1/load_weights",
-        { model_id: modelId, path: state.result.path, seq_id: optimizer ? 6 : 5, optimizer },
+        // A load is a model's first request (seq_id 1), as the service requires.
+        { model_id: (await setupModel(s)).modelId, path: state.result.path, seq_id: 1, optimizer },
         S.LoadWeightsRequest,
         S.LoadWeightsResponse,
         { type: "LoadWeights" },
@@ -340,7 +347,12 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
     const missing = await sdkFuture(
       s,
       "/api/v1/load_weights",
-      { model_id: modelId, path: `tinker://${modelId}/weights/nope`, seq_id: 7, optimizer: false },
+      {
+        model_id: (await setupModel(s)).modelId,
+        path: `tinker://${modelId}/weights/nope`,
+        seq_id: 1,
+        optimizer: false,
+      },
       S.LoadWeightsRequest,
       S.LoadWeightsResponse,
     );
@@ -348,11 +360,23 @@ Deno.test("SDK compat: training client futures (create_model, save, load, optim,
     const samplerLoad = await sdkFuture(
       s,
       "/api/v1/load_weights",
-      { model_id: modelId, path: sampler.result.path, seq_id: 8, optimizer: false },
+      {
+        model_id: (await setupModel(s)).modelId,
+        path: sampler.result.path,
+        seq_id: 1,
+        optimizer: false,
+      },
       S.LoadWeightsRequest,
       S.LoadWeightsResponse,
     );
     assert.equal(samplerLoad.failed?.category, "user");
+    // A load later in a model's life: the service's 400, which the SDK does not retry.
+    const late = await sdk(s, "POST", "/api/v1/load_weights", {
+      body: { model_id: modelId, path: state.result.path, seq_id: 9, optimizer: false },
+      request: S.LoadWeightsRequest,
+    });
+    expectError(late, 400, false);
+    assert.match(late.body.detail, /LoadWeights is not permitted with seq_id 9/);
 
     // Older SDKs poll with {request_id} only and get the result directly.
     const legacy = await sdkFuture(
@@ -621,5 +645,141 @@ Deno.test("SDK compat: an archive still being built is a 503 the SDK retries", a
       headers: { "Accept": "application/gzip", "X-Stainless-Retry-Count": "1" },
     });
     assert.equal(ready.status, 302, ready.text);
+  });
+});
+
+Deno.test("SDK compat (0.28–0.33): external weights, metadata, copy, samplers, info, finish", async () => {
+  await withServer({ baseModels: ["Qwen/Qwen3-8B"] }, async (s) => {
+    const { sessionId, modelId } = await setupModel(s);
+    // save_state(name, ttl_seconds, overwrite, user_metadata).
+    const state = await sdkFuture(
+      s,
+      "/api/v1/save_weights",
+      {
+        model_id: modelId,
+        path: "0001",
+        seq_id: 1,
+        ttl_seconds: 86400,
+        overwrite: false,
+        user_metadata: { step: "1" },
+      },
+      S.SaveWeightsRequestNewer,
+      S.SaveWeightsResponse,
+      { type: "SaveWeights" },
+    );
+    const sampler = await sdkFuture(
+      s,
+      "/api/v1/save_weights_for_sampler",
+      { model_id: modelId, path: "final", seq_id: 2, user_metadata: { kind: "eval" } },
+      S.SaveWeightsForSamplerRequest,
+      S.SaveWeightsForSamplerResponse,
+      { type: "SaveWeightsForSampler" },
+    );
+    // save_weights_external(name, ttl_seconds): a future, then the per-file URLs.
+    const external = await sdkFuture(
+      s,
+      "/api/v1/save_weights_external",
+      { model_id: modelId, path: "hf", seq_id: 3, ttl_seconds: 3600 },
+      S.SaveWeightsExternalRequest,
+      S.SaveWeightsExternalResponseInternal,
+      { type: "SaveWeightsExternal" },
+    );
+    assert.equal(external.result.path, `tinker://${modelId}/external_weights/hf`);
+    assert.equal(typeof external.result.size_bytes, "number");
+    const urls = expectModel(
+      await sdk(s, "GET", CKPT(modelId, "external_weights/hf") + "/external_weights_urls"),
+      S.ExternalWeightsUrlsResponse,
+    );
+    assert.ok(Object.keys(urls.urls).length > 0);
+
+    // Listings carry the external kind and user_metadata, as the newer Checkpoint model declares.
+    const listed = expectModel(
+      await sdk(s, "GET", "/api/v1/checkpoints", { query: { limit: 100, offset: 0 } }),
+      S.CheckpointsListResponse,
+    );
+    const byPath = new Map(
+      listed.checkpoints.map((c: { tinker_path: string }) => [c.tinker_path, c]),
+    );
+    assert.equal(
+      (byPath.get(external.result.path) as { checkpoint_type: string }).checkpoint_type,
+      "external",
+    );
+    assert.deepEqual(
+      (byPath.get(state.result.path) as { user_metadata: unknown }).user_metadata,
+      { step: "1" },
+    );
+    const session = expectModel(
+      await sdk(s, "GET", `/api/v1/sessions/${sessionId}`, { query: { access_scope: "owned" } }),
+      S.GetSessionResponse,
+    );
+    assert.deepEqual(session.user_metadata, {});
+
+    // copy_weights: a direct answer.
+    const copy = expectModel(
+      await sdk(s, "POST", "/api/v1/copy_weights", {
+        body: { session_id: sessionId, model_seq_id: 1, source_path: sampler.result.path },
+        request: S.CopyWeightsRequest,
+      }),
+      S.CopyWeightsResponse,
+    );
+    assert.equal(copy.tinker_path, `tinker://${sessionId}:train:1/sampler_weights/final`);
+
+    // Sampling sessions and samplers.
+    const created = expectModel(
+      await sdk(s, "POST", "/api/v1/create_sampling_session", {
+        body: {
+          session_id: sessionId,
+          sampling_session_seq_id: 0,
+          model_path: copy.tinker_path,
+          type: "create_sampling_session",
+        },
+        request: S.CreateSamplingSessionRequest,
+      }),
+      S.CreateSamplingSessionResponse,
+    );
+    const got = expectModel(
+      await sdk(s, "GET", `/api/v1/samplers/${created.sampling_session_id}`),
+      S.GetSamplerResponse,
+    );
+    assert.equal(got.model_path, copy.tinker_path);
+    const caps = expectModel(
+      await sdk(s, "GET", "/api/v1/get_server_capabilities"),
+      S.GetServerCapabilitiesResponse,
+    );
+    assert.deepEqual(caps.supported_models, [{ model_name: "Qwen/Qwen3-8B" }]);
+    const info = expectModel(
+      await sdk(s, "POST", "/api/v1/get_info", {
+        body: { model_id: modelId },
+        request: S.GetInfoRequest,
+      }),
+      S.GetInfoResponse,
+    );
+    assert.equal(info.model_data.tokenizer_id.split(":")[0], "Qwen/Qwen3-8B");
+
+    // The TTL rule: a 400 the SDK does not retry.
+    expectError(
+      await sdk(s, "PUT", CKPT(modelId, "weights/0001") + "/ttl", {
+        body: { ttl_seconds: 60 },
+        request: S.SetTtlRequest,
+      }),
+      400,
+      false,
+    );
+
+    // ServiceClient.close(): finish, then its heartbeat loop stops on a 410.
+    const finished = await sdk(s, "POST", `/api/v1/sessions/${sessionId}/finish`, {
+      body: { reason: { type: "success" }, detail: null },
+      request: S.FinishSessionBody,
+    });
+    assert.equal(finished.status, 200, finished.text);
+    assert.ok(finished.body !== undefined, "a JSON body");
+    expectError(
+      await sdk(s, "POST", "/api/v1/session_heartbeat", {
+        body: { session_id: sessionId, type: "session_heartbeat" },
+        request: S.SessionHeartbeatRequest,
+      }),
+      410,
+      false,
+    );
   });
 });

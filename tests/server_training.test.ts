@@ -17,7 +17,7 @@ function load(
   modelId: string,
   path: string,
   optimizer: boolean,
-  seq = 10,
+  seq = 1,
 ): ReturnType<typeof runFuture> {
   return runFuture(s, "/api/v1/load_weights", {
     model_id: modelId,
@@ -165,19 +165,25 @@ Deno.test("server: load with optimizer restores the saved step; without resets i
     const runPath = `/api/v1/training_runs/${encodeURIComponent(modelId)}`;
     assert.equal((await api(s, "GET", runPath)).body.optimizer_step, 4);
 
-    const withOpt = await load(s, modelId, path, true, 6);
+    // A load must be a model's first request (the service's rule): each goes to a new model.
+    const withOptModel = await createModel(s);
+    const withOptRun = `/api/v1/training_runs/${encodeURIComponent(withOptModel.modelId)}`;
+    const withOpt = await load(s, withOptModel.modelId, path, true);
     assert.deepEqual(withOpt.body, {
       path,
-      model_id: modelId,
+      model_id: withOptModel.modelId,
       optimizer_step: 3,
       type: "load_weights",
     });
-    assert.equal((await api(s, "GET", runPath)).body.optimizer_step, 3);
-    assert.equal((await api(s, "GET", runPath)).body.loaded_from, path);
+    assert.equal((await api(s, "GET", withOptRun)).body.optimizer_step, 3);
+    assert.equal((await api(s, "GET", withOptRun)).body.loaded_from, path);
 
-    const without = await load(s, modelId, path, false, 7);
+    const withoutModel = await createModel(s);
+    const without = await load(s, withoutModel.modelId, path, false);
     assert.equal(without.body.optimizer_step, 0);
-    assert.equal((await api(s, "GET", runPath)).body.optimizer_step, 0);
+    const withoutRun = `/api/v1/training_runs/${encodeURIComponent(withoutModel.modelId)}`;
+    assert.equal((await api(s, "GET", withoutRun)).body.optimizer_step, 0);
+    assert.equal((await api(s, "GET", runPath)).body.optimizer_step, 4, "the source is untouched");
 
     // A fresh model resumed from the checkpoint (create_training_client_from_state).
     const info = await api(s, "POST", "/api/v1/weights_info", { body: { tinker_path: path } });
@@ -205,15 +211,18 @@ Deno.test("server: load failures are user errors: mismatch, sampler checkpoint, 
     assert.equal(base.body.category, "user");
     assert.match(base.body.error, /base model/);
 
-    const wrongKind = await load(s, modelId, sampler, false);
+    // Each load is the first request of a fresh model (the service's rule).
+    const fresh = async () =>
+      (await createModel(s, { baseModel: "Qwen/Qwen3-8B", rank: 8 })).modelId;
+    const wrongKind = await load(s, await fresh(), sampler, false);
     assert.equal(wrongKind.body.category, "user");
     assert.match(wrongKind.body.error, /sampler checkpoint/);
 
-    const missing = await load(s, modelId, `tinker://${modelId}/weights/nope`, false);
+    const missing = await load(s, await fresh(), `tinker://${modelId}/weights/nope`, false);
     assert.equal(missing.body.category, "user");
     assert.match(missing.body.error, /not found/);
 
-    const bad = await load(s, modelId, "s3://bucket/x", false);
+    const bad = await load(s, await fresh(), "s3://bucket/x", false);
     assert.equal(bad.body.category, "user");
     assert.match(bad.body.error, /Invalid tinker path/);
 

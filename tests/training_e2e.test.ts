@@ -2,6 +2,7 @@
 // restored or reset, mismatches and misuse as typed user errors, resume from a checkpoint.
 import assert from "node:assert/strict";
 import {
+  BadRequestError,
   createTrainingClient,
   createTrainingClientFromState,
   FutureExpiredError,
@@ -67,11 +68,16 @@ Deno.test("save → list → load: paths, kinds, TTL, and the optimizer step res
     assert.deepEqual([info.base_model, info.lora_rank], ["Qwen/Qwen3-8B", 8]);
 
     await optimSteps(server, client, 2); // now at step 5
-    const withOpt = await loadStateWithOptimizer(client, statePath);
+    // A load must be a training client's first request (the service's rule): new clients.
+    const opts = { baseModel: "Qwen/Qwen3-8B", rank: 8 };
+    const withOpt = await loadStateWithOptimizer(
+      await createTrainingClient(config, opts),
+      statePath,
+    );
     assert.equal(withOpt.optimizer_step, 3, "with optimizer: back at the step it was saved at");
-    const withoutOpt = await loadState(client, statePath);
+    const withoutOpt = await loadState(await createTrainingClient(config, opts), statePath);
     assert.equal(withoutOpt.optimizer_step, 0, "without optimizer: the optimizer starts fresh");
-    assert.ok(client.lastSeqId >= 4);
+    assert.equal(client.lastSeqId, 2, "its two saves took seq_ids 1 and 2");
     await releaseTrainingClient(client);
   });
 });
@@ -109,10 +115,26 @@ Deno.test("loading a mismatched base model or rank, or a sampler checkpoint, is 
       assert.equal(err.category, "user");
       assert.match(err.message, why);
     }
-    const err = await loadState(source, sampler).catch((e) => e);
+    const fresh = await createTrainingClient(config, { baseModel: "Qwen/Qwen3-8B", rank: 8 });
+    const err = await loadState(fresh, sampler).catch((e) => e);
     assert.ok(err instanceof FutureFailedError);
     assert.equal(err.category, "user");
     assert.match(err.message, /sampler/i);
+  });
+});
+
+Deno.test("the load rule: a load later in a client's life is the service's 400", async () => {
+  await withServer({}, async (server) => {
+    const config = configFor(server);
+    const client = await createTrainingClient(config, { baseModel: "Qwen/Qwen3-8B", rank: 8 });
+    const state = await saveState(client, "s"); // seq_id 1
+    const err = await loadState(client, state).catch((e) => e);
+    assert.ok(err instanceof BadRequestError, String(err));
+    assert.match(err.message, /LoadWeights is not permitted with seq_id 2/);
+    // createTrainingClientFromState keeps working: its load is the new client's first request.
+    const resumed = await createTrainingClientFromState(config, state);
+    assert.equal(resumed.lastSeqId, 1);
+    assert.equal(await saveState(resumed, "next"), `tinker://${resumed.modelId}/weights/next`);
   });
 });
 

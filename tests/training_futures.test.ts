@@ -167,7 +167,7 @@ Deno.test("a training client's requests carry seq_ids 1, 2, 3… sent in order",
     });
     // Fired without awaiting each: still sent in seq order.
     const paths = await Promise.all([
-      saveState(client, "a", { ttlSeconds: 60 }),
+      saveState(client, "a", { ttlSeconds: 3600 }),
       saveWeightsForSampler(client, "b"),
       saveState(client, "c"),
     ]);
@@ -178,7 +178,7 @@ Deno.test("a training client's requests carry seq_ids 1, 2, 3… sent in order",
       [2, "b", "save_weights_for_sampler"],
       [3, "c", "save_weights"],
     ]);
-    assert.equal(saves[0].ttl_seconds, 60);
+    assert.equal(saves[0].ttl_seconds, 3600);
     assert.equal(saves[0].overwrite, false);
     assert.ok(!("ttl_seconds" in saves[1]), "null fields are omitted");
     assert.equal(client.lastSeqId, 3);

@@ -4,6 +4,7 @@
  * value against its spec so bad input is a usage error before anything is sent.
  * @module
  */
+import { parseDurationArg } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { didYouMean } from "./suggest.ts";
 import {
@@ -180,6 +181,15 @@ function convertValue(
       );
     }
     return Number(raw);
+  }
+  if (spec.type === "duration") {
+    const seconds = parseDurationArg(raw);
+    const min = spec.min ?? 0;
+    const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+    if (seconds === undefined || seconds < min || seconds > max) {
+      throw invalid(`seconds or a duration such as 12h or 7d, from ${min} s to ${max} s`);
+    }
+    return seconds;
   }
   if (spec.type === "date") {
     const date = parseDateArg(raw);

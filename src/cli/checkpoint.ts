@@ -23,6 +23,8 @@ import {
 } from "./bulk.ts";
 import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
 import { downloadCommand } from "./checkpoint_download.ts";
+import { copyCommand } from "./checkpoint_copy.ts";
+import { filteredWindow, parseMetaFilter } from "./metadata_filter.ts";
 import { UsageError } from "./errors.ts";
 import { formatDuration, formatTime, takenTitle } from "./format.ts";
 import {
@@ -43,9 +45,13 @@ async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const runId = ctx.options["run-id"] as string | undefined;
   const page = pageOptions(ctx.options);
+  const meta = parseMetaFilter(ctx.options.meta, ctx.command);
   const taken: Taken<Checkpoint> = await takeListing(
     page,
-    (opts) => iterateCheckpoints(config, { ...opts, runId }),
+    (opts) =>
+      meta.length === 0
+        ? iterateCheckpoints(config, { ...opts, runId })
+        : filteredWindow(iterateCheckpoints(config, { runId }), meta, opts),
   );
   const json = { checkpoints: taken.items, cursor: listingCursor(taken, page) };
   printResult(ctx, json, () => checkpointTable(takenTitle(taken, page, "checkpoint"), taken.items));
@@ -121,6 +127,7 @@ export const handlers: GroupModule["handlers"] = {
   list,
   info,
   download: downloadCommand,
+  copy: copyCommand,
   url,
   publish: visibility(true),
   unpublish: visibility(false),

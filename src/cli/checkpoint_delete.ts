@@ -24,6 +24,7 @@ import { configOf, isJson, printJson, printLine, printTable, warn } from "./outp
 import type { CommandContext } from "./spec.ts";
 import { renderTable } from "./table.ts";
 import { checkpointTable } from "./views.ts";
+import { matchesMeta, type MetaFilter, parseMetaFilter } from "./metadata_filter.ts";
 
 /** At most this many checkpoints are listed in a confirmation. */
 const PREVIEW_ROWS = 20;
@@ -31,7 +32,7 @@ const PREVIEW_ROWS = 20;
 /** `tinkex checkpoint delete (PATH… | --run-id R [--type T] [--before D] [--after D]) [-y]`. */
 export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const runId = ctx.options["run-id"] as string | undefined;
-  const filters = ["type", "before", "after"].filter((f) => ctx.options[f] !== undefined);
+  const filters = ["type", "before", "after", "meta"].filter((f) => ctx.options[f] !== undefined);
   if (ctx.args.length > 0 && runId !== undefined) {
     throw new UsageError("Give checkpoint paths or --run-id, not both", ctx.command);
   }
@@ -44,7 +45,7 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const targets = runId === undefined
     ? await selectByPaths(ctx, config)
-    : await selectByRun(config, runId, ctx.options);
+    : await selectByRun(config, runId, ctx.options, parseMetaFilter(ctx.options.meta, ctx.command));
   return await deleteAll(ctx, config, targets);
 }
 
@@ -54,7 +55,9 @@ export async function pruneCommand(ctx: CommandContext): Promise<number> {
   if (keep === undefined) throw new UsageError("Missing --keep N", ctx.command);
   const runId = ctx.options["run-id"] as string | undefined;
   const config = configOf(ctx);
-  const all = await Array.fromAsync(iterateCheckpoints(config, { runId }));
+  const meta = parseMetaFilter(ctx.options.meta, ctx.command);
+  const all = (await Array.fromAsync(iterateCheckpoints(config, { runId })))
+    .filter((c) => matchesMeta(c, meta));
   const { prune, kept } = selectPrunable(all, { keep });
   if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
   const bytes = totalBytes(prune);
@@ -111,6 +114,7 @@ async function selectByRun(
   config: ResolvedConfig,
   runId: string,
   options: CommandContext["options"],
+  meta: MetaFilter,
 ): Promise<Checkpoint[]> {
   const { checkpoints } = await listCheckpoints(config, { runId });
   const type = options.type as string | undefined;
@@ -121,7 +125,7 @@ async function selectByRun(
     if (type !== undefined && pathOf(c)?.kind !== type) return false;
     if (before !== undefined && !(t < before)) return false;
     if (after !== undefined && !(t > after)) return false;
-    return true;
+    return matchesMeta(c, meta);
   });
 }
 

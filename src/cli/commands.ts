@@ -9,7 +9,8 @@ import type { ArgSpec, CommandSpec, GroupSpec, OptionSpec } from "./spec.ts";
 const PATH_ARG: ArgSpec = {
   name: "PATH",
   required: true,
-  description: "Checkpoint path: tinker://<run-id>/<weights|sampler_weights>/<name>",
+  description:
+    "Checkpoint path: tinker://<run-id>/<weights|sampler_weights|external_weights>/<name>",
 };
 const PATHS_ARG: ArgSpec = { ...PATH_ARG, variadic: true, description: "One or more paths" };
 
@@ -34,6 +35,25 @@ const ACCESS_SCOPE: OptionSpec = {
   choices: ["owned", "accessible"],
   description: "owned (default) or accessible (adds others' runs with public checkpoints)",
 };
+/**
+ * `--ttl`: seconds or a duration (`12h`, `7d`), within the service's one hour to ten years
+ * (`MIN_TTL_SECONDS` / `MAX_TTL_SECONDS` of mod.ts, not imported so that help starts fast; a
+ * test checks they agree).
+ */
+export const TTL_RANGE = { min: 3600, max: 315_360_000 } as const;
+const TTL = (description: string): OptionSpec => ({
+  type: "duration",
+  ...TTL_RANGE,
+  valueName: "DURATION",
+  description: `${description}: seconds, or 90m, 12h, 7d, 2w, 1y (1 hour to 10 years)`,
+});
+/** `--meta KEY=VALUE`: only checkpoints whose user_metadata holds every pair. */
+const META: OptionSpec = {
+  type: "string",
+  multiple: true,
+  valueName: "KEY=VALUE",
+  description: "Only checkpoints whose metadata has KEY=VALUE (repeatable: all must match)",
+};
 const YES: OptionSpec = {
   type: "boolean",
   short: "y",
@@ -45,8 +65,12 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
     name: "list",
     summary: "List checkpoints, newest first",
     args: [],
-    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints"), offset: OFFSET },
-    examples: ["tinkex checkpoint list --limit 0", "tinkex checkpoint list --run-id RUN --json"],
+    options: { "run-id": RUN_ID, limit: LIMIT("checkpoints"), offset: OFFSET, meta: META },
+    examples: [
+      "tinkex checkpoint list --limit 0",
+      "tinkex checkpoint list --run-id RUN --json",
+      "tinkex checkpoint list --meta experiment=lr-sweep",
+    ],
   },
   {
     name: "info",
@@ -70,6 +94,15 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
       force: { type: "boolean", description: "Replace the destination if it exists" },
     },
     examples: ["tinkex checkpoint download tinker://RUN/sampler_weights/final -o ./ckpts"],
+  },
+  {
+    name: "copy",
+    summary: "Copy a checkpoint into a new training run of yours",
+    description: "The source may be yours or another user's public checkpoint. The copy keeps\n" +
+      "the kind and name, is private, and expires only as --ttl says. Prints the copy's path.",
+    args: [PATH_ARG],
+    options: { ttl: TTL("Expire the copy this long from now (default: never)") },
+    examples: ["tinkex checkpoint copy tinker://RUN/sampler_weights/final --ttl 30d"],
   },
   {
     name: "url",
@@ -96,15 +129,13 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
     summary: "Set or remove a checkpoint's expiry",
     args: [PATH_ARG],
     options: {
-      ttl: {
-        type: "integer",
-        min: 1,
-        valueName: "SECONDS",
-        description: "Expire this many seconds from now",
-      },
+      ttl: TTL("Expire this long from now"),
       remove: { type: "boolean", description: "Remove the expiry: keep it forever" },
     },
-    examples: ["tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 604800"],
+    examples: [
+      "tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 604800",
+      "tinkex checkpoint set-ttl tinker://RUN/weights/0001 --ttl 7d",
+    ],
   },
   {
     name: "delete",
@@ -116,7 +147,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
       type: {
         type: "string",
         valueName: "TYPE",
-        choices: ["weights", "sampler_weights"],
+        choices: ["weights", "sampler_weights", "external_weights"],
         description: "With --run-id: only this kind",
       },
       before: {
@@ -129,11 +160,13 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         valueName: "DATE",
         description: "With --run-id: only created after",
       },
+      meta: { ...META, description: "With --run-id: only with this metadata (repeatable)" },
       yes: YES,
     },
     examples: [
       "tinkex checkpoint delete tinker://RUN/weights/0001 tinker://RUN/weights/0002",
       "tinkex checkpoint delete --run-id RUN --type weights --before 30d -y",
+      "tinkex checkpoint delete --run-id RUN --meta stage=warmup -y",
     ],
   },
   {
@@ -151,6 +184,7 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         description: "How many of the newest to keep per run and kind (required)",
       },
       "run-id": { ...RUN_ID, description: "Only prune this run" },
+      meta: { ...META, description: "Only consider checkpoints with this metadata (repeatable)" },
       "dry-run": { type: "boolean", description: "Show what would be deleted; delete nothing" },
       yes: YES,
     },
@@ -187,7 +221,7 @@ export const GROUPS: readonly GroupSpec[] = [
   },
   {
     name: "session",
-    summary: "List and inspect sessions",
+    summary: "List, inspect and finish sessions",
     load: () => import("./session.ts"),
     commands: [
       {
@@ -201,6 +235,22 @@ export const GROUPS: readonly GroupSpec[] = [
         summary: "Show a session's training runs and samplers",
         args: [{ name: "ID", required: true, description: "The session id" }],
         options: {},
+      },
+      {
+        name: "finish",
+        summary: "Mark a session finished (as the official SDK does when it closes)",
+        description: "The first reason given wins; the session then takes no more heartbeats.",
+        args: [{ name: "ID", required: true, description: "The session id" }],
+        options: {
+          reason: {
+            type: "string",
+            valueName: "REASON",
+            choices: ["success", "errored", "interrupted"],
+            description: "How it ended (default success)",
+          },
+          detail: { type: "string", valueName: "TEXT", description: "A note on why" },
+        },
+        examples: ["tinkex session finish SESSION --reason errored --detail 'loss diverged'"],
       },
     ],
   },
@@ -237,9 +287,34 @@ export const GROUPS: readonly GroupSpec[] = [
           valueName: "KEY",
           description: "Accepted API key, one user per key (repeatable; default tml-local-dev-key)",
         },
+        "api-key-file": {
+          type: "string",
+          valueName: "FILE",
+          description: "More keys, one per line, kept out of `ps` (also: TINKEX_SERVE_API_KEYS)",
+        },
+        "public-url": {
+          type: "string",
+          valueName: "URL",
+          description:
+            "URL clients reach the server at, for signed URLs (default: the listen address)",
+        },
         seed: {
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
+        },
+        "base-model": {
+          type: "string",
+          multiple: true,
+          valueName: "NAME",
+          description:
+            "Accept only these base models (repeatable; listed by get_server_capabilities)",
+        },
+        cors: {
+          type: "string",
+          multiple: true,
+          valueName: "ORIGIN",
+          description:
+            "Let browser pages from ORIGIN call the server (repeatable; * for any; default off)",
         },
       },
       globals: ["format", "json", "help"],

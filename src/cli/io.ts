@@ -32,10 +32,15 @@ interface NodeStream {
   isTTY?: boolean;
   write(s: string): boolean;
   columns?: number;
+  on(ev: "error", fn: (e: { code?: string }) => void): void;
 }
 
 interface ProcessLike {
-  stdin: NodeStream & { once(ev: string, fn: (d: unknown) => void): void; pause(): void };
+  stdin: NodeStream & {
+    once(ev: string, fn: (d?: unknown) => void): void;
+    off(ev: string, fn: (d?: unknown) => void): void;
+    pause(): void;
+  };
   stdout: NodeStream;
   stderr: NodeStream;
   env: Record<string, string | undefined>;
@@ -94,16 +99,42 @@ function denoIo(deno: DenoLike): CliIo {
   };
 }
 
+/** Streams whose reader went away (EPIPE), and streams already watched for that. */
+const brokenStreams = new WeakSet<NodeStream>();
+const watchedStreams = new WeakSet<NodeStream>();
+
+/**
+ * Write to a Node stream; once its reader went away (`tinkex … | head`), stop writing quietly,
+ * as under Deno, instead of dying of an unhandled EPIPE.
+ */
+function writerTo(stream: NodeStream): (text: string) => void {
+  if (!watchedStreams.has(stream)) {
+    watchedStreams.add(stream);
+    stream.on("error", (e) => {
+      if (e.code !== "EPIPE") throw e;
+      brokenStreams.add(stream);
+    });
+  }
+  return (text) => void (brokenStreams.has(stream) || stream.write(text));
+}
+
 function processIo(proc: ProcessLike): CliIo {
   return {
-    stdout: (t) => void proc.stdout.write(t),
-    stderr: (t) => void proc.stderr.write(t),
+    stdout: writerTo(proc.stdout),
+    stderr: writerTo(proc.stderr),
     readLine: () =>
       new Promise((resolve) => {
-        proc.stdin.once("data", (d) => {
+        const onData = (d?: unknown) => {
+          proc.stdin.off("end", onEnd);
           proc.stdin.pause();
           resolve(String(d).replace(/\r?\n[\s\S]*$/, ""));
-        });
+        };
+        const onEnd = () => {
+          proc.stdin.off("data", onData);
+          resolve(null);
+        };
+        proc.stdin.once("data", onData);
+        proc.stdin.once("end", onEnd);
       }),
     isTerminal: {
       stdin: !!proc.stdin.isTTY,

@@ -4,31 +4,44 @@
  * start fast.
  * @module
  */
+import { resolve } from "node:path";
 import process from "node:process";
 import { CliError } from "./errors.ts";
-import { isJson, note, printJson, printLine } from "./output.ts";
+import { formatSize, plural } from "./format.ts";
+import { isJson, note, printJson, printLine, warn } from "./output.ts";
+import { serveKeys } from "./serve_keys.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
 async function serve(ctx: CommandContext): Promise<number> {
   const { serve: start } = await import("../../server.ts");
   const { options } = ctx;
   const dataDir = options.data as string | undefined;
+  const keys = serveKeys(ctx);
   const port = (options.port as number | undefined) ?? 8080;
   const hostname = options.host as string | undefined;
   const server = await start({
     dataDir,
     port,
     hostname,
-    apiKeys: options["api-key"] as string[] | undefined,
+    apiKeys: keys.apiKeys,
+    apiKeyFile: keys.apiKeyFile,
+    publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
+    baseModels: options["base-model"] as string[] | undefined,
+    corsOrigins: options.cors as string[] | undefined,
   }).catch((e) => {
     throw startFailure(e, { host: hostname ?? "127.0.0.1", port, dataDir });
   });
+  // Listen for the stop signal before the banner: a SIGTERM right after it must stop cleanly.
+  const signalled = untilSignalled(ctx.cancellation());
+  for (const warning of server.startup.warnings) warn(ctx, warning);
+  const { reclaimed } = server.startup;
   if (isJson(ctx)) {
     printJson(ctx, {
       base_url: server.baseUrl,
       data_dir: server.dataDir,
-      api_keys: server.apiKeys,
+      api_keys: keys.shown,
+      reclaimed,
     });
   } else {
     printLine(ctx, `tinkex local server listening on ${server.baseUrl}`);
@@ -36,12 +49,30 @@ async function serve(ctx: CommandContext): Promise<number> {
       ctx,
       `data: ${server.dataDir}${dataDir ? "" : " (temporary: pass --data DIR to keep it)"}`,
     );
-    const keys = server.apiKeys;
-    printLine(ctx, `API key${keys.length > 1 ? "s (one user each)" : ""}: ${keys.join(" ")}`);
-    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keys[0]}\n`);
+    if (dataDir) {
+      printLine(
+        ctx,
+        `reclaimed at start-up: ${plural(reclaimed.objects, "orphaned archive")}, ${
+          plural(reclaimed.tempFiles, "temp file")
+        } (${formatSize(reclaimed.bytes)})`,
+      );
+    }
+    const count = server.apiKeys.length;
+    const hidden = count - keys.shown.length;
+    printLine(
+      ctx,
+      `API key${count > 1 ? "s (one user each)" : ""}: ${
+        [
+          ...keys.shown,
+          ...(hidden > 0 ? [`${hidden} from ${keys.hiddenSources.join(" and ")} (not shown)`] : []),
+        ].join(" ")
+      }`,
+    );
+    const keyHint = keys.shown[0] ?? "<one of your keys>";
+    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keyHint}\n`);
     printLine(ctx, "Press Ctrl+C to stop.");
   }
-  await untilSignalled(ctx.cancellation());
+  await signalled;
   note(ctx, "Stopping…");
   await server.close();
   return 0;
@@ -82,7 +113,10 @@ function startFailure(
       `Pass --port 0 to pick a free port, or --port N for another one (another tinkex serve may be running on ${port}).`,
     );
   }
-  if (typeof path === "string" && where.dataDir !== undefined) {
+  if (
+    typeof path === "string" && where.dataDir !== undefined &&
+    resolve(path).startsWith(resolve(where.dataDir))
+  ) {
     return new CliError(
       `Cannot use --data ${where.dataDir}: ${text}`,
       "Pass a directory (created if missing) that this user may write.",

@@ -1,13 +1,14 @@
 /**
- * `tinkex session list|info`: sessions and what they made.
+ * `tinkex session list|info|finish`: sessions, what they made, and ending one.
  * @module
  */
-import { getSession, iterateSessions } from "../../mod.ts";
+import { finishSession, getSession, iterateSessions, type SessionFinishReason } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
 import { listingCursor, pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
+import { metadataText } from "./views.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
@@ -38,8 +39,20 @@ async function info(ctx: CommandContext): Promise<number> {
   printLine(ctx, `${s.bold("Session:")} ${id}`);
   section("Training runs", session.training_run_ids);
   section("Samplers", session.sampler_ids);
+  printLine(ctx, `${s.bold("Metadata:")} ${metadataText(session.user_metadata)}`);
+  return 0;
+}
+
+async function finish(ctx: CommandContext): Promise<number> {
+  const id = ctx.args[0];
+  const reason = (ctx.options.reason as SessionFinishReason | undefined) ?? "success";
+  const detail = ctx.options.detail as string | undefined;
+  await finishSession(configOf(ctx), id, reason, { detail });
+  if (isJson(ctx)) {
+    printJson(ctx, { session_id: id, reason: { type: reason }, detail: detail ?? null });
+  } else printLine(ctx, `Finished session ${id} (${reason}).`);
   return 0;
 }
 
 /** Handlers of `tinkex session`. */
-export const handlers: GroupModule["handlers"] = { list, info };
+export const handlers: GroupModule["handlers"] = { list, info, finish };

@@ -6,7 +6,7 @@
 import type { CliIo } from "./io.ts";
 
 /** How an option's value is read. */
-export type OptionType = "boolean" | "string" | "integer" | "date";
+export type OptionType = "boolean" | "string" | "integer" | "date" | "duration";
 
 /** One `--option`. */
 export interface OptionSpec {
@@ -18,9 +18,9 @@ export interface OptionSpec {
   valueName?: string;
   /** The only accepted values (for `string`). */
   choices?: readonly string[];
-  /** Smallest accepted value (for `integer`). */
+  /** Smallest accepted value (for `integer`; seconds for `duration`). */
   min?: number;
-  /** Largest accepted value (for `integer`). */
+  /** Largest accepted value (for `integer`; seconds for `duration`). */
   max?: number;
   /** May be given several times; the values are collected in order (for `string`). */
   multiple?: boolean;

@@ -47,7 +47,9 @@ export function checkpointPairs(
     ["Public", formatBool(c.public ?? false)],
     ["Created", timeWithIso(c.time, now)],
     ["Expires", c.expires_at ? timeWithIso(c.expires_at, now) : "Never"],
+    ["Metadata", metadataText(c.user_metadata)],
   ];
+  if (!weights && c.base_model) pairs.push(["Base model", c.base_model]);
   if (weights) {
     pairs.push(
       ["Base model", weights.base_model],
@@ -96,9 +98,14 @@ export function runTable(
   };
 }
 
+/** `k=v, k2=v2`, or `None`. */
+export function metadataText(meta: Record<string, string> | null | undefined): string {
+  const pairs = Object.entries(meta ?? {}).map(([k, v]) => `${k}=${v}`);
+  return pairs.length > 0 ? pairs.join(", ") : "None";
+}
+
 /** Labelled fields of one training run. */
 export function runPairs(r: TrainingRun, now: number = Date.now()): [string, string][] {
-  const metadata = Object.entries(r.user_metadata ?? {}).map(([k, v]) => `${k}=${v}`);
   return [
     ["Run ID", r.training_run_id],
     ["Base model", r.base_model],
@@ -108,7 +115,7 @@ export function runPairs(r: TrainingRun, now: number = Date.now()): [string, str
     ["Last update", timeWithIso(r.last_request_time, now)],
     ["Last checkpoint", r.last_checkpoint?.tinker_path ?? "None"],
     ["Last sampler checkpoint", r.last_sampler_checkpoint?.tinker_path ?? "None"],
-    ["Metadata", metadata.length > 0 ? metadata.join(", ") : "None"],
+    ["Metadata", metadataText(r.user_metadata)],
   ];
 }
 

@@ -2,7 +2,7 @@
  * Signed archive URLs (protocol §4): redirect or JSON, with waiting while the archive is built.
  * @module
  */
-import { joinUrl, resolveConfig, type TinkerConfig } from "./config.ts";
+import { joinUrl, resolveConfig, type ResolvedConfig, type TinkerConfig } from "./config.ts";
 import { apiErrorFor } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { retryAfterMs } from "../protocol/retry.ts";
@@ -53,8 +53,10 @@ export async function getArchiveUrl(
       method: "GET",
       path,
       redirect: "manual",
-      passStatus: (s) => REDIRECTS.includes(s) || s === 503,
+      // 0: an opaque redirect (browsers hide a manual redirect's status and Location).
+      passStatus: (s) => REDIRECTS.includes(s) || s === 503 || s === 0,
     }, opts);
+    if (res.type === "opaqueredirect") return await followedArchiveUrl(resolved, path, opts);
     if (res.status === 503) {
       if (attempt >= attempts) {
         throw apiErrorFor({
@@ -73,6 +75,25 @@ export async function getArchiveUrl(
     }
     return await archiveUrlFrom(res, joinUrl(resolved.baseUrl, path));
   }
+}
+
+/**
+ * Where a manual redirect is opaque (browsers: no status, no `Location`), let the browser follow
+ * it and take the URL the answer came from; its body, the archive itself, is not read. A browser
+ * forwards `X-API-Key` to another origin only if that origin's CORS preflight (which carries no
+ * key) allows the header. The signed URL's expiry is not visible, so the default lifetime
+ * applies (an archive stream replaces an expired URL on its 403).
+ */
+async function followedArchiveUrl(
+  config: ResolvedConfig,
+  path: string,
+  opts: RequestOptions,
+): Promise<CheckpointArchiveUrlResponse> {
+  const res = await sendRequest(config, { method: "GET", path }, opts);
+  // Not redirected this time: the JSON form.
+  if (!res.redirected) return await archiveUrlFrom(res, joinUrl(config.baseUrl, path));
+  await res.body?.cancel().catch(() => {});
+  return { url: res.url, expires: new Date(Date.now() + DEFAULT_URL_LIFETIME_MS).toISOString() };
 }
 
 async function archiveUrlFrom(

@@ -7,6 +7,7 @@ import { NotFoundError } from "./errors.ts";
 import { requestJson, type RequestOptions, sendRequest } from "./http/request.ts";
 import { type IterateOptions, walkArray, walkPages } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
+import { checkTtl } from "./ttl.ts";
 import type { Checkpoint, CheckpointsListResponse } from "../protocol/types.ts";
 
 /** Options of {@link listCheckpoints}. */
@@ -175,7 +176,8 @@ export async function unpublishCheckpoint(
 }
 
 /**
- * Set a checkpoint to expire `ttlSeconds` from now, or `null` to keep it forever.
+ * Set a checkpoint to expire `ttlSeconds` from now, or `null` to keep it forever. The service
+ * accepts 3600 (one hour) to 315,360,000 (ten years): `MIN_TTL_SECONDS`, `MAX_TTL_SECONDS`.
  *
  * @example
  * ```ts
@@ -184,7 +186,8 @@ export async function unpublishCheckpoint(
  * await setCheckpointTtl(configFromEnv(), path, 7 * 24 * 3600); // a week
  * await setCheckpointTtl(configFromEnv(), path, null); // never expire
  * ```
- * @throws {RangeError} when `ttlSeconds` is not a positive integer or null (nothing is sent).
+ * @throws {RangeError} when `ttlSeconds` is not a whole number in that range, or null (nothing
+ *   is sent).
  */
 export async function setCheckpointTtl(
   config: TinkerConfig,
@@ -192,11 +195,10 @@ export async function setCheckpointTtl(
   ttlSeconds: number | null,
   opts: RequestOptions = {},
 ): Promise<void> {
-  if (ttlSeconds !== null && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) {
-    throw new RangeError(
-      `Cannot set TTL to ${ttlSeconds}: expected a positive whole number of seconds, or null`,
-    );
+  if (ttlSeconds !== null && typeof ttlSeconds !== "number") {
+    throw new RangeError(`Cannot set the TTL of ${tinkerPath}: expected seconds, or null`);
   }
+  checkTtl(ttlSeconds, `set the TTL of ${tinkerPath}`);
   await checkpointAction(config, tinkerPath, "PUT", "/ttl", { ttl_seconds: ttlSeconds }, opts);
 }
 

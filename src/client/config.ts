@@ -115,7 +115,9 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
   }
   const resolved = {
     baseUrl,
-    fetch: fetchImpl,
+    // Called unbound: a browser's or workerd's global fetch called as a method of this object
+    // throws "Illegal invocation".
+    fetch: ((input, init) => fetchImpl(input, init)) as typeof fetch,
     timeoutMs: positive(config.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs"),
     maxRetries: nonNegativeInt(config.maxRetries, DEFAULT_MAX_RETRIES, "maxRetries"),
     retryInitialDelayMs: nonNegative(

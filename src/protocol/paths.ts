@@ -1,24 +1,39 @@
 /**
- * Tinker paths: `tinker://<training_run_id>/<weights|sampler_weights>/<name>`.
+ * Tinker paths: `tinker://<training_run_id>/<weights|sampler_weights|external_weights>/<name>`.
  * @module
  */
 import { InvalidTinkerPathError } from "./errors.ts";
 
-/** The path segment naming a checkpoint's kind. */
-export type CheckpointKind = "weights" | "sampler_weights";
+/**
+ * The path segment naming a checkpoint's kind: `weights` (training state), `sampler_weights` (a
+ * PEFT adapter) or `external_weights` (the service's own HF-format export: a set of files).
+ */
+export type CheckpointKind = "weights" | "sampler_weights" | "external_weights";
 
 /** A parsed tinker path. */
 export interface TinkerPath {
   /** The training run id (may contain `:`). */
   runId: string;
-  /** `weights` (training state) or `sampler_weights` (sampler adapter). */
+  /** `weights` (training state), `sampler_weights` (sampler adapter) or `external_weights`. */
   kind: CheckpointKind;
   /** The checkpoint name. */
   name: string;
 }
 
 const SCHEME = "tinker://";
-const KINDS: readonly string[] = ["weights", "sampler_weights"];
+const TYPES: Readonly<Record<CheckpointKind, "training" | "sampler" | "external">> = {
+  weights: "training",
+  sampler_weights: "sampler",
+  external_weights: "external",
+};
+
+/** Whether `kind` is a checkpoint kind segment of a tinker path. */
+export function isCheckpointKind(kind: string): kind is CheckpointKind {
+  return Object.hasOwn(TYPES, kind);
+}
+
+/** The kinds, worded for messages: `"weights", "sampler_weights" or "external_weights"`. */
+export const KINDS_TEXT = '"weights", "sampler_weights" or "external_weights"';
 
 /**
  * Parse a tinker path, saying exactly which part is wrong when it is invalid.
@@ -44,14 +59,11 @@ export function parseTinkerPath(path: string): TinkerPath {
   }
   const [runId, kind, name] = parts;
   if (runId === "") throw new InvalidTinkerPathError(path, "the training run id is empty");
-  if (!KINDS.includes(kind)) {
-    throw new InvalidTinkerPathError(
-      path,
-      `unknown kind "${kind}" (expected "weights" or "sampler_weights")`,
-    );
+  if (!isCheckpointKind(kind)) {
+    throw new InvalidTinkerPathError(path, `unknown kind "${kind}" (expected ${KINDS_TEXT})`);
   }
   if (name === "") throw new InvalidTinkerPathError(path, "the checkpoint name is empty");
-  return { runId, kind: kind as CheckpointKind, name };
+  return { runId, kind, name };
 }
 
 /**
@@ -75,7 +87,8 @@ export function formatTinkerPath(parts: TinkerPath): string {
 }
 
 /**
- * The `checkpoint_type` of a kind: `weights` → `training`, `sampler_weights` → `sampler`.
+ * The `checkpoint_type` of a kind: `weights` → `training`, `sampler_weights` → `sampler`,
+ * `external_weights` → `external`.
  *
  * @example
  * ```ts
@@ -83,8 +96,8 @@ export function formatTinkerPath(parts: TinkerPath): string {
  * checkpointTypeOf("weights"); // "training"
  * ```
  */
-export function checkpointTypeOf(kind: CheckpointKind): "training" | "sampler" {
-  return kind === "weights" ? "training" : "sampler";
+export function checkpointTypeOf(kind: CheckpointKind): "training" | "sampler" | "external" {
+  return TYPES[kind];
 }
 
 /**

@@ -5,14 +5,21 @@
  * @module
  */
 
-/** Kind of checkpoint: `training` (from save_state) or `sampler` (a PEFT adapter). Open for newer kinds such as `external`. */
-export type CheckpointType = "training" | "sampler" | (string & Record<never, never>);
+/**
+ * Kind of checkpoint: `training` (from save_state), `sampler` (a PEFT adapter) or `external`
+ * (the service's HF-format export, fetched file by file). Open for newer kinds.
+ */
+export type CheckpointType =
+  | "training"
+  | "sampler"
+  | "external"
+  | (string & Record<never, never>);
 
 /** A saved checkpoint as the service describes it. */
 export interface Checkpoint {
   /** Id within its run, keeping the kind: `weights/0001`, `sampler_weights/final`. */
   checkpoint_id: string;
-  /** `training` or `sampler`. */
+  /** `training`, `sampler` or `external`. */
   checkpoint_type: CheckpointType;
   /** Creation time, ISO 8601. */
   time: string;
@@ -24,6 +31,10 @@ export interface Checkpoint {
   public?: boolean;
   /** When it expires (ISO 8601), or null for never. */
   expires_at?: string | null;
+  /** Metadata attached when it was saved, or null. */
+  user_metadata?: Record<string, string> | null;
+  /** The base model of its weights (newer services). */
+  base_model?: string | null;
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
@@ -128,9 +139,72 @@ export interface SessionResponse {
   training_run_ids: string[];
   /** Sampler ids made in this session. */
   sampler_ids: string[];
+  /** Metadata given when the session was created (newer services). */
+  user_metadata?: Record<string, string> | null;
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
 
 /** Which runs a listing covers: the caller's own, or also others' runs with public checkpoints. */
 export type AccessScope = "owned" | "accessible";
+
+/** Signed download URLs of an external checkpoint's files, and when they expire. */
+export interface ExternalWeightsUrlsResponse {
+  /** One pre-signed URL per file, keyed by its path relative to the checkpoint root. */
+  urls: Record<string, string>;
+  /** Expiry of the URLs, ISO 8601. */
+  expires: string;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** A sampler: its base model and the sampler checkpoint it serves, if any. */
+export interface GetSamplerResponse {
+  /** The sampler (sampling session) id. */
+  sampler_id: string;
+  /** Its base model. */
+  base_model: string;
+  /** The `tinker://…/sampler_weights/…` path it was created from, or null for a base model. */
+  model_path?: string | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** One base model the service supports. */
+export interface SupportedModel {
+  /** Its name, e.g. `Qwen/Qwen3-8B`. */
+  model_name?: string | null;
+  /** Longest context it takes, in tokens, when the service says. */
+  max_context_length?: number | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** What `get_server_capabilities` answers. */
+export interface GetServerCapabilitiesResponse {
+  /** The base models it supports. */
+  supported_models: SupportedModel[];
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}
+
+/** What `get_info` answers about a training client's model. */
+export interface GetInfoResponse {
+  /** Architecture, model name and tokenizer of the base model. */
+  model_data: {
+    arch?: string | null;
+    model_name?: string | null;
+    tokenizer_id?: string | null;
+    [extra: string]: unknown;
+  };
+  /** The model (training run) id. */
+  model_id: string;
+  /** Whether it is a LoRA. */
+  is_lora?: boolean | null;
+  /** Its LoRA rank. */
+  lora_rank?: number | null;
+  /** Its base model name. */
+  model_name?: string | null;
+  /** Fields added by newer service versions. */
+  [extra: string]: unknown;
+}

@@ -2,7 +2,9 @@
  * Options of the local server and their defaults.
  * @module
  */
+import { readFile } from "node:fs/promises";
 import { isValidApiKey } from "../protocol/api_key.ts";
+import { checkCorsOrigins } from "./http/cors.ts";
 
 /**
  * What the seed puts into an empty data directory.
@@ -36,6 +38,7 @@ export interface SeedOptions {
  *   seed: true, // sample runs and checkpoints when the directory is empty
  *   futureDelayMs: 3000, // futures stay pending 3 s…
  *   longPollMs: 1000, // …so retrieve_future answers try_again after holding 1 s
+ *   publicUrl: "https://tinker.example.com", // signed archive URLs start here (behind a proxy)
  * });
  * await server.close();
  * ```
@@ -57,7 +60,44 @@ export interface ServerOptions {
   archiveBuildDelayMs?: number;
   /** How long a finished future stays retrievable before it answers 410, in ms (default 10 min). */
   futureTtlMs?: number;
+  /**
+   * The shortest checkpoint TTL accepted, in seconds (default 3600, as the service). Lower it only
+   * to watch checkpoints expire in a test.
+   */
+  minTtlSeconds?: number;
+  /**
+   * The base models listed by `get_server_capabilities`. When given, `create_model` and
+   * `create_sampling_session` accept only these; by default a lineup of the service's models is
+   * listed and any name is accepted.
+   */
+  baseModels?: string[];
+  /**
+   * A file of accepted API keys, one per line (blank lines and `#` comments skipped), added to
+   * `apiKeys`. Keeps keys out of the command line, where `ps` shows them.
+   */
+  apiKeyFile?: string;
+  /**
+   * The URL clients reach the server at, e.g. `https://tinker.example.com`: signed archive URLs
+   * and `Location` start with it. `serve()` defaults it to the listen address; a bare handler
+   * without it uses the origin of the request URL its host server gives it. Never taken from
+   * the `Host` header under `serve()`.
+   */
+  publicUrl?: string;
+  /** How long a request body may take to arrive before the answer is 408, in ms (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** Origins whose browser pages may call the server (CORS), e.g. `http://localhost:5173`, or `*`; default none. */
+  corsOrigins?: string[];
 }
+
+/** The base models listed when `baseModels` is not given. */
+export const DEFAULT_BASE_MODELS: readonly string[] = [
+  "Qwen/Qwen3-8B",
+  "Qwen/Qwen3-30B-A3B",
+  "Qwen/Qwen3-32B",
+  "meta-llama/Llama-3.2-1B",
+  "meta-llama/Llama-3.1-8B",
+  "meta-llama/Llama-3.1-70B",
+];
 
 /**
  * The default API key of a local server started without keys.
@@ -80,11 +120,22 @@ export interface ResolvedServerOptions {
   longPollMs: number;
   archiveBuildDelayMs: number;
   futureTtlMs: number;
+  minTtlSeconds: number;
+  /** The listed base models, and whether only these are accepted. */
+  baseModels: { names: readonly string[]; enforced: boolean };
+  /** Origin (and optional base path) of signed URLs, without a trailing `/`, if configured. */
+  publicUrl?: string;
+  bodyTimeoutMs: number;
+  corsOrigins: string[];
 }
 
 /** Fill defaults and reject unusable options (keys must pass `isValidApiKey`, numbers be ≥ 0). */
-export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  const apiKeys = options.apiKeys?.length ? [...new Set(options.apiKeys)] : [DEFAULT_API_KEY];
+export async function resolveOptions(options: ServerOptions = {}): Promise<ResolvedServerOptions> {
+  const given = [
+    ...(options.apiKeys ?? []),
+    ...(options.apiKeyFile === undefined ? [] : await readKeyFile(options.apiKeyFile)),
+  ];
+  const apiKeys = given.length ? [...new Set(given)] : [DEFAULT_API_KEY];
   for (const key of apiKeys) {
     // The clients' own check, so the server never accepts a key every client refuses to send.
     if (!isValidApiKey(key)) {
@@ -103,7 +154,52 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedServerOptio
     longPollMs: nonNegative("longPollMs", options.longPollMs, 2000),
     archiveBuildDelayMs: nonNegative("archiveBuildDelayMs", options.archiveBuildDelayMs, 0),
     futureTtlMs: nonNegative("futureTtlMs", options.futureTtlMs, 10 * 60_000),
+    minTtlSeconds: Math.max(1, nonNegative("minTtlSeconds", options.minTtlSeconds, 3600)),
+    baseModels: options.baseModels?.length
+      ? { names: [...new Set(options.baseModels)], enforced: true }
+      : { names: DEFAULT_BASE_MODELS, enforced: false },
+    publicUrl: options.publicUrl === undefined ? undefined : publicBase(options.publicUrl),
+    bodyTimeoutMs: nonNegative("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
+    corsOrigins: checkCorsOrigins(options.corsOrigins ?? []),
   };
+}
+
+/** The keys of an API key file: one per line, blank lines and `#` comments skipped. */
+async function readKeyFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new TypeError(
+      `Cannot start the server: cannot read the API key file ${file} (${
+        (e as { code?: string }).code ?? (e as Error).message
+      })`,
+    );
+  }
+  const keys = text.split(/\r?\n/).map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  if (keys.length === 0) {
+    throw new TypeError(`Cannot start the server: the API key file ${file} holds no key`);
+  }
+  return keys;
+}
+
+/** A public URL as a base to append paths to: http(s), no query or fragment, no trailing `/`. */
+function publicBase(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TypeError(`Cannot start the server: publicUrl ${JSON.stringify(raw)} is not a URL`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
+    throw new TypeError(
+      `Cannot start the server: publicUrl must be an http(s) URL without query or fragment, got ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  return (url.origin + url.pathname).replace(/\/+$/, "");
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

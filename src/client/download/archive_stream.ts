@@ -27,6 +27,7 @@ import {
 import { parseTinkerPath } from "../../protocol/paths.ts";
 import { BUFFER_POOL, type BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { type ProgressCallback, ProgressThrottle } from "./progress.ts";
+import { URL_SOURCE, type UrlSourceOptions } from "./url_source.ts";
 
 /** Resumes allowed in a row without receiving a single new byte (default 5). */
 export const DEFAULT_MAX_RESUME_ATTEMPTS = 5;
@@ -306,7 +307,8 @@ class ArchiveFetcher {
 
   async #resolveUrl(): Promise<void> {
     const o = this.#opts;
-    const r = await getArchiveUrl(this.#config, this.#path, {
+    const source = (o as UrlSourceOptions)[URL_SOURCE];
+    const r = source ? await source() : await getArchiveUrl(this.#config, this.#path, {
       signal: this.#signal,
       timeoutMs: o.timeoutMs,
       maxRetries: o.maxRetries,

@@ -1,19 +1,21 @@
 /**
  * `download()`: a checkpoint's archive extracted onto disk, streaming, into a temporary
  * directory that is renamed into place only once everything arrived and was verified.
- * The file system is loaded lazily (`node:fs/promises`, present in Deno, Bun and Node), so
- * this module loads where there is none.
+ * The file system is reached only when called (`file_system.ts`), so this module loads and
+ * bundles where there is none.
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
 import { DestinationExistsError } from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
-import { downloadDirName } from "../../protocol/paths.ts";
+import { downloadDirName, parseTinkerPath } from "../../protocol/paths.ts";
 import { type ArchiveStreamOptions, openArchiveStream } from "./archive_stream.ts";
 import { BUFFER_POOL, BufferPool, type PooledOptions } from "./buffer_pool.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import type { ArchiveLimits } from "./entry_guard.ts";
 import type { DownloadProgress, ProgressCallback } from "./progress.ts";
+import { extractExternal } from "./external_files.ts";
+import { builtinModule } from "./file_system.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface Fs {
@@ -73,7 +75,9 @@ export interface DownloadResult {
  * straight to disk; broken or stalled connections resume where they stopped; hostile members
  * are refused; lengths, members and the end-of-archive marker are verified. Until the very
  * end everything goes to a hidden temporary directory beside the destination, so on failure or
- * abort the destination is untouched and nothing is left behind.
+ * abort the destination is untouched and nothing is left behind. An external checkpoint
+ * (`external_weights`, a set of files) is fetched file by file from its signed URLs, four at a
+ * time, each resumable and verified the same way, into the same kind of destination.
  *
  * @example
  * ```ts
@@ -97,8 +101,8 @@ export async function download(
 ): Promise<DownloadResult> {
   const name = downloadDirName(path);
   resolveConfig(config);
-  const fs: Fs = await import("node:fs/promises");
-  const paths: Path = await import("node:path");
+  const fs = builtinModule<Fs>("node:fs/promises");
+  const paths = builtinModule<Path>("node:path");
   const outputDir = paths.resolve(opts.outputDir ?? ".");
   const destination = paths.join(outputDir, name);
   if (!opts.force && await exists(fs, destination)) throw new DestinationExistsError(destination);
@@ -121,11 +125,14 @@ export async function download(
 }
 
 /** The outcome of streaming the archive into the temporary directory. */
-interface Extracted {
+export interface Extracted {
   files: DownloadedFile[];
   /** The last progress report (`verifying`, with the final byte count). */
   last: DownloadProgress;
 }
+
+/** Writes one checked member (and its parent directories) into the destination being built. */
+export type WriteMember = (member: ArchiveEntry, pool: BufferPool) => Promise<void>;
 
 async function extract(
   config: TinkerConfig,
@@ -135,6 +142,12 @@ async function extract(
   paths: Path,
   opts: DownloadOptions,
 ): Promise<Extracted> {
+  const dirs = new Set([root]);
+  if (parseTinkerPath(path).kind === "external_weights") {
+    // A set of files, each from its own signed URL, instead of one archive.
+    const writeMember: WriteMember = (m, pool) => write(fs, paths, root, m, pool, dirs);
+    return await extractExternal(config, path, writeMember, opts);
+  }
   let last: DownloadProgress = { phase: "resolving", transferredBytes: 0 };
   let entry: string | undefined;
   // Read buffers are recycled once written: memory stays flat whatever the archive's size.
@@ -152,7 +165,6 @@ async function extract(
   };
   const stream = openArchiveStream(config, path, streamOpts);
   const files: DownloadedFile[] = [];
-  const dirs = new Set([root]);
   for await (const member of archiveEntries(stream, opts)) {
     entry = member.path;
     await write(fs, paths, root, member, pool, dirs);

@@ -44,7 +44,7 @@ export interface RequestSpec {
   /** JSON body. */
   body?: unknown;
   /** `manual` to see redirects instead of following them. */
-  redirect?: RequestRedirect;
+  redirect?: RequestInit["redirect"];
   /** Statuses handed back to the caller instead of becoming errors (besides 2xx). */
   passStatus?: (status: number) => boolean;
 }

@@ -6,8 +6,9 @@
 import { resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
 import { AbortError, NotFoundError, TrainingStepError } from "../errors.ts";
 import { parseTinkerPath } from "../../protocol/paths.ts";
-import { VERSION } from "../../protocol/version.ts";
 import { getWeightsInfo } from "../weights.ts";
+import { createSession, nextModelSeqId, type Session } from "../sessions.ts";
+import { checkTtl } from "../ttl.ts";
 import { type FutureOptions, submitAndWait } from "./futures.ts";
 
 /** A LoRA training client: one training run on the service. */
@@ -40,10 +41,12 @@ export interface CreateTrainingClientOptions extends FutureOptions {
   trainMlp?: boolean;
   /** Train attention layers (default true). */
   trainAttn?: boolean;
-  /** Free-form metadata stored with the run. */
+  /** Free-form metadata stored with the run and (for a new session) the session. */
   userMetadata?: Record<string, string>;
   /** Session tags. */
   tags?: string[];
+  /** Create the client on this session (its next `model_seq_id`) instead of a new one. */
+  session?: Session;
 }
 
 /** Result of a load: the path loaded and, where the service says, the restored optimizer step. */
@@ -58,10 +61,15 @@ export interface LoadResult {
 
 /** Options of {@link saveState}. */
 export interface SaveStateOptions extends FutureOptions {
-  /** Expire the checkpoint this many seconds after saving. */
+  /** Expire the checkpoint this many seconds after saving (3600 to 315,360,000). */
   ttlSeconds?: number;
   /** Replace an existing checkpoint of the same name (default false: it fails instead). */
   overwrite?: boolean;
+  /**
+   * Metadata stored with the checkpoint and returned on it (`user_metadata`). An overwrite
+   * replaces the old checkpoint's metadata, as the service does.
+   */
+  userMetadata?: Record<string, string>;
 }
 
 interface ClientState {
@@ -88,12 +96,8 @@ export async function createTrainingClient(
   opts: CreateTrainingClientOptions,
 ): Promise<TrainingClient> {
   const resolved = resolveConfig(config);
-  const session = await submitAndWait<{ session_id: string }>(resolved, "/api/v1/create_session", {
-    tags: opts.tags ?? [],
-    sdk_version: `tinkex-ts/${VERSION}`,
-    type: "create_session",
-  }, opts);
-  return await createModel(resolved, session.session_id, 0, opts);
+  const session = opts.session ?? await createSession(resolved, opts);
+  return await createModel(resolved, session.sessionId, nextModelSeqId(session), opts);
 }
 
 async function createModel(
@@ -143,7 +147,7 @@ async function createModel(
  * Send one request of a training client with the next `seq_id`. Sends are chained so the
  * service sees them in order even when the caller does not await each one.
  */
-async function submitInOrder<T>(
+export async function submitInOrder<T>(
   client: TrainingClient,
   path: string,
   body: Record<string, unknown>,
@@ -170,6 +174,7 @@ async function submitInOrder<T>(
  * const path = await saveState(client, "epoch-1", { ttlSeconds: 7 * 24 * 3600 });
  * ```
  * @throws {FutureFailedError} e.g. when the name exists and `overwrite` is not set.
+ * @throws {RangeError} before any request when `ttlSeconds` is outside 3600..315,360,000.
  */
 export async function saveState(
   client: TrainingClient,
@@ -203,11 +208,7 @@ async function save(
   name: string,
   opts: SaveStateOptions,
 ): Promise<string> {
-  if (name === "" || name.includes("/")) {
-    throw new RangeError(
-      `Cannot save as ${JSON.stringify(name)}: use a non-empty name without '/'`,
-    );
-  }
+  checkSaveRequest(name, opts.ttlSeconds);
   const body: Record<string, unknown> = {
     model_id: client.modelId,
     path: name,
@@ -215,12 +216,25 @@ async function save(
     type,
   };
   if (opts.ttlSeconds !== undefined) body.ttl_seconds = opts.ttlSeconds;
+  if (opts.userMetadata) body.user_metadata = opts.userMetadata;
   const result = await submitInOrder<{ path: string }>(client, `/api/v1/${type}`, body, opts);
   return result.path;
 }
 
+/** Refuse, before any request, a checkpoint name with `/` or empty, or an out-of-range TTL. */
+export function checkSaveRequest(name: string, ttlSeconds: number | undefined): void {
+  if (name === "" || name.includes("/")) {
+    throw new RangeError(
+      `Cannot save as ${JSON.stringify(name)}: use a non-empty name without '/'`,
+    );
+  }
+  checkTtl(ttlSeconds, `save ${JSON.stringify(name)}`);
+}
+
 /**
- * Load a training checkpoint's weights into the client; the optimizer starts fresh.
+ * Load a training checkpoint's weights into the client; the optimizer starts fresh. It must be
+ * the client's first request: the service refuses a later load (`BadRequestError`,
+ * "LoadWeights is not permitted with seq_id N"); see {@link createTrainingClientFromState}.
  *
  * @example
  * ```ts
@@ -239,7 +253,8 @@ export async function loadState(
 }
 
 /**
- * Load a training checkpoint's weights and optimizer state, to resume training exactly.
+ * Load a training checkpoint's weights and optimizer state, to resume training exactly. Like
+ * {@link loadState}, only as the client's first request.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
  * records. Concurrent requests for the same object share one build.
  * @module
  */
-import { stat } from "node:fs/promises";
+import { type FileHandle, open, rm, stat } from "node:fs/promises";
 import { type ArchiveSpec, buildArchive } from "./build_archive.ts";
 import type { CheckpointRecord } from "../store/records.ts";
 import type { CheckpointRef, Store } from "../store/record_store.ts";
@@ -38,19 +38,42 @@ export class Archives {
     return now;
   }
 
-  /** Build the archive if it is not on disk yet; resolves to its path. */
+  /**
+   * Build the archive if it is not on disk yet (a cheap record, or one whose archive a delete on
+   * a full disk freed before failing: the bytes are a pure function of the record); resolves to
+   * its path.
+   */
   async ensure(ref: CheckpointRef): Promise<string> {
     const id = ref.ckpt.object_id;
     const path = this.#store.objectPath(id);
-    if (ref.ckpt.built || await exists(path)) return path;
+    if (await exists(path)) return path;
     let pending = this.#building.get(id);
     if (!pending) {
-      pending = buildArchive(specOf(ref.ckpt), path, this.#store.tmpDir).then(() => undefined)
-        .finally(() => this.#building.delete(id));
+      pending = buildArchive(specOf(ref.ckpt), path, this.#store.tmpDir).then(async () => {
+        // A delete that raced the build already dropped the record: leave no orphan.
+        if (!this.#store.hasObject(id)) await rm(path, { force: true });
+      }).finally(() => this.#building.delete(id));
       this.#building.set(id, pending);
     }
     await pending;
     return path;
+  }
+
+  /**
+   * Open the archive of `ref` for reading (building it first if needed), or undefined when its
+   * checkpoint went away meanwhile (a delete, overwrite or expiry raced this request).
+   */
+  async open(ref: CheckpointRef): Promise<FileHandle | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const path = await this.ensure(ref);
+      try {
+        return await open(path, "r");
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ENOENT") throw e;
+        if (!this.#store.hasObject(ref.ckpt.object_id)) return undefined;
+      }
+    }
+    return undefined;
   }
 
   /** Wait for builds in progress (used on close). */

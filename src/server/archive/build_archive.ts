@@ -8,7 +8,7 @@
 import { createTarPacker } from "modern-tar";
 import { open, rename, rm } from "node:fs/promises";
 import type { CheckpointKind } from "../../protocol/paths.ts";
-import { tempPath } from "../store/atomic_fs.ts";
+import { FILE_MODE, tempPath } from "../store/atomic_fs.ts";
 import type { LoraSettings } from "../store/records.ts";
 import {
   int64Bytes,
@@ -42,7 +42,7 @@ interface Member {
 }
 
 /** The LoRA target modules of a run's train flags. */
-function targetModules(lora: LoraSettings): string[] {
+export function targetModules(lora: LoraSettings): string[] {
   return [
     ...(lora.train_attn ? ["q_proj", "k_proj", "v_proj", "o_proj"] : []),
     ...(lora.train_mlp ? ["gate_proj", "up_proj", "down_proj"] : []),
@@ -76,49 +76,52 @@ export async function buildArchive(
   tmpDir: string,
 ): Promise<number> {
   const tmp = tempPath(tmpDir, "archive");
-  const handle = await open(tmp, "w");
   let written = 0;
   try {
-    const { readable, controller } = createTarPacker();
-    const drain = (async () => {
-      for await (const chunk of readable) {
-        await handle.write(chunk);
-        written += chunk.length;
-      }
-    })();
+    const handle = await open(tmp, "w", FILE_MODE);
     try {
-      for (const m of members(spec)) {
-        const writer = controller.add({
-          name: m.name,
-          size: m.size,
-          type: "file",
-          mtime: new Date(),
-        })
-          .getWriter();
-        for await (const chunk of m.chunks()) await writer.write(chunk);
-        await writer.close();
+      const { readable, controller } = createTarPacker();
+      const drain = (async () => {
+        for await (const chunk of readable) {
+          await handle.write(chunk);
+          written += chunk.length;
+        }
+      })();
+      // A failed write (a full disk) must stop the packing, which would otherwise wait forever.
+      drain.catch((e) => controller.error(e));
+      try {
+        for (const m of members(spec)) {
+          const writer = controller.add({
+            name: m.name,
+            size: m.size,
+            type: "file",
+            mtime: new Date(),
+          })
+            .getWriter();
+          for await (const chunk of m.chunks()) await writer.write(chunk);
+          await writer.close();
+        }
+        controller.finalize();
+      } catch (e) {
+        controller.error(e);
+        throw e;
+      } finally {
+        await drain; // rethrows the write error, the cause of any packing error
       }
-      controller.finalize();
-    } catch (e) {
-      controller.error(e);
-      throw e;
+      await handle.datasync();
     } finally {
-      await drain;
+      await handle.close();
     }
-    await handle.datasync();
+    const expected = archiveSize(spec);
+    if (written !== expected) {
+      throw new Error(`archive size ${written} differs from the computed ${expected}`);
+    }
+    await rename(tmp, target);
+    return written;
   } catch (e) {
-    await handle.close();
     await rm(tmp, { force: true });
     throw e;
   }
-  await handle.close();
-  const expected = archiveSize(spec);
-  if (written !== expected) {
-    await rm(tmp, { force: true });
-    throw new Error(`archive size ${written} differs from the computed ${expected}`);
-  }
-  await rename(tmp, target);
-  return written;
 }
 
 function members(spec: ArchiveSpec): Member[] {
@@ -153,7 +156,8 @@ function adapterConfig(lora: LoraSettings): Uint8Array {
   return encoder.encode(JSON.stringify(config, null, 2));
 }
 
-function adapterTensors(lora: LoraSettings, hidden: number): TensorSpec[] {
+/** The LoRA A/B tensors of every trained module, `hidden` wide. */
+export function adapterTensors(lora: LoraSettings, hidden: number): TensorSpec[] {
   const out: TensorSpec[] = [];
   const add = (prefix: string): void => {
     out.push({ name: `${prefix}.lora_A.weight`, dtype: "F32", shape: [lora.lora_rank, hidden] });

@@ -1,19 +1,20 @@
 /**
- * Stream a byte range of a file from disk as a web `ReadableStream` (works under Deno, Bun and
- * Node). The file handle is closed at the end, on error, and when the reader cancels.
+ * Stream a byte range of an open file as a web `ReadableStream` (works under Deno, Bun and
+ * Node). Reading from a handle opened before a delete or overwrite keeps serving the bytes it
+ * opened (the file's data lives until the last handle closes), so a download racing a mutation
+ * completes with correct bytes. The handle is closed at the end, on error, and on cancel.
  * @module
  */
-import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 
 const CHUNK = 1024 * 1024;
 
-/** Bytes `start..end` (inclusive) of the file at `path`. */
-export async function fileRangeStream(
-  path: string,
+/** Bytes `start..end` (inclusive) of the open file `handle`, which the stream then owns. */
+export function fileRangeStream(
+  handle: FileHandle,
   start: number,
   end: number,
-): Promise<ReadableStream<Uint8Array>> {
-  const handle = await open(path, "r");
+): ReadableStream<Uint8Array> {
   let position = start;
   let closed = false;
   const close = async (): Promise<void> => {
@@ -32,7 +33,7 @@ export async function fileRangeStream(
       try {
         const buffer = new Uint8Array(want);
         const { bytesRead } = await handle.read(buffer, 0, want, position);
-        if (bytesRead === 0) throw new Error(`${path} ended early at byte ${position}`);
+        if (bytesRead === 0) throw new Error(`archive ended early at byte ${position}`);
         position += bytesRead;
         controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
       } catch (e) {

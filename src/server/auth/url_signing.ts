@@ -1,6 +1,8 @@
 /**
- * Signed archive URLs: HMAC-SHA256 over the object id and the expiry, with a per-server secret
- * persisted in the data directory (so URLs survive a restart).
+ * Signed archive URLs: HMAC-SHA256 over the object id, the expiry and the user it was issued to,
+ * with a per-server secret persisted in the data directory (so URLs survive a restart). The user
+ * is signed so that access can be checked again when the URL is used: a signature proves who
+ * asked, not that they may still read.
  * @module
  */
 import { readFile } from "node:fs/promises";
@@ -10,7 +12,14 @@ import { fromBase64Url, toBase64Url, toHex } from "../store/encoding.ts";
 
 const encoder = new TextEncoder();
 
-/** Signs and verifies `(objectId, expires)` pairs. */
+/** What a signed URL grants: one object, to one user, until an expiry (unix seconds). */
+export interface Grant {
+  objectId: string;
+  expires: number;
+  user: string;
+}
+
+/** Signs and verifies {@link Grant}s. */
 export class UrlSigner {
   readonly #key: CryptoKey;
 
@@ -42,20 +51,20 @@ export class UrlSigner {
     return new UrlSigner(key);
   }
 
-  /** The base64url signature of an object id and expiry (unix seconds). */
-  async sign(objectId: string, expires: number): Promise<string> {
-    const mac = await crypto.subtle.sign("HMAC", this.#key, message(objectId, expires));
+  /** The base64url signature of a grant. */
+  async sign(grant: Grant): Promise<string> {
+    const mac = await crypto.subtle.sign("HMAC", this.#key, message(grant));
     return toBase64Url(new Uint8Array(mac));
   }
 
-  /** Whether `signature` is right for the object id and expiry (constant-time compare). */
-  async verify(objectId: string, expires: number, signature: string): Promise<boolean> {
+  /** Whether `signature` is right for the grant (constant-time compare). */
+  async verify(grant: Grant, signature: string): Promise<boolean> {
     const mac = fromBase64Url(signature);
     if (!mac || mac.length !== 32) return false;
-    return await crypto.subtle.verify("HMAC", this.#key, mac, message(objectId, expires));
+    return await crypto.subtle.verify("HMAC", this.#key, mac, message(grant));
   }
 }
 
-function message(objectId: string, expires: number): Uint8Array<ArrayBuffer> {
-  return encoder.encode(`${objectId}\n${expires}`);
+function message(grant: Grant): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${grant.objectId}\n${grant.expires}\n${grant.user}`);
 }

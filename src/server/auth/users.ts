@@ -26,6 +26,12 @@ export class Users {
     return this.#byKey.get(key);
   }
 
+  /** Whether `id` is the user of one of the current keys. */
+  has(id: string): boolean {
+    for (const known of this.#byKey.values()) if (known === id) return true;
+    return false;
+  }
+
   /** User ids in key order. */
   ids(): string[] {
     return [...this.#byKey.values()];

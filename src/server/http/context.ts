@@ -32,6 +32,8 @@ export interface RequestContext {
   server: ServerContext;
   /** Path prefix before `/api/v1` (e.g. `/services/tinker-prod`), usually "". */
   prefix: string;
+  /** This request's id (`x-request-id`), under which the server logs its internal errors. */
+  requestId: string;
 }
 
 /** A route handler. */

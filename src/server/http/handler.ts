@@ -14,13 +14,20 @@ import { Futures } from "../training/future_registry.ts";
 import { managementRoutes } from "../routes/management_routes.ts";
 import { objectRoutes } from "../routes/archive_routes.ts";
 import { resolveOptions, type ServerOptions } from "../options.ts";
-import { errorResponse, HttpError, json } from "./responses.ts";
+import { errorResponse, HttpError } from "./responses.ts";
+import { newRequestId, publicError } from "./failures.ts";
+import { withBodyDeadline } from "./body_deadline.ts";
+import { addCorsHeaders, corsPreflight } from "./cors.ts";
 import { pathSegments, Router } from "./router.ts";
 import { seedStore } from "../seed.ts";
 import { UrlSigner } from "../auth/url_signing.ts";
 import { Store } from "../store/record_store.ts";
+import { looseModeWarning } from "../store/permissions.ts";
 import { serviceRoutes } from "../routes/service_routes.ts";
 import { trainingRoutes } from "../routes/training_routes.ts";
+import { externalRoutes } from "../routes/external_routes.ts";
+import { sessionRoutes } from "../routes/session_routes.ts";
+import { copyRoutes } from "../routes/copy_routes.ts";
 
 /**
  * A running handler over a data directory.
@@ -45,6 +52,29 @@ export interface TinkerHandler {
   dataDir: string;
   /** The API keys it accepts (one user each). */
   apiKeys: string[];
+  /** What start-up found and cleaned up in the data directory. */
+  startup: StartupReport;
+}
+
+/**
+ * What opening the data directory found: leftovers of crashes it removed, and problems worth
+ * telling the operator (e.g. a directory other local users can read).
+ *
+ * @example
+ * ```ts
+ * import { createHandler } from "@tinkex/tinkex/server";
+ * const handler = await createHandler({ dataDir: "./tinker-data" });
+ * const { reclaimed, warnings } = handler.startup;
+ * console.log(`reclaimed ${reclaimed.objects} orphaned archives, ${reclaimed.bytes} bytes`);
+ * for (const w of warnings) console.warn(w);
+ * await handler.close();
+ * ```
+ */
+export interface StartupReport {
+  /** Removed at start-up: archive objects no record named, temp files, and their bytes. */
+  reclaimed: { objects: number; tempFiles: number; bytes: number };
+  /** Warnings for the operator, each a sentence saying what to do. */
+  warnings: string[];
 }
 
 interface Internals {
@@ -58,6 +88,9 @@ const router = new Router([
   ...managementRoutes,
   ...trainingRoutes,
   ...objectRoutes,
+  ...externalRoutes,
+  ...sessionRoutes,
+  ...copyRoutes,
 ]);
 
 /** The server parts behind a handler made by {@link createHandler}. */
@@ -67,6 +100,12 @@ export function contextOf(handler: TinkerHandler): ServerContext {
   return found.server;
 }
 
+/** Sign archive URLs against `url` (the listen address), unless a `publicUrl` was configured. */
+export function setDefaultPublicUrl(handler: TinkerHandler, url: string): void {
+  const options = contextOf(handler).options;
+  options.publicUrl ??= url;
+}
+
 /** End long-polls now (before an HTTP server shuts down and waits for in-flight requests). */
 export function abortWaits(handler: TinkerHandler): void {
   internals.get(handler)?.stop.abort();
@@ -74,12 +113,15 @@ export function abortWaits(handler: TinkerHandler): void {
 
 /** Create the handler, opening (and if asked, seeding) the data directory. */
 export async function createHandler(options: ServerOptions = {}): Promise<TinkerHandler> {
-  const resolved = resolveOptions(options);
+  const resolved = await resolveOptions(options);
   const ownsDir = resolved.dataDir === undefined;
   const dataDir = resolved.dataDir ?? await mkdtemp(join(tmpdir(), "tinkex-server-"));
   const stop = new AbortController();
   let server: ServerContext;
+  const warnings: string[] = [];
   try {
+    const loose = await looseModeWarning(dataDir);
+    if (loose) warnings.push(loose);
     const store = await Store.open(dataDir);
     server = {
       options: resolved,
@@ -103,6 +145,7 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
   const handler: TinkerHandler = {
     dataDir,
     apiKeys: [...resolved.apiKeys],
+    startup: { reclaimed: { ...server.store.reclaimed }, warnings },
     fetch: (request) => dispatch(server, request),
     close(): Promise<void> {
       closing ??= (async () => {
@@ -118,7 +161,12 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
   return handler;
 }
 
-async function dispatch(server: ServerContext, request: Request): Promise<Response> {
+async function dispatch(server: ServerContext, incoming: Request): Promise<Response> {
+  const preflight = corsPreflight(incoming, server.options.corsOrigins);
+  if (preflight) return preflight;
+  const requestId = newRequestId();
+  const timed = withBodyDeadline(incoming, server.options.bodyTimeoutMs);
+  const request = timed.request;
   let response: Response;
   try {
     if (server.closed.aborted) throw new HttpError(503, "The server is shutting down");
@@ -129,16 +177,28 @@ async function dispatch(server: ServerContext, request: Request): Promise<Respon
     const { route, params } = router.match(request.method, rest, "/" + rest.join("/"));
     const user = route.auth ? server.users.authenticate(request) : "";
     const prefix = at ? "/" + segments.slice(0, at).map(encodeURIComponent).join("/") : "";
-    response = await route.handler({ request, url, params, user, server, prefix });
+    response = await route.handler({ request, url, params, user, server, prefix, requestId });
   } catch (e) {
-    response = e instanceof HttpError ? errorResponse(e) : internalError(e);
+    response = errorResponse(publicError(e, requestId, `${request.method} ${pathOf(request)}`));
+  } finally {
+    timed.release();
   }
-  response.headers.set("x-request-id", `req_${crypto.randomUUID().replaceAll("-", "")}`);
+  response.headers.set("x-request-id", requestId);
+  addCorsHeaders(request, response, server.options.corsOrigins);
   if (request.method === "HEAD" && response.body) {
     await response.body.cancel();
     return new Response(null, { status: response.status, headers: response.headers });
   }
   return response;
+}
+
+/** The request's path without its query (which may hold a signature), for the log. */
+function pathOf(request: Request): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** How many leading segments are a base-path prefix (e.g. `services/tinker-prod`). */
@@ -149,12 +209,4 @@ function prefixLength(segments: string[]): number {
   return segments.length >= 2 && segments[segments.length - 2] === "archives"
     ? segments.length - 2
     : 0;
-}
-
-function internalError(e: unknown): Response {
-  console.error("tinkex server: internal error:", e);
-  return json(
-    { detail: `Internal server error: ${e instanceof Error ? e.message : String(e)}` },
-    500,
-  );
 }

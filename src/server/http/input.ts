@@ -11,9 +11,6 @@ export type JsonObject = Record<string, unknown>;
 
 const MAX_BODY_BYTES = 1 << 20;
 
-/** The longest TTL accepted: 100 years. */
-export const MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
-
 /** Parse the body as a JSON object; an empty body is `{}` unless `required`. */
 export async function readJsonBody(request: Request, required = true): Promise<JsonObject> {
   const text = new TextDecoder().decode(await readCapped(request, MAX_BODY_BYTES));
@@ -40,10 +37,16 @@ async function readCapped(request: Request, max: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.length;
-    if (size > max) throw tooLarge(); // leaving the loop cancels the rest of the body
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request.body) {
+      size += chunk.length;
+      if (size > max) throw tooLarge(); // leaving the loop cancels the rest of the body
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    // The connection broke mid-body: the client's doing, not an internal error.
+    throw badRequest("Request body ended early: the connection closed before it was complete");
   }
   const bytes = new Uint8Array(size);
   let at = 0;

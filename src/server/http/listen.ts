@@ -3,7 +3,13 @@
  * `node:http` adapter under Node.
  * @module
  */
-import { abortWaits, createHandler, type TinkerHandler } from "./handler.ts";
+import {
+  abortWaits,
+  createHandler,
+  setDefaultPublicUrl,
+  type StartupReport,
+  type TinkerHandler,
+} from "./handler.ts";
 import { listenNode } from "./node_adapter.ts";
 import type { ServerOptions } from "../options.ts";
 
@@ -45,6 +51,8 @@ export interface RunningServer {
   apiKeys: string[];
   /** Its data directory. */
   dataDir: string;
+  /** What start-up reclaimed and warned about. */
+  startup: StartupReport;
   /** The underlying handler. */
   handler: TinkerHandler;
   /** Stop listening and close the handler. */
@@ -86,12 +94,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     await handler.close();
     throw e;
   }
+  const baseUrl = `http://${urlHost(hostname)}:${listener.port}`;
+  setDefaultPublicUrl(handler, baseUrl);
   let closing: Promise<void> | undefined;
   return {
-    baseUrl: `http://${urlHost(hostname)}:${listener.port}`,
+    baseUrl,
     port: listener.port,
     apiKeys: handler.apiKeys,
     dataDir: handler.dataDir,
+    startup: handler.startup,
     handler,
     close(): Promise<void> {
       closing ??= (async () => {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { logInternalError, newRequestId } from "./failures.ts";
 
 /** A listening node:http server. */
 export interface NodeListener {
@@ -68,7 +69,15 @@ async function answer(
     }
     res.end();
   } catch (e) {
-    if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-    res.end(JSON.stringify({ detail: `Internal server error: ${(e as Error).message}` }));
+    // The handler answers every failure itself; what is left is a client that went away
+    // (nothing to log) or a broken stream, answered without its (internal) text.
+    if (abort.signal.aborted) return void res.destroy();
+    const requestId = newRequestId();
+    logInternalError(requestId, `${req.method} ${req.url?.split("?")[0]}`, e);
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(500, { "content-type": "application/json", "x-request-id": requestId });
+    res.end(
+      JSON.stringify({ detail: `Internal server error; logged under request id ${requestId}` }),
+    );
   }
 }

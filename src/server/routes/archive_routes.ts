@@ -4,15 +4,13 @@
  * `Accept-Ranges`, `Range` / `If-Range` (206, 416) and HEAD. Bad or expired signatures are 403.
  * @module
  */
-import { stat } from "node:fs/promises";
 import type { CheckpointArchiveUrlResponse } from "../../protocol/types.ts";
-import { findCheckpoint } from "../auth/access.ts";
+import { canRead, findCheckpoint } from "../auth/access.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "../http/context.ts";
-import { fileRangeStream } from "../archive/file_stream.ts";
-import { decideRange } from "../archive/range.ts";
-import { isLive } from "../store/records.ts";
-import { HttpError, json, notFound } from "../http/responses.ts";
+import { objectResponse } from "../archive/serve_file.ts";
+import { checkSignedQuery, signedQuery } from "../auth/signed_request.ts";
+import { badRequest, HttpError, json, notFound } from "../http/responses.ts";
 import { iso } from "./wire.ts";
 
 /** The archive and signed object routes. */
@@ -29,7 +27,14 @@ export const objectRoutes: Route[] = [
 async function archiveUrl(ctx: RequestContext): Promise<Response> {
   const { store, archives, signer, options } = ctx.server;
   const now = Date.now();
-  const ref = findCheckpoint(store, ctx.user, addressFromParams(ctx.params), "read", now);
+  const at = addressFromParams(ctx.params);
+  const ref = findCheckpoint(store, ctx.user, at, "read", now);
+  if (at.kind === "external_weights") {
+    throw badRequest(
+      `Cannot make an archive of ${at.kind}/${at.name}: an external checkpoint is a set of files; ` +
+        "fetch them from its external_weights_urls (download() does)",
+    );
+  }
   const objectId = ref.ckpt.object_id;
   const readyAt = archives.firstAsked(objectId, now) + options.archiveBuildDelayMs;
   if (now < readyAt) {
@@ -47,9 +52,10 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
   }
   await archives.ensure(ref);
   const expires = Math.floor(now / 1000) + options.signedUrlTtlSeconds;
-  const sig = await signer.sign(objectId, expires);
-  const url =
-    `${ctx.url.origin}${ctx.prefix}/archives/${objectId}.tar?expires=${expires}&sig=${sig}`;
+  const query = await signedQuery(signer, { objectId, expires, user: ctx.user });
+  // The configured public URL (under serve(): the listen address), never the Host header.
+  const base = `${options.publicUrl ?? ctx.url.origin}${ctx.prefix}`;
+  const url = `${base}/archives/${objectId}.tar?${query}`;
   const body: CheckpointArchiveUrlResponse = { url, expires: iso(expires * 1000) };
   return json(body, 302, {
     location: url,
@@ -59,63 +65,37 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
 }
 
 async function serveObject(ctx: RequestContext): Promise<Response> {
-  const { store, archives, signer } = ctx.server;
+  const { store, archives, signer, users } = ctx.server;
   const objectId = /^([0-9a-f-]{36})\.tar$/.exec(ctx.params.file)?.[1];
   if (!objectId) throw notFound(`No archive named ${JSON.stringify(ctx.params.file)}`);
-  const expiresRaw = ctx.url.searchParams.get("expires") ?? "";
-  const sig = ctx.url.searchParams.get("sig") ?? "";
-  if (!/^\d{1,12}$/.test(expiresRaw) || sig === "") {
-    throw new HttpError(
-      403,
-      "Archive URL is not signed: get a signed URL from the archive endpoint",
-    );
-  }
-  const expires = Number(expiresRaw);
-  if (!(await signer.verify(objectId, expires, sig))) {
-    throw new HttpError(403, "Archive URL signature does not match: the URL was altered");
-  }
-  if (expires * 1000 <= Date.now()) {
-    throw new HttpError(403, `Archive URL expired at ${iso(expires * 1000)}: get a new one`);
-  }
+  const user = await checkSignedQuery(signer, ctx.url, objectId, {
+    label: "Archive URL",
+    source: "the archive endpoint",
+  });
+  // Access is checked now, not only when the URL was issued: unpublishing, deleting, replacing
+  // or expiring the checkpoint ends the URL for whoever no longer may read it.
+  // A key no longer accepted (removed at a restart) ends its URLs too.
   const ref = store.objectOwner(objectId);
-  if (!ref || !isLive(ref.ckpt, Date.now())) {
-    throw notFound(
-      "This archive no longer exists: its checkpoint was deleted, replaced or expired",
-    );
+  const handle = ref && users.has(user) && canRead(user, ref.run, ref.ckpt, Date.now())
+    ? await archives.open(ref)
+    : undefined;
+  if (!ref || !handle) throw gone();
+  try {
+    return await objectResponse(ctx.request, handle, {
+      objectId,
+      contentType: "application/x-tar",
+      filename: `${ref.ckpt.name}.tar`,
+      noun: "archive",
+    });
+  } catch (e) {
+    await handle.close();
+    throw e;
   }
-  const path = await archives.ensure(ref);
-  const info = await stat(path);
-  const size = info.size;
-  const etag = `"${objectId}-${size}"`;
-  const lastModified = info.mtime.toUTCString();
-  const headers: Record<string, string> = {
-    "accept-ranges": "bytes",
-    etag,
-    "last-modified": lastModified,
-    "content-type": "application/x-tar",
-    "content-disposition": `attachment; filename="${ref.ckpt.name.replace(/[^\w.-]/g, "_")}.tar"`,
-  };
-  const head = ctx.request.method === "HEAD";
-  if (ctx.request.headers.get("if-none-match")?.split(",").some((t) => t.trim() === etag)) {
-    return new Response(null, { status: 304, headers: { etag, "accept-ranges": "bytes" } });
-  }
-  const decision = decideRange(ctx.request.headers, etag, lastModified, size);
-  if (decision.kind === "unsatisfiable") {
-    throw new HttpError(
-      416,
-      `Range ${ctx.request.headers.get("range")} is outside the ${size}-byte archive`,
-      {
-        "content-range": `bytes */${size}`,
-        "accept-ranges": "bytes",
-        etag,
-      },
-    );
-  }
-  const [start, end, status] = decision.kind === "partial"
-    ? [decision.start, decision.end, 206]
-    : [0, size - 1, 200];
-  headers["content-length"] = String(end + 1 - start);
-  if (status === 206) headers["content-range"] = `bytes ${start}-${end}/${size}`;
-  const body = head || end < start ? null : await fileRangeStream(path, start, end);
-  return new Response(body, { status, headers });
+}
+
+function gone(): HttpError {
+  return notFound(
+    "This archive no longer exists, or no longer for you: its checkpoint was deleted, " +
+      "replaced, expired or made private. Ask the archive endpoint for a new URL",
+  );
 }

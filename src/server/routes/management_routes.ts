@@ -14,16 +14,10 @@ import type {
 import { canRead, canSeeRun, findCheckpoint, visibleRun } from "../auth/access.ts";
 import { addressFromParams, addressFromPath } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "../http/context.ts";
-import {
-  intField,
-  MAX_TTL_SECONDS,
-  pageQuery,
-  readJsonBody,
-  scopeQuery,
-  stringField,
-} from "../http/input.ts";
+import { pageQuery, readJsonBody, scopeQuery, stringField } from "../http/input.ts";
 import { checkpointKey, type CheckpointRecord } from "../store/records.ts";
-import { badRequest, conflict, json, notFound, unprocessable } from "../http/responses.ts";
+import { conflict, json, notFound, unprocessable } from "../http/responses.ts";
+import { checkTtlRange, ttlShape } from "./ttl_field.ts";
 import { newestFirst } from "../store/record_store.ts";
 import { checkpointWire, runWire, tinkerPathOf } from "./wire.ts";
 
@@ -135,14 +129,10 @@ async function setTtl(ctx: RequestContext): Promise<Response> {
       'Field "ttl_seconds" is required: a positive integer, or null to remove the TTL',
     );
   }
-  const raw = body.ttl_seconds;
-  if (typeof raw === "number" && Number.isInteger(raw) && raw <= 0) {
-    // The SDK documents this case as a 400 (RestClient.set_checkpoint_ttl_from_tinker_path).
-    throw badRequest(
-      `Field "ttl_seconds" must be positive, got ${raw}; send null to remove the TTL`,
-    );
-  }
-  const ttl = raw === null ? null : intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS });
+  const ttl = ttlShape(body, "400");
+  // Not the caller's: a 404 whatever the TTL, as for every other change.
+  findCheckpoint(ctx.server.store, ctx.user, addressFromParams(ctx.params), "write", Date.now());
+  checkTtlRange(ttl, ctx.server.options.minTtlSeconds);
   return await changeCheckpoint(ctx, (record, _path, now) => {
     record.expires_at = ttl === null ? null : now + ttl * 1000;
   });
@@ -211,6 +201,8 @@ function getSession(ctx: RequestContext): Promise<Response> {
     training_run_ids: runs.map((r) => r.id),
     sampler_ids: owned ? session.sampler_ids : [],
   };
+  // The owner's own metadata only: another user sees the runs, not the session's notes.
+  if (owned && session.user_metadata) body.user_metadata = session.user_metadata;
   return Promise.resolve(json(body));
 }
 

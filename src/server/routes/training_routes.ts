@@ -18,7 +18,6 @@ import {
   checkType,
   intField,
   type JsonObject,
-  MAX_TTL_SECONDS,
   optionalString,
   readJsonBody,
   stringArrayField,
@@ -27,13 +26,16 @@ import {
 } from "../http/input.ts";
 import {
   checkpointKey,
+  type CheckpointRecord,
   isLive,
   type LoraSettings,
   newCheckpointRecord,
   newRunRecord,
   type RunRecord,
 } from "../store/records.ts";
-import { HttpError, json, notFound, unprocessable } from "../http/responses.ts";
+import { badRequest, HttpError, json, notFound, unprocessable } from "../http/responses.ts";
+import { ttlField } from "./ttl_field.ts";
+import { checkBaseModel } from "./base_models.ts";
 
 const MAX_RANK = 1024;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
@@ -80,7 +82,12 @@ async function createSession(ctx: RequestContext): Promise<Response> {
 async function heartbeat(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.request);
   checkType(body, "session_heartbeat");
-  ownSession(ctx, stringField(body, "session_id"));
+  const id = stringField(body, "session_id");
+  ownSession(ctx, id);
+  if (ctx.server.store.session(id)?.finished) {
+    // What the service answers: the SDK stops its heartbeat loop on a 410.
+    throw new HttpError(410, `Session ${id} has finished; it takes no more heartbeats`);
+  }
   return json({ type: "session_heartbeat" });
 }
 
@@ -93,6 +100,7 @@ async function createModel(ctx: RequestContext): Promise<Response> {
   const seed = loraConfig(body).seed;
   const userMetadata = stringMapField(body, "user_metadata");
   ownSession(ctx, sessionId);
+  checkBaseModel(ctx.server, lora.base_model);
   const modelId = `${sessionId}:train:${modelSeq}`;
   return submit(ctx, modelId, async () => {
     const run = newRunRecord({
@@ -117,7 +125,7 @@ async function saveWeights(ctx: RequestContext, kind: CheckpointKind): Promise<R
   checkType(body, type);
   const run = ownModel(ctx, stringField(body, "model_id"));
   const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
-  const ttl = intField(body, "ttl_seconds", { min: 1, max: MAX_TTL_SECONDS, fallback: 0 });
+  const ttl = ttlField(body, ctx.server.options.minTtlSeconds) ?? 0;
   const overwrite = boolField(body, "overwrite", false);
   const name = optionalString(body, "path");
   if (name === undefined && kind === "sampler_weights") {
@@ -125,26 +133,42 @@ async function saveWeights(ctx: RequestContext, kind: CheckpointKind): Promise<R
   }
   if (name === undefined) throw unprocessable('Field "path" (the checkpoint name) is required');
   checkName(name);
-  return submit(
-    ctx,
-    run.id,
-    () => saveCheckpoint(ctx.server, run.id, { kind, name, seqId, ttl, overwrite }),
-  );
+  const userMetadata = stringMapField(body, "user_metadata");
+  return submit(ctx, run.id, async () => {
+    const saved = await saveCheckpoint(ctx.server, run.id, {
+      kind,
+      name,
+      seqId,
+      ttl,
+      overwrite,
+      userMetadata,
+    });
+    return { path: saved.path, type };
+  });
 }
 
-interface SaveRequest {
+/** One save: where to, and how its stored form (archive or files) is made. */
+export interface SaveRequest {
   kind: CheckpointKind;
   name: string;
   seqId: number;
   ttl: number;
   overwrite: boolean;
+  /** Metadata to attach (an overwrite replaces the old metadata, as the service does). */
+  userMetadata?: Record<string, string> | null;
+  /** Write the stored form of `ckpt`, setting its size (default: build its archive). */
+  materialize?: (ckpt: CheckpointRecord) => Promise<void>;
 }
 
-async function saveCheckpoint(
+/**
+ * Save a checkpoint of a run: refuse a taken name (unless overwriting), write its stored form
+ * outside the lock, then commit the record (removing what was written if the commit fails).
+ */
+export async function saveCheckpoint(
   server: ServerContext,
   runId: string,
   req: SaveRequest,
-): Promise<unknown> {
+): Promise<{ path: string; size_bytes: number }> {
   const { store } = server;
   const key = checkpointKey(req.kind, req.name);
   const path = formatTinkerPath({ runId, kind: req.kind, name: req.name });
@@ -166,9 +190,12 @@ async function saveCheckpoint(
     optimizer_step: req.kind === "weights" ? current.optimizer_step : null,
     built: true,
   });
-  const objectPath = store.objectPath(ckpt.object_id);
-  ckpt.size_bytes = await buildArchive(specOf(ckpt), objectPath, store.tmpDir);
+  if (req.userMetadata) ckpt.user_metadata = req.userMetadata;
+  const materialize = req.materialize ?? (async (c: CheckpointRecord) => {
+    c.size_bytes = await buildArchive(specOf(c), store.objectPath(c.object_id), store.tmpDir);
+  });
   try {
+    await materialize(ckpt);
     await store.updateRun(runId, (draft, now) => {
       taken(draft, now);
       draft.checkpoints[key] = {
@@ -180,15 +207,19 @@ async function saveCheckpoint(
       touch(draft, req.seqId, now);
     });
   } catch (e) {
-    await rm(objectPath, { force: true });
+    await rm(store.objectPath(ckpt.object_id), { force: true });
+    await rm(store.objectDir(ckpt.object_id), { recursive: true, force: true });
     throw e;
   }
-  return { path, type: req.kind === "weights" ? "save_weights" : "save_weights_for_sampler" };
+  return { path, size_bytes: ckpt.size_bytes };
 }
 
 async function makeSampler(server: ServerContext, run: RunRecord, seqId: number): Promise<unknown> {
   const samplerId = `${run.session_id}:sample:${crypto.randomUUID().slice(0, 8)}`;
-  await server.store.updateSession(run.session_id, (s) => s.sampler_ids.push(samplerId));
+  await server.store.updateSession(run.session_id, (s) => {
+    s.sampler_ids.push(samplerId);
+    (s.samplers ??= {})[samplerId] = { base_model: run.lora.base_model, model_path: null };
+  });
   await server.store.updateRun(run.id, (draft, now) => touch(draft, seqId, now));
   return { path: null, sampling_session_id: samplerId, type: "save_weights_for_sampler" };
 }
@@ -200,12 +231,16 @@ async function loadWeights(ctx: RequestContext): Promise<Response> {
   const path = stringField(body, "path");
   const seqId = intField(body, "seq_id", { min: 1, max: MAX_SEQ, fallback: 0 });
   const withOptimizer = boolField(body, "optimizer", false);
+  checkLoadIsFirst(run, seqId);
   const { store } = ctx.server;
   return submit(ctx, run.id, async () => {
     const { ckpt } = findCheckpoint(store, ctx.user, addressFromPath(path), "read", Date.now());
     if (ckpt.kind !== "weights") {
+      const what = ckpt.kind === "sampler_weights"
+        ? "a sampler checkpoint (sampler_weights)"
+        : "an external checkpoint (external_weights)";
       throw unprocessable(
-        `Cannot load ${path}: it is a sampler checkpoint (sampler_weights); only training checkpoints (weights) hold training state`,
+        `Cannot load ${path}: it is ${what}; only training checkpoints (weights) hold training state`,
       );
     }
     const target = store.run(run.id)!;
@@ -226,6 +261,18 @@ async function loadWeights(ctx: RequestContext): Promise<Response> {
     });
     return { path, model_id: run.id, optimizer_step: step, type: "load_weights" };
   });
+}
+
+/**
+ * The service's rule: a load addressed by `model_id` must be the model's first request after
+ * create_model (`seq_id` 1); later it is a 400. To resume from a checkpoint, create a new training
+ * client and load first (create_training_client_from_state does).
+ */
+function checkLoadIsFirst(run: RunRecord, seqId: number): void {
+  const seq = seqId === 0 ? run.last_seq_id + 1 : seqId;
+  if (seq !== 1 || run.last_seq_id !== 0) {
+    throw badRequest(`LoadWeights is not permitted with seq_id ${seq}`);
+  }
 }
 
 async function optimStep(ctx: RequestContext): Promise<Response> {
@@ -258,14 +305,19 @@ async function unloadModel(ctx: RequestContext): Promise<Response> {
   return submit(ctx, run.id, () => Promise.resolve({ model_id: run.id, type: "unload_model" }));
 }
 
-function submit(ctx: RequestContext, modelId: string, work: () => Promise<unknown>): Response {
+/** Run `work` as a future of the caller's; answer `{request_id, model_id}` at once. */
+export function submit(
+  ctx: RequestContext,
+  modelId: string,
+  work: () => Promise<unknown>,
+): Response {
   const key = ctx.request.headers.get("x-idempotency-key");
   const requestId = ctx.server.futures.submit(ctx.user, key, work);
   return json({ request_id: requestId, model_id: modelId });
 }
 
 /** A checkpoint name: 1-255 characters, no `/`, no control characters, not `.` or `..`. */
-function checkName(name: string): void {
+export function checkName(name: string): void {
   // deno-lint-ignore no-control-regex
   const bad = /[\/\x00-\x1f\x7f]/.test(name) || name === "." || name === ".." ||
     name.length > 255 || name.trim() !== name;
@@ -278,21 +330,30 @@ function checkName(name: string): void {
   }
 }
 
-function touch(run: RunRecord, seqId: number, now: number): void {
+/** Note a request of a run: its time and highest `seq_id`. */
+export function touch(run: RunRecord, seqId: number, now: number): void {
   run.last_request_time = now;
   run.last_seq_id = Math.max(run.last_seq_id, seqId);
 }
 
-function ownSession(ctx: RequestContext, id: string): void {
+/** 404 unless the session exists and is the caller's. */
+export function ownSession(ctx: RequestContext, id: string): void {
   const session = ctx.server.store.session(id);
   if (!session || session.owner !== ctx.user) {
     throw notFound(`Session ${JSON.stringify(id)} not found`);
   }
 }
 
-function ownModel(ctx: RequestContext, id: string): RunRecord {
+/** The caller's model (training run) of that id, or a 404. */
+export function ownModel(ctx: RequestContext, id: string): RunRecord {
   const run = ctx.server.store.run(id);
   if (!run || run.owner !== ctx.user) throw notFound(`Model ${JSON.stringify(id)} not found`);
+  if (run.copy_of !== undefined) {
+    throw badRequest(
+      `Cannot use model ${id} for training: it holds a copy of ${run.copy_of}, which cannot be ` +
+        "trained on; create a training client from the checkpoint instead",
+    );
+  }
   return run;
 }
 

@@ -36,34 +36,60 @@ export function checkpointWire(runId: string, ckpt: CheckpointRecord): Checkpoin
       size_bytes: ckpt.size_bytes,
       public: ckpt.public,
       expires_at: ckpt.expires_at === null ? null : iso(ckpt.expires_at),
+      user_metadata: ckpt.user_metadata ?? null,
+      base_model: ckpt.lora.base_model,
     });
     wireOf.set(ckpt, wire);
   }
   return wire;
 }
 
-/** A run as `viewer` sees it (its last checkpoints are the newest ones `viewer` may read). */
+/**
+ * A run as `viewer` sees it. The owner sees everything. Anyone else (who sees the run at all
+ * because it has a public checkpoint) sees only what publishing shows, field by field:
+ * - as stored: `training_run_id`, `base_model`, `model_owner`, `is_lora`, `lora_rank`,
+ *   `corrupted` (what loading a public checkpoint needs);
+ * - `last_checkpoint` / `last_sampler_checkpoint`: the newest *public* checkpoint of each kind;
+ * - `last_request_time`: the creation time of the newest public checkpoint, not the owner's
+ *   private activity;
+ * - `user_metadata`: null;
+ * - no `session_id`, `optimizer_step`, `last_seq_id` or `loaded_from` (which may name a private
+ *   checkpoint).
+ */
 export function runWire(run: RunRecord, viewer: string, now: number): TrainingRun {
-  const newest = (kind: CheckpointRecord["kind"]): Checkpoint | null => {
+  const newest = (kind: CheckpointRecord["kind"] | undefined): CheckpointRecord | undefined => {
     let best: CheckpointRecord | undefined;
     for (const c of Object.values(run.checkpoints)) {
-      if (c.kind !== kind || !canRead(viewer, run, c, now)) continue;
+      if ((kind && c.kind !== kind) || !canRead(viewer, run, c, now)) continue;
       if (!best || c.created > best.created || (c.created === best.created && c.seq > best.seq)) {
         best = c;
       }
     }
-    return best ? checkpointWire(run.id, best) : null;
+    return best;
   };
-  return {
+  const wire = (c: CheckpointRecord | undefined): Checkpoint | null =>
+    c ? checkpointWire(run.id, c) : null;
+  const shared = {
     training_run_id: run.id,
     base_model: run.lora.base_model,
     model_owner: run.owner,
     is_lora: true,
     corrupted: run.corrupted,
     lora_rank: run.lora.lora_rank,
+    last_checkpoint: wire(newest("weights")),
+    last_sampler_checkpoint: wire(newest("sampler_weights")),
+  };
+  if (viewer !== run.owner) {
+    const newestPublic = newest(undefined);
+    return {
+      ...shared,
+      last_request_time: iso(newestPublic?.created ?? run.created),
+      user_metadata: null,
+    };
+  }
+  return {
+    ...shared,
     last_request_time: iso(run.last_request_time),
-    last_checkpoint: newest("weights"),
-    last_sampler_checkpoint: newest("sampler_weights"),
     user_metadata: run.user_metadata,
     session_id: run.session_id,
     optimizer_step: run.optimizer_step,

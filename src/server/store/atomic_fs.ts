@@ -1,8 +1,9 @@
 /**
- * Atomic file writes (temp file in the data dir, fsync, rename) and safe file names.
+ * Atomic file writes (temp file in the data dir, fsync, rename), owner-only modes, removing
+ * leftovers, and safe file names.
  * @module
  */
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { toBase64Url } from "./encoding.ts";
 
@@ -14,21 +15,29 @@ export function tempPath(tmpDir: string, hint = "tmp"): string {
   return join(tmpDir, `${hint}.${Date.now().toString(36)}.${counter}.${crypto.randomUUID()}`);
 }
 
-/** Write `data` to `target` atomically: a crash leaves either the old or the new file. */
+/** Mode of every file the server writes: owner only (archives and the URL secret are private). */
+export const FILE_MODE = 0o600;
+/** Mode of every directory the server creates. */
+export const DIR_MODE = 0o700;
+
+/**
+ * Write `data` to `target` atomically: a crash leaves either the old or the new file, and a
+ * failed write (e.g. a full disk) leaves no temp file behind.
+ */
 export async function writeFileAtomic(
   tmpDir: string,
   target: string,
   data: string | Uint8Array,
 ): Promise<void> {
   const tmp = tempPath(tmpDir, "write");
-  const handle = await open(tmp, "w");
   try {
-    await handle.writeFile(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(tmp, "w", FILE_MODE);
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -59,15 +68,39 @@ export async function readJsonDir<T>(dir: string): Promise<T[]> {
   return out;
 }
 
-/** Create directories (and parents) if missing. */
+/** Create directories (and parents) if missing, owner-only. */
 export async function ensureDirs(...dirs: string[]): Promise<void> {
-  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  for (const dir of dirs) await mkdir(dir, { recursive: true, mode: DIR_MODE });
 }
 
-/** Remove leftovers of interrupted writes. */
-export async function clearDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+/** What removing leftovers freed. */
+export interface Reclaimed {
+  files: number;
+  bytes: number;
+}
+
+/** Remove every file of `dir` (leftovers of interrupted writes) except those `keep` names. */
+export async function removeFilesIn(
+  dir: string,
+  keep: (name: string) => boolean = () => false,
+): Promise<Reclaimed> {
+  const out: Reclaimed = { files: 0, bytes: 0 };
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (keep(entry.name)) continue;
+    const path = join(dir, entry.name);
+    const size = entry.isFile() ? (await stat(path).catch(() => undefined))?.size ?? 0 : 0;
+    await rm(path, { recursive: true, force: true });
+    out.files++;
+    out.bytes += size;
+  }
+  return out;
+}
+
+/** Whether `e` is the file system saying it has no room (no space left, or quota exceeded). */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" ||
+    (e instanceof Error && /\bENOSPC\b|no space left on device/i.test(e.message));
 }
 
 /** A file-system-safe name for an id (base64url of its UTF-8 bytes) plus `ext`. */

@@ -6,9 +6,26 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { clearDir, ensureDirs, fileNameFor, readJsonDir, writeFileAtomic } from "./atomic_fs.ts";
+import {
+  ensureDirs,
+  fileNameFor,
+  isDiskFull,
+  readJsonDir,
+  removeFilesIn,
+  writeFileAtomic,
+} from "./atomic_fs.ts";
 import { Mutex } from "./mutex.ts";
 import { type CheckpointRecord, isLive, type RunRecord, type SessionRecord } from "./records.ts";
+
+/** What opening a store removed. */
+export interface ReclaimReport {
+  /** Archive objects no record referred to. */
+  objects: number;
+  /** Temp files of interrupted writes. */
+  tempFiles: number;
+  /** Bytes freed by both. */
+  bytes: number;
+}
 
 /** A checkpoint together with its run. */
 export interface CheckpointRef {
@@ -38,11 +55,17 @@ export class Store {
     this.objectsDir = join(dir, "objects");
   }
 
-  /** Open (or create) the store in `dir` and drop checkpoints whose TTL has passed. */
+  /** What opening reclaimed: leftovers of interrupted writes and crashes. */
+  reclaimed: ReclaimReport = { objects: 0, tempFiles: 0, bytes: 0 };
+
+  /**
+   * Open (or create, owner-only) the store in `dir`, drop checkpoints whose TTL has passed, and
+   * remove what crashes leave: temp files, and archive objects no record refers to.
+   */
   static async open(dir: string): Promise<Store> {
     const store = new Store(dir);
-    await ensureDirs(dir, join(dir, "sessions"), join(dir, "runs"), store.objectsDir);
-    await clearDir(store.tmpDir);
+    await ensureDirs(dir, join(dir, "sessions"), join(dir, "runs"), store.objectsDir, store.tmpDir);
+    const temps = await removeFilesIn(store.tmpDir);
     for (const s of await readJsonDir<SessionRecord>(join(dir, "sessions"))) {
       store.#sessions.set(s.id, s);
     }
@@ -57,7 +80,24 @@ export class Store {
         await store.updateRun(run.id, () => undefined);
       }
     }
+    // An object is written before the record naming it, and removed after the record that
+    // drops it: a crash in between leaves it unreferenced. Nothing is being built yet.
+    // Archives are `<id>.tar`; an external checkpoint's files are the directory `<id>/`.
+    const orphans = await removeFilesIn(
+      store.objectsDir,
+      (name) => store.#objects.has(name.replace(/\.tar$/, "")),
+    );
+    store.reclaimed = {
+      objects: orphans.files,
+      tempFiles: temps.files,
+      bytes: orphans.bytes + temps.bytes,
+    };
     return store;
+  }
+
+  /** Whether archive object `objectId` is referenced by a stored checkpoint. */
+  hasObject(objectId: string): boolean {
+    return this.#objects.has(objectId);
   }
 
   /** Whether the store holds nothing yet. */
@@ -96,6 +136,11 @@ export class Store {
   /** Path of an archive object on disk. */
   objectPath(objectId: string): string {
     return join(this.objectsDir, `${objectId}.tar`);
+  }
+
+  /** Directory of an external checkpoint's files (`objects/<id>/`). */
+  objectDir(objectId: string): string {
+    return join(this.objectsDir, objectId);
   }
 
   /** The next ordering number for a new checkpoint (call inside a mutation). */
@@ -191,14 +236,32 @@ export class Store {
 
   async #commitRun(before: RunRecord | undefined, after: RunRecord): Promise<void> {
     const file = join(this.dir, "runs", fileNameFor(after.id, ".json"));
-    await writeFileAtomic(this.tmpDir, file, JSON.stringify(after));
+    const kept = new Set(Object.values(after.checkpoints).map((c) => c.object_id));
+    const dropped = Object.values(before?.checkpoints ?? {})
+      .map((c) => c.object_id).filter((id) => !kept.has(id));
+    const removeDropped = async (): Promise<void> => {
+      // Best effort: an object left behind is reclaimed at the next start.
+      for (const id of dropped) {
+        await rm(this.objectPath(id), { force: true }).catch(() => {});
+        // The files of an external checkpoint (a directory; absent for archives).
+        await rm(this.objectDir(id), { recursive: true, force: true }).catch(() => {});
+      }
+    };
+    const text = JSON.stringify(after);
+    try {
+      await writeFileAtomic(this.tmpDir, file, text);
+    } catch (e) {
+      if (!isDiskFull(e) || dropped.length === 0) throw e;
+      // A change that drops checkpoints (a delete) must work on a full disk: free their archives
+      // first, then write. Should the write still fail, the old record stands and its archives
+      // are rebuilt on demand (they are a pure function of the record), so nothing is lost.
+      await removeDropped();
+      await writeFileAtomic(this.tmpDir, file, text);
+    }
     this.#runs.set(after.id, after);
     this.#index(before, after);
     this.#version++;
-    const kept = new Set(Object.values(after.checkpoints).map((c) => c.object_id));
-    for (const c of Object.values(before?.checkpoints ?? {})) {
-      if (!kept.has(c.object_id)) await rm(this.objectPath(c.object_id), { force: true });
-    }
+    await removeDropped();
   }
 
   #index(before: RunRecord | undefined, after: RunRecord): void {

@@ -14,6 +14,10 @@ export interface SessionRecord {
   user_metadata: Record<string, string> | null;
   sdk_version: string | null;
   sampler_ids: string[];
+  /** Base model and loaded path of each sampler (absent in older stores). */
+  samplers?: Record<string, { base_model: string; model_path: string | null }>;
+  /** How the session ended (`sessions/{id}/finish`; the first reason wins). */
+  finished?: { reason: string; detail: string | null; at: number };
 }
 
 /** LoRA settings of a run, shared by its checkpoints. */
@@ -45,6 +49,10 @@ export interface CheckpointRecord {
   optimizer_step: number | null;
   /** The LoRA settings the weights were saved with. */
   lora: LoraSettings;
+  /** External checkpoints only: the files under `objects/<object_id>/`, in serving order. */
+  files?: { path: string; size: number }[];
+  /** Metadata the user attached when saving (absent in older stores). */
+  user_metadata?: Record<string, string> | null;
 }
 
 /** A training run (a LoRA training client); its id is `<session>:train:<n>`. */
@@ -66,6 +74,8 @@ export interface RunRecord {
   loaded_from: string | null;
   /** Checkpoints by id (`weights/<name>`, `sampler_weights/<name>`). */
   checkpoints: Record<string, CheckpointRecord>;
+  /** For a run made by copy_weights: the tinker path it holds a copy of (it cannot be trained). */
+  copy_of?: string;
 }
 
 /** The wire checkpoint id of a record: `<kind>/<name>`. */

@@ -9,6 +9,7 @@
 import type { ErrorCategory } from "../../protocol/errors.ts";
 import { setTimeout as delay } from "node:timers/promises";
 import { HttpError, json } from "../http/responses.ts";
+import { publicError } from "../http/failures.ts";
 
 /** Timing of futures. */
 export interface FutureTimings {
@@ -67,7 +68,11 @@ export class Futures {
     };
     const settled = work().then(
       (value): Outcome => ({ ok: true, value }),
-      (e): Outcome => ({ ok: false, message: messageOf(e), category: categoryOf(e) }),
+      (e): Outcome => {
+        // What the client may see: never an internal error's text (it is logged instead).
+        const shown = publicError(e, requestId, "a future");
+        return { ok: false, message: shown.message, category: categoryOf(shown) };
+      },
     ).then((outcome) => {
       entry.outcome = outcome;
       entry.finishedAt = Date.now();
@@ -144,11 +149,6 @@ function gone(requestId: string): HttpError {
   );
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function categoryOf(e: unknown): ErrorCategory {
-  if (e instanceof HttpError) return e.status < 500 ? "user" : "server";
-  return "server";
+function categoryOf(e: HttpError): ErrorCategory {
+  return e.status < 500 ? "user" : "server";
 }
