@@ -53,7 +53,10 @@ Deno.test("typos get a suggestion on the hint line; far-off words get none", asy
 
 Deno.test("help lists the accepted values of enumerated options", async () => {
   const help = (await run(["checkpoint", "delete", "--help"])).stdout;
-  assert.match(help, /--type TYPE\s+With --run-id: only this kind: weights or sampler_weights/);
+  assert.match(
+    help,
+    /--type TYPE\s+With --run-id: only this kind: weights, sampler_weights or external_weights/,
+  );
   assert.match(
     (await run(["run", "list", "--help"])).stdout,
     /--access-scope SCOPE.*owned.*accessible/,

@@ -144,7 +144,8 @@ export class ConnectionError extends TinkerError {
   /** Build from the request and the underlying error. */
   constructor(method: string, url: string, cause: unknown, what = "Connection error") {
     const { kind, detail } = classifyConnectionFailure(cause);
-    super(`${what}: ${method} ${redactUrl(url)}${detail ? ` (${detail})` : ""}`, { cause });
+    const because = detail ? ` (${redactUrl(detail)})` : "";
+    super(`${what}: ${method} ${redactUrl(url)}${because}`, { cause });
     this.method = method;
     this.url = redactUrl(url);
     this.failure = kind;

@@ -85,12 +85,15 @@ function causeChain(error: unknown): unknown[] {
   return chain;
 }
 
-/** The message of the deepest cause, trimmed of Deno's "error sending request for url (…):". */
+/** The message of the deepest cause, without Deno's "error sending request for url (…):". */
 function innermostMessage(error: unknown): string {
   const messages = causeChain(error)
     .map((e) => (e as { message?: unknown }).message)
     .filter((m): m is string => typeof m === "string" && m !== "" && m !== "fetch failed");
   const last = messages.at(-1) ?? "";
-  return last.replace(/^error sending request for url \([^)]*\): /, "")
-    .replace(/^client error \(Connect\): /, "");
+  // Deno's wording names the URL (a signed one carries its signature): keep only the cause.
+  const afterUrl = last.startsWith("error sending request") && last.includes("): ")
+    ? last.slice(last.indexOf("): ") + 3)
+    : last;
+  return afterUrl.replace(/^client error \([^)]*\): /, "");
 }
