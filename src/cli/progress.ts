@@ -187,7 +187,10 @@ function terminalProgress(io: CliIo, now: () => number, redrawMs: number): Progr
   return {
     update(info) {
       const t = now();
-      if (info.phase !== state.phase && state.last) {
+      if (
+        info.phase !== state.phase && state.last &&
+        info.transferredBytes > state.last.transferredBytes
+      ) {
         // The library's throttle may have dropped the phase's last report: bytes only grow, so
         // the next phase's count is where this one ended.
         state.last = { ...state.last, ...bytesOf(info) };
