@@ -130,5 +130,6 @@ Deno.test("the CLI names the cause and asks whether tinkex serve is running on t
     /^Error: Connection error: GET http:\/\/127\.0\.0\.1:\d+\S* \(.*refused/im,
   );
   assert.match(c.stderr(), new RegExp(`is tinkex serve running on port ${port}\\?`));
+  assert.match(c.stderr(), /^connection refused; retrying in 0\.3 s \(retry 1\)\.\.\.$/m);
   assert.doesNotMatch(c.stderr(), /API key/i, "a bad address does not get the API-key hint");
 });

@@ -3,7 +3,13 @@
  * JSON or tables on stdout, notes and warnings on stderr.
  * @module
  */
-import { ConfigError, configFromEnv, type ResolvedConfig } from "../../mod.ts";
+import {
+  ConfigError,
+  configFromEnv,
+  ConnectionError,
+  type ResolvedConfig,
+  TimeoutError,
+} from "../../mod.ts";
 import { CliError } from "./errors.ts";
 import { stylesFor } from "./color.ts";
 import type { CommandContext } from "./spec.ts";
@@ -29,11 +35,22 @@ function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): R
   return configFromEnv({
     apiKey: ctx.globals.apiKey,
     baseUrl: ctx.globals.baseUrl,
-    onRetry: ({ retry, delayMs, status }) => {
-      const cause = status === undefined ? "no response" : `HTTP ${status}`;
-      notes(`${cause}; retrying in ${(delayMs / 1000).toFixed(1)} s (retry ${retry})...`);
+    onRetry: ({ retry, delayMs, status, error }) => {
+      notes(
+        `${retryCause(status, error)}; retrying in ${
+          (delayMs / 1000).toFixed(1)
+        } s (retry ${retry})...`,
+      );
     },
   }, { env: ctx.io.env });
+}
+
+/** Why a request is retried, in a few words: `HTTP 503`, `timed out`, `connection refused`. */
+function retryCause(status: number | undefined, error: unknown): string {
+  if (status !== undefined) return `HTTP ${status}`;
+  if (error instanceof TimeoutError) return "timed out";
+  if (error instanceof ConnectionError && error.failure === "refused") return "connection refused";
+  return "no response";
 }
 
 /** A config error in the words of the command line: which flag or variable to fix. */
