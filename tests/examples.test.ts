@@ -175,3 +175,22 @@ Deno.test("service-today examples: external weights, copy and sample", async () 
     assert.match(copy.stdout, /^session finished: success$/m);
   });
 });
+
+Deno.test("examples exit non-zero when they fail (a key the server does not know)", async () => {
+  await withSeededServer(async (server, cwd) => {
+    const files = ["list_runs.ts", "download.ts", "archive_url.ts", "cleanup_old_checkpoints.ts"];
+    const runs = await Promise.all(files.map((file) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "examples", file)],
+        cwd,
+        env: { TINKER_API_KEY: "tml-nobody-knows-me", TINKER_BASE_URL: server.baseUrl },
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    ));
+    runs.forEach((r, i) => {
+      assert.notEqual(r.code, 0, `${files[i]} exited 0 after a failure`);
+      assert.match(new TextDecoder().decode(r.stderr), /401|Authentication|API key/i, files[i]);
+    });
+  });
+});
