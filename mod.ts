@@ -171,3 +171,42 @@ export type {
   DownloadProgress,
   ProgressCallback,
 } from "./src/client/download/progress.ts";
+
+// Credentials (the official SDK's order), JWT auth and the account's view (issue 17).
+export { resolveCredential } from "./src/client/credentials/resolve.ts";
+export type {
+  CredentialSource,
+  ResolveCredentialOptions,
+  ResolvedCredential,
+} from "./src/client/credentials/resolve.ts";
+export type { StoredKeyInfo } from "./src/client/credentials/credentials_file.ts";
+export type { AuthMode } from "./src/client/config.ts";
+export { getApiKeyInfo, whoami } from "./src/client/auth_info.ts";
+export type { ApiKeyInfo, WhoamiResponse } from "./src/client/auth_info.ts";
+export {
+  checkBillingWindow,
+  getBillingUsage,
+  getCheckpointStorageUsage,
+} from "./src/client/billing.ts";
+export type {
+  BillingEventInfo,
+  BillingUsageEvent,
+  BillingUsageResponse,
+  CheckpointStorageUsage,
+  CheckpointStorageUsageItem,
+  StorageUsageOptions,
+} from "./src/client/billing.ts";
+export { getAuditLog } from "./src/client/audit.ts";
+export type {
+  AuditEventType,
+  AuditLogEntry,
+  AuditLogOptions,
+  AuditLogResponse,
+} from "./src/client/audit.ts";
+export { assignSessionProject, exportSessionTrace } from "./src/client/session_account.ts";
+export type { TraceExportOptions } from "./src/client/session_account.ts";
+export {
+  InvalidBillingWindowError,
+  JwtUnavailableError,
+  TraceExportFailedError,
+} from "./src/client/errors.ts";

@@ -711,6 +711,164 @@ export function sdkParseExpires(header: string): Date | null {
   return new Date(Date.UTC(+m[4], month, +m[2], +m[5], +m[6], +m[7]));
 }
 
+// ------------------------------------------- credentials, JWT and the account's view (issue 17)
+
+/** `src/tinker/types/auth_token_response.py` */
+export const AuthTokenResponse: ModelSchema = schema(
+  "AuthTokenResponse",
+  "src/tinker/types/auth_token_response.py",
+  "BaseModel",
+  { jwt: req(str) },
+);
+
+const ApiKeyDetails: ModelSchema = schema(
+  "ApiKeyDetails",
+  "src/tinker/lib/credentials.py",
+  "BaseModel",
+  {
+    org_details: req(
+      model(schema("ApiKeyOrgDetails", "src/tinker/lib/credentials.py", "BaseModel", {
+        name: req(str),
+      })),
+    ),
+    user_details: req(
+      model(schema("ApiKeyUserDetails", "src/tinker/lib/credentials.py", "BaseModel", {
+        email: req(str),
+      })),
+    ),
+  },
+);
+
+/** `src/tinker/cli/auth_api.py` (`GET /api/v1/auth/apikey/me`) */
+export const SelfApiKeyResponse: ModelSchema = schema(
+  "SelfApiKeyResponse",
+  "src/tinker/cli/auth_api.py",
+  "BaseModel",
+  { key_id: req(int), name: req(str), note: req(str), details: req(model(ApiKeyDetails)) },
+);
+
+/** `src/tinker/types/current_checkpoint_storage_usage_response.py` */
+export const CurrentCheckpointStorageUsageResponse: ModelSchema = schema(
+  "CurrentCheckpointStorageUsageResponse",
+  "src/tinker/types/current_checkpoint_storage_usage_response.py",
+  "BaseModel",
+  {
+    effective_rate_usd_per_gigabyte_month: opt(nullable(float)),
+    data: req(list(model(schema(
+      "CurrentCheckpointStorageUsageItem",
+      "src/tinker/types/current_checkpoint_storage_usage_response.py",
+      "BaseModel",
+      {
+        project_id: opt(nullable(str)),
+        org_user_urn: opt(nullable(str)),
+        user_email: opt(nullable(str)),
+        user_name: opt(nullable(str)),
+        checkpoint_count: req(int),
+        size_bytes: req(int),
+        size_gigabytes: req(float),
+        estimated_monthly_cost_usd: opt(nullable(float)),
+      },
+    )))),
+  },
+);
+
+const BILLING = "src/tinker/types/billing_usage_response.py";
+const BILLING_EVENT_INFO: Record<string, ModelSchema> = {
+  training: schema("TrainingBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("training")),
+    token_count: req(int),
+  }),
+  sampling_prefill: schema("SamplingPrefillBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("sampling_prefill")),
+    cached: req(bool),
+    token_count: req(int),
+  }),
+  sampling_sample: schema("SamplingSampleBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("sampling_sample")),
+    token_count: req(int),
+  }),
+  checkpoint: schema("CheckpointBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("checkpoint")),
+    count: req(int),
+  }),
+  storage: schema("StorageBillingEvent", BILLING, "BaseModel", {
+    type: opt(literal("storage")),
+    gigabyte_hours: req(float),
+  }),
+};
+
+/** `BillingEventInfo`: a union discriminated on `type` (which must therefore be present). */
+function billingEventInfo(v: unknown, path: string, out: Findings): void {
+  const type = (v as { type?: unknown } | null)?.type;
+  const variant = typeof type === "string" ? BILLING_EVENT_INFO[type] : undefined;
+  if (!variant) return fail(out, `${path}.type`, "a known billing event type", type);
+  model(variant)(v, path, out);
+}
+
+/** `src/tinker/types/billing_usage_response.py` (0.31: with the cost fields) */
+export const BillingUsageResponse: ModelSchema = schema(
+  "BillingUsageResponse",
+  BILLING,
+  "BaseModel",
+  {
+    data: req(list(model(schema("BillingUsageEvent", BILLING, "BaseModel", {
+      bucket_start: req(datetime),
+      bucket_end: req(datetime),
+      base_model: opt(nullable(str)),
+      user_id: opt(nullable(str)),
+      user_name: opt(nullable(str)),
+      session_id: opt(nullable(str)),
+      project_id: opt(nullable(str)),
+      estimated_cost_usd: opt(nullable(float)),
+      effective_rate_usd_per_million_tokens: opt(nullable(float)),
+      effective_rate_usd_per_gigabyte_month: opt(nullable(float)),
+      event_info: req(billingEventInfo),
+    })))),
+    sessions: opt(dict(model(schema("BillingUsageSession", BILLING, "BaseModel", {
+      user_metadata: opt(nullable(dict(str))),
+    })))),
+    cost_data_through: opt(nullable(datetime)),
+  },
+);
+
+/** `src/tinker/types/billing_usage_request.py`: the query the SDK sends (extras forbidden). */
+export const GetBillingUsageRequest: ModelSchema = schema(
+  "GetBillingUsageRequest",
+  "src/tinker/types/billing_usage_request.py",
+  "StrictBase",
+  { starting_on: req(datetime), ending_before: req(datetime) },
+);
+
+/** `src/tinker/types/audit_log_response.py` and `audit_log_entry.py` */
+export const AuditLogResponse: ModelSchema = schema(
+  "AuditLogResponse",
+  "src/tinker/types/audit_log_response.py",
+  "BaseModel",
+  {
+    entries: req(
+      list(model(schema("AuditLogEntry", "src/tinker/types/audit_log_entry.py", "BaseModel", {
+        timestamp: req(datetime),
+        event: req(str),
+        model_id: opt(nullable(str)),
+        tinker_path: opt(nullable(str)),
+        purpose: opt(nullable(str)),
+      }))),
+    ),
+  },
+);
+
+/** `_SessionTraceExportPollResponse` in `src/tinker/lib/public_interfaces/rest_client.py` */
+export const SessionTraceExportPollResponse: ModelSchema = schema(
+  "_SessionTraceExportPollResponse",
+  "src/tinker/lib/public_interfaces/rest_client.py",
+  "BaseModel",
+  {
+    status: req(literal("pending", "ready", "failed")),
+    url: opt(nullable(str)),
+    error: opt(nullable(str)),
+  },
+);
+
 // ------------------------------------------------ newer SDKs (0.28–0.33): the service today
 // Read through the search index of thinking-machines-lab/tinker at the commits named (0.28 =
 // 7d12c844, 0.29.1 = 6ec8a72e, 0.31 = 03c1fa7c, 0.33 = 1dd48238); facts only, no code.

@@ -127,7 +127,7 @@ Deno.test("the CLI names the cause and asks whether tinkex serve is running on t
   assert.equal(code, 1);
   assert.match(
     c.stderr(),
-    /^Error: Connection error: GET http:\/\/127\.0\.0\.1:\d+\S* \(.*refused/im,
+    /^Error: Connection error: (GET|POST) http:\/\/127\.0\.0\.1:\d+\S* \(.*refused/im,
   );
   assert.match(c.stderr(), new RegExp(`is tinkex serve running on port ${port}\\?`));
   assert.match(c.stderr(), /^connection refused; retrying in 0\.3 s \(retry 1\)\.\.\.$/m);

@@ -58,6 +58,10 @@ Deno.test("read-only examples: listings, runs, weights info, archive URL, sessio
         /by hand: 9 checkpoints in 5 pages of 2\niterateCheckpoints: 9 checkpoints/,
       ],
       ["cleanup_old_checkpoints.ts", /dry run: pass --apply to delete/],
+      [
+        "account_usage.ts",
+        /^Storage: \d+\.\d{4} GB, about \$\d+\.\d\d a month\nLast hour: \d+\.\d{4} GB-hours of storage in [1-9]\d* rows\nAudit log today: 0 events$/m,
+      ],
     ];
     const results = await Promise.all(expectations.map(([f]) => runExample(server, cwd, f)));
     results.forEach((r, i) => assert.match(r.stdout, expectations[i][1], expectations[i][0]));

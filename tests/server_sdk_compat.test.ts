@@ -648,6 +648,115 @@ Deno.test("SDK compat: an archive still being built is a 503 the SDK retries", a
   });
 });
 
+// ------------------------------------------- credentials, JWT and the account's view (issue 17)
+
+/** Fields the account routes add beyond the SDK models (the audit entry's actor and details). */
+const ACCOUNT_EXTENSIONS = new Set(["$.entries[].user_id", "$.entries[].event_details"]);
+
+// deno-lint-ignore no-explicit-any
+function expectAccountModel(res: Answer, schema: S.ModelSchema, status = 200): any {
+  assert.equal(res.status, status, `${schema.name}: status ${res.status}: ${res.text}`);
+  const found = S.validate(schema, res.body);
+  assert.deepEqual(found.problems, [], `${schema.name} (${schema.source}) rejects ${res.text}`);
+  for (const extra of found.extras.map(normalize)) {
+    assert.ok(ACCOUNT_EXTENSIONS.has(extra), `${schema.name}: unreviewed extra field ${extra}`);
+  }
+  return res.body;
+}
+
+Deno.test("SDK compat: JWT exchange, key description, storage, billing, audit, trace export, projects", async () => {
+  await withServer({ seed: true, jwtAuth: "on", traceExportDelayMs: 0 }, async (s) => {
+    const config = expectAccountModel(
+      await sdk(s, "POST", "/api/v1/client/config", {
+        body: { sdk_version: "0.31.0" },
+        request: S.ClientConfigRequest,
+      }),
+      S.ClientConfigResponse,
+    );
+    assert.equal(config.pjwt_auth_enabled, true);
+    const { jwt } = expectAccountModel(
+      await sdk(s, "POST", "/api/v1/auth/token", { body: {} }),
+      S.AuthTokenResponse,
+    );
+    assert.ok(jwt.startsWith("eyJ"));
+    // With the JWT as X-API-Key, as the SDK's auth flow sends it.
+    expectModel(
+      await sdk(s, "GET", "/api/v1/checkpoints", { key: jwt }),
+      S.CheckpointsListResponse,
+    );
+    expectAccountModel(await sdk(s, "GET", "/api/v1/auth/apikey/me"), S.SelfApiKeyResponse);
+
+    expectAccountModel(
+      await sdk(s, "GET", "/api/v1/billing/usage/checkpoints/current", { key: jwt }),
+      S.CurrentCheckpointStorageUsageResponse,
+    );
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const query = {
+      starting_on: new Date(hour - 3_600_000).toISOString().replace(".000Z", "Z"),
+      ending_before: new Date(hour).toISOString().replace(".000Z", "Z"),
+    };
+    assert.deepEqual(S.validate(S.GetBillingUsageRequest, query).problems, []);
+    const usage = expectAccountModel(
+      await sdk(s, "GET", "/api/v1/billing/usage/events", { query, key: jwt }),
+      S.BillingUsageResponse,
+    );
+    assert.ok(usage.data.length > 0);
+    expectError(
+      await sdk(s, "GET", "/api/v1/billing/usage/events", {
+        query: { ...query, starting_on: "2026-07-13T00:30:00Z" },
+      }),
+      400,
+      false,
+    );
+
+    const { checkpoints } = (await sdk(s, "GET", "/api/v1/checkpoints")).body;
+    const own = checkpoints.find((c: { public: boolean }) => !c.public);
+    const [, , run, kind, name] = own.tinker_path.split("/");
+    await sdk(s, "POST", `/api/v1/training_runs/${run}/checkpoints/${kind}/${name}/publish`);
+    const audit = expectAccountModel(
+      await sdk(s, "GET", "/api/v1/audit", { query: { event_type: "all" } }),
+      S.AuditLogResponse,
+    );
+    assert.equal(audit.entries.at(-1).event, "checkpoint.published");
+    expectError(await sdk(s, "GET", "/api/v1/audit", { key: BOB }), 403, false);
+
+    const session = run.split(":")[0];
+    const poll = expectAccountModel(
+      await sdk(s, "GET", `/api/v1/sessions/${session}/trace_export`),
+      S.SessionTraceExportPollResponse,
+    );
+    assert.equal(poll.status, "ready");
+    const put = await sdk(s, "PUT", `/api/v1/sessions/${session}/project`, {
+      body: { project_id: "p" },
+    });
+    assert.equal(put.status, 200, put.text);
+    expectError(
+      await sdk(s, "PUT", `/api/v1/sessions/${session}/project`, { body: {} }),
+      400,
+      false,
+    );
+    expectError(
+      await sdk(s, "PUT", `/api/v1/sessions/${session}/project`, {
+        key: BOB,
+        body: { project_id: "p" },
+      }),
+      404,
+      false,
+    );
+    const runs = expectModel(
+      await sdk(s, "GET", "/api/v1/training_runs", {
+        query: { limit: 20, offset: 0, project_id: "p" },
+      }),
+      S.TrainingRunsResponse,
+      200,
+    );
+    assert.deepEqual(
+      runs.training_runs.map((r: { training_run_id: string }) => r.training_run_id),
+      [run],
+    );
+  });
+});
+
 Deno.test("SDK compat (0.28–0.33): external weights, metadata, copy, samplers, info, finish", async () => {
   await withServer({ baseModels: ["Qwen/Qwen3-8B"] }, async (s) => {
     const { sessionId, modelId } = await setupModel(s);

@@ -23,6 +23,7 @@ import { formatSize, plural } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printTable, warn } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderTable } from "./table.ts";
+import { parseSize } from "./units.ts";
 import { checkpointTable } from "./views.ts";
 import { matchesMeta, type MetaFilter, parseMetaFilter } from "./metadata_filter.ts";
 
@@ -49,17 +50,34 @@ export async function deleteCommand(ctx: CommandContext): Promise<number> {
   return await deleteAll(ctx, config, targets);
 }
 
-/** `tinkex checkpoint prune --keep N [--run-id R] [--dry-run] [-y]`. */
+/**
+ * How many deletions prune runs at once by default. bench/prune_concurrency.ts: with 30 ms of
+ * round trip, throughput grows with concurrency (1: 27/s, 8: 232/s, 32: 575/s); on loopback the
+ * local server shows no consistent penalty up to 32. The official CLI saw the hosted service
+ * slow down under 32 concurrent deletions, so the default stays moderate: 8 (as `delete`).
+ */
+export const PRUNE_CONCURRENCY = 8;
+
+/**
+ * `tinkex checkpoint prune --keep N [--older-than AGE] [--larger-than SIZE] [--run-id R]
+ * [--concurrency N] [--dry-run] [-y]`.
+ */
 export async function pruneCommand(ctx: CommandContext): Promise<number> {
   const keep = ctx.options.keep as number | undefined;
   if (keep === undefined) throw new UsageError("Missing --keep N", ctx.command);
   const runId = ctx.options["run-id"] as string | undefined;
+  const before = ctx.options["older-than"] as Date | undefined;
+  const largerThan = ctx.options["larger-than"] as string | undefined;
+  const minBytes = largerThan === undefined
+    ? undefined
+    : parseSize(largerThan, "larger-than", ctx.command) + 1;
+  const concurrency = (ctx.options.concurrency as number | undefined) ?? PRUNE_CONCURRENCY;
   const config = configOf(ctx);
   const meta = parseMetaFilter(ctx.options.meta, ctx.command);
   const all = (await Array.fromAsync(iterateCheckpoints(config, { runId })))
     .filter((c) => matchesMeta(c, meta));
-  const { prune, kept } = selectPrunable(all, { keep });
-  if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune);
+  const { prune, kept } = selectPrunable(all, { keep, before, minBytes });
+  if (ctx.options["dry-run"] !== true) return await deleteAll(ctx, config, prune, concurrency);
   const bytes = totalBytes(prune);
   if (isJson(ctx)) {
     printJson(ctx, { dry_run: true, would_delete: prune, kept, bytes });
@@ -145,6 +163,7 @@ async function deleteAll(
   ctx: CommandContext,
   config: ResolvedConfig,
   targets: readonly Checkpoint[],
+  concurrency?: number,
 ): Promise<number> {
   if (targets.length === 0) {
     if (isJson(ctx)) printJson(ctx, { deleted: [], failed: [], bytes: 0 });
@@ -156,6 +175,7 @@ async function deleteAll(
     targets.map((c) => c.tinker_path),
     (path) => deleteCheckpoint(config, path),
     (e) => itemError(e),
+    concurrency,
   );
   const done = new Set(outcome.done);
   const bytes = totalBytes(targets.filter((c) => done.has(c.tinker_path)));

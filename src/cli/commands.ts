@@ -184,11 +184,31 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
         description: "How many of the newest to keep per run and kind (required)",
       },
       "run-id": { ...RUN_ID, description: "Only prune this run" },
+      "older-than": {
+        type: "date",
+        valueName: "AGE",
+        description: "Only checkpoints older than this: an age such as 30d or 12h (or a date)",
+      },
+      "larger-than": {
+        type: "string",
+        valueName: "SIZE",
+        description: "Only checkpoints larger than this, e.g. 500MB or 1.5GB (1024 steps)",
+      },
+      concurrency: {
+        type: "integer",
+        min: 1,
+        max: 64,
+        valueName: "N",
+        description: "Deletions at once (default 8)",
+      },
       meta: { ...META, description: "Only consider checkpoints with this metadata (repeatable)" },
       "dry-run": { type: "boolean", description: "Show what would be deleted; delete nothing" },
       yes: YES,
     },
-    examples: ["tinkex checkpoint prune --keep 3 --dry-run", "tinkex checkpoint prune --keep 1 -y"],
+    examples: [
+      "tinkex checkpoint prune --keep 3 --dry-run",
+      "tinkex checkpoint prune --keep 1 --older-than 30d --larger-than 1GB -y",
+    ],
   },
 ];
 
@@ -209,7 +229,16 @@ export const GROUPS: readonly GroupSpec[] = [
         name: "list",
         summary: "List training runs",
         args: [],
-        options: { limit: LIMIT("runs"), offset: OFFSET, "access-scope": ACCESS_SCOPE },
+        options: {
+          limit: LIMIT("runs"),
+          offset: OFFSET,
+          "access-scope": ACCESS_SCOPE,
+          "project-id": {
+            type: "string",
+            valueName: "ID",
+            description: "Only runs in this project",
+          },
+        },
       },
       {
         name: "info",
@@ -251,6 +280,131 @@ export const GROUPS: readonly GroupSpec[] = [
           detail: { type: "string", valueName: "TEXT", description: "A note on why" },
         },
         examples: ["tinkex session finish SESSION --reason errored --detail 'loss diverged'"],
+      },
+      {
+        name: "export-trace",
+        summary: "Export a session's timeline as a trace file and download it",
+        description:
+          "Polls until the service has built the trace (every 5 s), then downloads it\n" +
+          "from its signed URL (no API key). Open it at https://ui.perfetto.dev.",
+        args: [{ name: "ID", required: true, description: "The session id" }],
+        options: {
+          output: {
+            type: "string",
+            short: "o",
+            valueName: "PATH",
+            description: "Where to save it (default ./<session-id>.pftrace)",
+          },
+          "url-only": { type: "boolean", description: "Print the signed URL; do not download" },
+        },
+        examples: ["tinkex session export-trace SESSION -o trace.pftrace"],
+      },
+      {
+        name: "set-project",
+        summary: "Move a session (with its runs and samplers) into a project",
+        args: [
+          { name: "ID", required: true, description: "The session id" },
+          { name: "PROJECT", required: true, description: "The destination project id" },
+        ],
+        options: {},
+      },
+    ],
+  },
+  // Credentials and the account's view (issue 17).
+  {
+    name: "storage",
+    summary: "Show what checkpoints cost in storage, per run, and what prune would free",
+    load: () => import("./storage.ts"),
+    command: {
+      name: "storage",
+      summary: "Totals, then per run: checkpoints, size, oldest, newest, what prune frees",
+      description: "Lists your checkpoints and adds the service's own figures (rate, monthly\n" +
+        "estimate) when it has them.",
+      args: [],
+      options: {
+        keep: {
+          type: "integer",
+          min: 1,
+          valueName: "N",
+          description: "Show what 'checkpoint prune --keep N' would free (default 1)",
+        },
+        "project-id": { type: "string", valueName: "ID", description: "Only this project" },
+      },
+      examples: ["tinkex storage", "tinkex storage --keep 3 --json"],
+    },
+  },
+  {
+    name: "billing",
+    summary: "Show hourly billing usage",
+    load: () => import("./billing.ts"),
+    commands: [
+      {
+        name: "usage",
+        summary: "Hourly usage rows of the organization in [START, END)",
+        description: "START and END are RFC 3339 times on UTC hour boundaries, at most 14 days\n" +
+          "apart, not starting in the future (e.g. 2026-07-13T00:00:00Z).",
+        args: [
+          { name: "START", required: true, description: "Inclusive window start" },
+          { name: "END", required: true, description: "Exclusive window end" },
+        ],
+        options: {
+          csv: {
+            type: "string",
+            valueName: "PATH",
+            description: "Write the rows as CSV to PATH ('-' for stdout) instead",
+          },
+          "sessions-csv": {
+            type: "string",
+            valueName: "PATH",
+            description: "Also write session_id,user_metadata as CSV to PATH ('-' for stdout)",
+          },
+        },
+        examples: [
+          "tinkex billing usage 2026-07-13T00:00:00Z 2026-07-14T00:00:00Z --csv usage.csv",
+        ],
+      },
+    ],
+  },
+  {
+    name: "audit",
+    summary: "Show a day of the organization's audit log (admin role)",
+    load: () => import("./audit.ts"),
+    command: {
+      name: "audit",
+      summary: "A day of the audit log (needs the admin role)",
+      args: [],
+      options: {
+        day: {
+          type: "string",
+          valueName: "YYYY-MM-DD",
+          description: "The UTC day (default: today)",
+        },
+        "event-type": {
+          type: "string",
+          valueName: "TYPE",
+          choices: ["all", "checkpoints", "projects", "teams", "organizations"],
+          description: "Which events (default all)",
+        },
+        jsonl: { type: "boolean", description: "One JSON entry per line (for jq and logs)" },
+      },
+      examples: ["tinkex audit --day 2026-07-13 --jsonl"],
+    },
+  },
+  {
+    name: "auth",
+    summary: "Show which credential is in use and whether the server takes it",
+    load: () => import("./auth.ts"),
+    commands: [
+      {
+        name: "status",
+        summary: "Show the credential in use (redacted), its source, and whether it works",
+        description:
+          "Credentials are looked up as the official SDK does: --api-key, TINKER_API_KEY,\n" +
+          "TINKER_CREDENTIAL_CMD, then the default key in ~/.tinker/credentials.json\n" +
+          "(written by 'tinker auth login'). Exit 1 when none is found or the server refuses it.",
+        args: [],
+        options: {},
+        examples: ["tinkex auth status", "tinkex auth status --json"],
       },
     ],
   },
@@ -301,6 +455,18 @@ export const GROUPS: readonly GroupSpec[] = [
         seed: {
           type: "boolean",
           description: "Fill an empty data directory with sample runs and checkpoints",
+        },
+        jwt: {
+          type: "string",
+          valueName: "MODE",
+          choices: ["off", "on", "required"],
+          description: "JWT auth: off (default), on (keys are exchanged for JWTs), required",
+        },
+        "admin-key": {
+          type: "string",
+          multiple: true,
+          valueName: "KEY",
+          description: "Key of a user with the admin role (audit log; default: the first key)",
         },
         "base-model": {
           type: "string",

@@ -36,7 +36,7 @@ type HintRule = [new (...args: never[]) => Error, string];
 const HINTS: readonly HintRule[] = [
   [
     ConfigError,
-    "Set TINKER_API_KEY (or pass --api-key); TINKER_BASE_URL or --base-url picks the server.",
+    "Set TINKER_API_KEY (or pass --api-key), TINKER_CREDENTIAL_CMD, or store a key with 'tinker auth login'; TINKER_BASE_URL or --base-url picks the server. 'tinkex auth status' shows what is found.",
   ],
   [
     InvalidTinkerPathError,

@@ -24,7 +24,8 @@ export function rootHelp(groups: readonly GroupSpec[]): string {
     "Global options:",
     ...optionLines(GLOBAL_OPTIONS),
     "",
-    "Environment: TINKER_API_KEY, TINKER_BASE_URL, NO_COLOR.",
+    "Environment: TINKER_API_KEY, TINKER_CREDENTIAL_CMD, TINKER_BASE_URL, NO_COLOR; else the key\n" +
+    "stored by 'tinker auth login' (~/.tinker/credentials.json). See 'tinkex auth status'.",
     "Run 'tinkex <command> --help' for a command's options.",
     "",
   ].join("\n");

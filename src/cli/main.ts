@@ -11,6 +11,7 @@ import { commandHelp, groupHelp, rootHelp } from "./help.ts";
 import { EXIT_INTERRUPTED, interruptScope } from "./interrupt.ts";
 import { type CliIo, withDefaults } from "./io.ts";
 import type { CommandContext, GlobalOptions } from "./spec.ts";
+import { rememberedSecrets } from "./secrets.ts";
 
 /** Exit code of a usage error. */
 export const EXIT_USAGE = 2;
@@ -114,7 +115,7 @@ async function report(io: CliIo, error: unknown, argv: readonly string[]): Promi
 
 /** The API keys in play, which must never be printed. */
 function secretsOf(io: CliIo, argv: readonly string[]): string[] {
-  const keys = [io.env("TINKER_API_KEY")];
+  const keys = [io.env("TINKER_API_KEY"), ...rememberedSecrets()];
   argv.forEach((arg, i) => {
     if (arg === "--api-key") keys.push(argv[i + 1]);
     else if (arg.startsWith("--api-key=")) keys.push(arg.slice("--api-key=".length));

@@ -7,34 +7,56 @@ import {
   ConfigError,
   configFromEnv,
   ConnectionError,
+  resolveCredential,
   type ResolvedConfig,
   TimeoutError,
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
+import { rememberSecret } from "./secrets.ts";
 import { stylesFor } from "./color.ts";
 import type { CommandContext } from "./spec.ts";
 import { renderPairs, renderTable, type Table } from "./table.ts";
 
 /**
- * The config of a command: `--api-key` / `--base-url`, falling back to the environment. Retries
- * are announced on stderr (through `notes`, e.g. a progress display, when given), so a slow or
- * failing server does not look like a hang.
+ * The config of a command: `--api-key` / `--base-url`, falling back to the environment and the
+ * official credential order (`TINKER_CREDENTIAL_CMD`, `~/.tinker/credentials.json`). It follows
+ * the server's auth (JWT when it asks). Retries are announced on stderr (through `notes`, e.g. a
+ * progress display, when the first call for this run gives it), so a slow or failing server does
+ * not look like a hang. Config errors are worded for flags and variables.
  */
 export function configOf(
   ctx: CommandContext,
   notes: (text: string) => void = (text) => note(ctx, text),
 ): ResolvedConfig {
+  const known = configs.get(ctx);
+  if (known) return known;
   try {
-    return configFromEnvFor(ctx, notes);
+    const config = configFromEnvFor(ctx, notes);
+    configs.set(ctx, config);
+    return config;
   } catch (e) {
     throw e instanceof ConfigError ? configFailure(ctx, e) : e;
   }
 }
 
 function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): ResolvedConfig {
+  const onWarning = (message: string) => warn(ctx, message);
+  // Without a flag or TINKER_API_KEY the credential comes from the command or the file: found at
+  // the first request, in the SDK's order, and remembered so that errors redact it.
+  const fromSources = !ctx.globals.apiKey && !ctx.io.env("TINKER_API_KEY");
   return configFromEnv({
     apiKey: ctx.globals.apiKey,
+    getApiKey: fromSources
+      ? async () => {
+        const { apiKey } = await resolveCredential({ env: ctx.io.env, onWarning }).catch((e) => {
+          throw e instanceof ConfigError ? configFailure(ctx, e) : e;
+        });
+        rememberSecret(apiKey);
+        return apiKey;
+      }
+      : undefined,
     baseUrl: ctx.globals.baseUrl,
+    auth: "auto",
     onRetry: ({ retry, delayMs, status, error }) => {
       notes(
         `${retryCause(status, error)}; retrying in ${
@@ -42,7 +64,7 @@ function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): R
         } s (retry ${retry})...`,
       );
     },
-  }, { env: ctx.io.env });
+  }, { env: ctx.io.env, onWarning });
 }
 
 /** Why a request is retried, in a few words: `HTTP 503`, `timed out`, `connection refused`. */
@@ -57,10 +79,12 @@ function retryCause(status: number | undefined, error: unknown): string {
 function configFailure(ctx: CommandContext, error: ConfigError): CliError {
   const command = `tinkex ${ctx.command.join(" ")}`;
   const key = ctx.globals.apiKey ?? ctx.io.env("TINKER_API_KEY");
-  if (key === undefined || key === "") {
+  if ((key === undefined || key === "") && /no API key/i.test(error.message)) {
     return new CliError(
       `Cannot run '${command}': no API key`,
-      "Set TINKER_API_KEY=tml-… or pass --api-key tml-… (for 'tinkex serve': tml-local-dev-key).",
+      "Set TINKER_API_KEY=tml-… or pass --api-key tml-… (or set TINKER_CREDENTIAL_CMD, or run " +
+        "'tinker auth login'); for 'tinkex serve' it is tml-local-dev-key. " +
+        "'tinkex auth status' shows what is found.",
     );
   }
   if (/base URL/.test(error.message)) {
@@ -70,12 +94,19 @@ function configFailure(ctx: CommandContext, error: ConfigError): CliError {
       `Fix ${from}: an http(s) URL such as http://127.0.0.1:8080 (tinkex serve's default).`,
     );
   }
-  const from = ctx.globals.apiKey !== undefined ? "--api-key" : "TINKER_API_KEY";
+  const from = ctx.globals.apiKey !== undefined
+    ? "--api-key"
+    : key
+    ? "TINKER_API_KEY"
+    : "TINKER_CREDENTIAL_CMD or the stored key";
   return new CliError(
     `Cannot run '${command}': the API key is malformed (from ${from}; Tinker keys start with 'tml-'); nothing was sent`,
     `Check ${from}.`,
   );
 }
+
+/** One config per command run, so its auth state (discovery, JWT) is shared by its calls. */
+const configs = new WeakMap<CommandContext, ResolvedConfig>();
 
 /** Whether the output format is JSON. */
 export function isJson(ctx: CommandContext): boolean {

@@ -18,9 +18,10 @@ async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const page = pageOptions(ctx.options);
   const accessScope = ctx.options["access-scope"] as AccessScope | undefined;
+  const projectId = ctx.options["project-id"] as string | undefined;
   const taken: Taken<TrainingRun> = await takeListing(
     page,
-    (opts) => iterateTrainingRuns(config, { ...opts, accessScope }),
+    (opts) => iterateTrainingRuns(config, { ...opts, accessScope, projectId }),
   );
   const json = { training_runs: taken.items, cursor: listingCursor(taken, page) };
   printResult(ctx, json, () => runTable(takenTitle(taken, page, "training run"), taken.items));

@@ -27,6 +27,8 @@ async function serve(ctx: CommandContext): Promise<number> {
     apiKeyFile: keys.apiKeyFile,
     publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
+    jwtAuth: options.jwt as "off" | "on" | "required" | undefined,
+    adminKeys: options["admin-key"] as string[] | undefined,
     baseModels: options["base-model"] as string[] | undefined,
     corsOrigins: options.cors as string[] | undefined,
   }).catch((e) => {

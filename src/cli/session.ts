@@ -8,6 +8,7 @@ import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
 import { listingCursor, pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
+import { exportTraceCommand, setProjectCommand } from "./session_account.ts";
 import { metadataText } from "./views.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
@@ -55,4 +56,10 @@ async function finish(ctx: CommandContext): Promise<number> {
 }
 
 /** Handlers of `tinkex session`. */
-export const handlers: GroupModule["handlers"] = { list, info, finish };
+export const handlers: GroupModule["handlers"] = {
+  list,
+  info,
+  finish,
+  "export-trace": exportTraceCommand,
+  "set-project": setProjectCommand,
+};

@@ -5,6 +5,7 @@
 import { ConfigError } from "./errors.ts";
 import { readEnv } from "./runtime.ts";
 import { isValidApiKey } from "../protocol/api_key.ts";
+import { NO_CREDENTIAL_MESSAGE, planCredential, readStoredDefault } from "./credentials/resolve.ts";
 
 /** The hosted service, used when no base URL is given. */
 export const DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod";
@@ -33,10 +34,29 @@ export interface RetryInfo {
   url: string;
 }
 
-/** Configuration of every call. Only `apiKey` is required. */
+/**
+ * How requests authenticate: `api-key` sends the credential itself as `X-API-Key`; `jwt`
+ * exchanges it at `POST /api/v1/auth/token` for a short-lived JWT and sends that; `auto` asks
+ * the server once per process (`POST /api/v1/client/config`, `pjwt_auth_enabled`), as the
+ * official SDK does.
+ */
+export type AuthMode = "auto" | "api-key" | "jwt";
+
+/** Configuration of every call. An `apiKey` (or a `getApiKey` source) is required. */
 export interface TinkerConfig {
   /** A Tinker API key (`tml-…`, or a JWT starting `eyJ`). Sent as `X-API-Key`, never logged. */
-  apiKey: string;
+  apiKey?: string;
+  /**
+   * Where the credential comes from when there is no `apiKey`, e.g. a command printing one
+   * (what {@link configFromEnv} makes of `TINKER_CREDENTIAL_CMD`). Called once per process for
+   * API-key auth, and for every JWT exchange.
+   */
+  getApiKey?: () => Promise<string>;
+  /**
+   * `api-key` (default with an `apiKey`), `jwt`, or `auto` (default with `getApiKey`: ask the
+   * server once per process whether it wants JWTs).
+   */
+  auth?: AuthMode;
   /** Service base URL; its path prefix is kept. Defaults to the hosted service. */
   baseUrl?: string;
   /** A `fetch` to use instead of the global one. */
@@ -57,8 +77,12 @@ export interface TinkerConfig {
 
 /** A configuration with every default filled in and the key checked. */
 export interface ResolvedConfig {
-  /** The API key (non-enumerable, so it is not printed or serialized). */
-  readonly apiKey: string;
+  /** The API key (non-enumerable, so it is not printed or serialized); absent with `getApiKey`. */
+  readonly apiKey?: string;
+  /** The credential source used when there is no `apiKey`. */
+  readonly getApiKey?: () => Promise<string>;
+  /** How requests authenticate. */
+  readonly auth: AuthMode;
   /** Base URL without a trailing slash. */
   readonly baseUrl: string;
   /** The fetch in use. */
@@ -98,12 +122,11 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
     throw new ConfigError("Cannot use config: expected an object such as { apiKey: 'tml-…' }");
   }
   if (resolvedConfigs.has(config)) return config as unknown as ResolvedConfig;
-  if (config.apiKey === undefined || config.apiKey === "") {
-    throw new ConfigError(
-      "Cannot call Tinker: no API key. Set TINKER_API_KEY or pass { apiKey: 'tml-…' }",
-    );
+  const hasKey = config.apiKey !== undefined && config.apiKey !== "";
+  if (!hasKey && typeof config.getApiKey !== "function") {
+    throw new ConfigError(NO_CREDENTIAL_MESSAGE);
   }
-  if (!isValidApiKey(config.apiKey)) {
+  if (hasKey && !isValidApiKey(config.apiKey)) {
     throw new ConfigError(
       "Cannot call Tinker: the API key is malformed (Tinker keys start with 'tml-'); nothing was sent",
     );
@@ -132,8 +155,18 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
     ),
     headers: { ...config.headers },
     onRetry: config.onRetry,
+    auth: authMode(config.auth, hasKey),
   } as ResolvedConfig;
-  return hideApiKey(resolved, config.apiKey);
+  if (!hasKey) Object.defineProperty(resolved, "getApiKey", { value: config.getApiKey });
+  return hideApiKey(resolved, hasKey ? config.apiKey : undefined);
+}
+
+function authMode(mode: AuthMode | undefined, hasKey: boolean): AuthMode {
+  if (mode === undefined) return hasKey ? "api-key" : "auto";
+  if (mode !== "auto" && mode !== "api-key" && mode !== "jwt") {
+    throw new ConfigError(`Cannot use auth=${mode}: expected auto, api-key or jwt`);
+  }
+  return mode;
 }
 
 /** Where {@link configFromEnv} reads variables: a lookup function or a plain record. */
@@ -145,12 +178,19 @@ export type EnvSource =
 export interface ConfigFromEnvOptions {
   /** Read variables from here instead of the process environment (e.g. a worker's `env`). */
   env?: EnvSource;
+  /** Hears warnings, e.g. a credentials file other users can read. */
+  onWarning?: (message: string) => void;
 }
 
 /**
- * Build a config from the environment: `TINKER_API_KEY`, `TINKER_BASE_URL`, and the optional
- * `CLOUDFLARE_ACCESS_CLIENT_ID` / `CLOUDFLARE_ACCESS_CLIENT_SECRET`. Overrides win. Reads the
- * process environment under Deno (needs `--allow-env`), Bun and Node, or `options.env`.
+ * Build a config from the environment: `TINKER_BASE_URL`, the optional
+ * `CLOUDFLARE_ACCESS_CLIENT_ID` / `CLOUDFLARE_ACCESS_CLIENT_SECRET`, and the credential in the
+ * official SDK's order: `overrides.apiKey`, `TINKER_API_KEY`, `TINKER_CREDENTIAL_CMD` (run
+ * through the shell; its trimmed stdout), the default key of `~/.tinker/credentials.json`
+ * (`tinker auth login`; `~` is `HOME`). The command runs and the file is read at the first
+ * request, not here (so this stays synchronous); configs from either use `auth: "auto"`.
+ * Overrides win. Reads the process environment under Deno (needs `--allow-env`), Bun and Node,
+ * or `options.env`.
  *
  * @example
  * ```ts
@@ -160,7 +200,7 @@ export interface ConfigFromEnvOptions {
  * // Elsewhere (a worker, a test): read variables from an object instead.
  * configFromEnv({}, { env: { TINKER_API_KEY: "tml-…", TINKER_BASE_URL: "http://127.0.0.1:8080" } });
  * ```
- * @throws {ConfigError} when no usable key is found.
+ * @throws {ConfigError} when no credential source is found, or the key is malformed.
  */
 export function configFromEnv(
   overrides: Partial<TinkerConfig> = {},
@@ -172,12 +212,56 @@ export function configFromEnv(
   const cfSecret = env("CLOUDFLARE_ACCESS_CLIENT_SECRET");
   if (cfId) headers["CF-Access-Client-Id"] = cfId;
   if (cfSecret) headers["CF-Access-Client-Secret"] = cfSecret;
+  const credential = overrides.apiKey === undefined && overrides.getApiKey
+    ? { getApiKey: overrides.getApiKey }
+    : credentialFromEnv(overrides.apiKey, env, options.onWarning);
   return resolveConfig({
     ...overrides,
-    apiKey: overrides.apiKey ?? env("TINKER_API_KEY") ?? "",
+    ...credential,
     baseUrl: overrides.baseUrl ?? (env("TINKER_BASE_URL") || undefined),
     headers: { ...headers, ...overrides.headers },
   });
+}
+
+/** The credential part of a config from the environment, in the SDK's order (no I/O yet). */
+function credentialFromEnv(
+  apiKey: string | undefined,
+  env: (name: string) => string | undefined,
+  onWarning: ((message: string) => void) | undefined,
+): Pick<TinkerConfig, "apiKey" | "getApiKey"> {
+  const plan = planCredential(apiKey, env);
+  switch (plan.source) {
+    case "argument":
+    case "TINKER_API_KEY":
+      return { apiKey: plan.apiKey };
+    case "TINKER_CREDENTIAL_CMD":
+      return {
+        apiKey: undefined,
+        getApiKey: async () => {
+          const { runCredentialCommand } = await import("./credentials/local_io.ts");
+          return await runCredentialCommand(plan.command);
+        },
+      };
+    case "credentials_file": {
+      let read: Promise<string> | undefined;
+      const readOnce = async () => {
+        const found = await readStoredDefault(plan.path, onWarning);
+        if (!found) throw new ConfigError(NO_CREDENTIAL_MESSAGE);
+        return found.key;
+      };
+      return {
+        apiKey: undefined,
+        // Read once; a failed read is tried again next time.
+        getApiKey: () =>
+          read ??= readOnce().catch((e) => {
+            read = undefined;
+            throw e;
+          }),
+      };
+    }
+    case "none":
+      throw new ConfigError(NO_CREDENTIAL_MESSAGE);
+  }
 }
 
 function envReader(source: EnvSource | undefined): (name: string) => string | undefined {
@@ -208,8 +292,10 @@ function normalizeBaseUrl(baseUrl: string | undefined): string {
   return raw.replace(/\/+$/, "");
 }
 
-function hideApiKey(resolved: ResolvedConfig, apiKey: string): ResolvedConfig {
-  Object.defineProperty(resolved, "apiKey", { value: apiKey, enumerable: false });
+function hideApiKey(resolved: ResolvedConfig, apiKey: string | undefined): ResolvedConfig {
+  if (apiKey !== undefined) {
+    Object.defineProperty(resolved, "apiKey", { value: apiKey, enumerable: false });
+  }
   Object.freeze(resolved);
   resolvedConfigs.add(resolved);
   return resolved;

@@ -350,3 +350,62 @@ export class TrainingStepError extends TinkerError {
     this.step = step;
   }
 }
+
+/**
+ * `whoami` needs a JWT to read the caller's identity from, and there is none: the server has
+ * JWT auth off and the credential is a plain API key.
+ *
+ * @example
+ * ```ts
+ * import { JwtUnavailableError } from "@tinkex/tinkex";
+ * console.log(new JwtUnavailableError().message);
+ * ```
+ */
+export class JwtUnavailableError extends TinkerError {
+  /** Build the error. */
+  constructor() {
+    super(
+      "Cannot tell who you are: whoami reads the identity from a JWT, but this server has JWT auth off and the credential is a plain API key (use getApiKeyInfo instead)",
+      { category: "user" },
+    );
+  }
+}
+
+/**
+ * A billing window breaks the service's rules (UTC-hour aligned, start before end, at most 14
+ * days, not starting in the future); nothing was sent.
+ *
+ * @example
+ * ```ts
+ * import { InvalidBillingWindowError } from "@tinkex/tinkex";
+ * console.log(new InvalidBillingWindowError("the window is longer than 14 days").message);
+ * ```
+ */
+export class InvalidBillingWindowError extends TinkerError {
+  /** What is wrong with the window. */
+  readonly reason: string;
+  /** Build from the reason. */
+  constructor(reason: string) {
+    super(`Cannot get billing usage: ${reason}`, { category: "user" });
+    this.reason = reason;
+  }
+}
+
+/**
+ * The service could not build a session's trace export.
+ *
+ * @example
+ * ```ts
+ * import { TraceExportFailedError } from "@tinkex/tinkex";
+ * console.log(new TraceExportFailedError("s-1", "no requests to trace").message);
+ * ```
+ */
+export class TraceExportFailedError extends TinkerError {
+  /** The session. */
+  readonly sessionId: string;
+  /** Build from the session id and the service's error text. */
+  constructor(sessionId: string, error: string) {
+    super(`Cannot export the trace of session ${sessionId}: ${error}`, { category: "server" });
+    this.sessionId = sessionId;
+  }
+}

@@ -16,6 +16,8 @@ export interface ListTrainingRunsOptions extends RequestOptions {
   offset?: number;
   /** `owned` (default) or `accessible` (adds others' runs with public checkpoints). */
   accessScope?: AccessScope;
+  /** Only runs in this project (`project_id`). */
+  projectId?: string;
 }
 
 /**
@@ -36,7 +38,12 @@ export async function listTrainingRuns(
   return await requestJson<TrainingRunsResponse>(config, {
     method: "GET",
     path: "/api/v1/training_runs",
-    query: { limit: opts.limit ?? 20, offset: opts.offset ?? 0, access_scope: opts.accessScope },
+    query: {
+      limit: opts.limit ?? 20,
+      offset: opts.offset ?? 0,
+      access_scope: opts.accessScope,
+      project_id: opts.projectId,
+    },
   }, opts);
 }
 
@@ -44,6 +51,8 @@ export async function listTrainingRuns(
 export interface IterateTrainingRunsOptions extends IterateOptions {
   /** `owned` (default) or `accessible`. */
   accessScope?: AccessScope;
+  /** Only runs in this project. */
+  projectId?: string;
 }
 
 /**

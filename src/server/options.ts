@@ -85,6 +85,20 @@ export interface ServerOptions {
   publicUrl?: string;
   /** How long a request body may take to arrive before the answer is 408, in ms (default 30 s). */
   bodyTimeoutMs?: number;
+  /**
+   * JWT auth, as the service's `pjwt_auth_enabled`: `off` (default); `on` (client config says
+   * so and `POST /api/v1/auth/token` mints JWTs; keys still work); `required` (only JWTs open
+   * the API).
+   */
+  jwtAuth?: "off" | "on" | "required";
+  /** Lifetime of minted JWTs in seconds (default 3600). */
+  jwtTtlSeconds?: number;
+  /** Keys whose users hold the admin role (audit log, the organization's usage); default the first key. */
+  adminKeys?: string[];
+  /** Storage rate behind the cost estimates, in USD per GiB-month (default 3, a stand-in). */
+  storageUsdPerGigabyteMonth?: number;
+  /** How long a session's trace export stays `pending` after it is first asked for, in ms (default 1000). */
+  traceExportDelayMs?: number;
   /** Origins whose browser pages may call the server (CORS), e.g. `http://localhost:5173`, or `*`; default none. */
   corsOrigins?: string[];
 }
@@ -120,6 +134,11 @@ export interface ResolvedServerOptions {
   longPollMs: number;
   archiveBuildDelayMs: number;
   futureTtlMs: number;
+  jwtAuth: "off" | "on" | "required";
+  jwtTtlSeconds: number;
+  adminKeys: string[];
+  storageUsdPerGigabyteMonth: number;
+  traceExportDelayMs: number;
   minTtlSeconds: number;
   /** The listed base models, and whether only these are accepted. */
   baseModels: { names: readonly string[]; enforced: boolean };
@@ -161,6 +180,35 @@ export async function resolveOptions(options: ServerOptions = {}): Promise<Resol
     publicUrl: options.publicUrl === undefined ? undefined : publicBase(options.publicUrl),
     bodyTimeoutMs: nonNegative("bodyTimeoutMs", options.bodyTimeoutMs, 30_000),
     corsOrigins: checkCorsOrigins(options.corsOrigins ?? []),
+    ...accountOptions(options, apiKeys),
+  };
+}
+
+function accountOptions(
+  options: ServerOptions,
+  apiKeys: string[],
+): Pick<
+  ResolvedServerOptions,
+  "jwtAuth" | "jwtTtlSeconds" | "adminKeys" | "storageUsdPerGigabyteMonth" | "traceExportDelayMs"
+> {
+  const jwtAuth = options.jwtAuth ?? "off";
+  if (!["off", "on", "required"].includes(jwtAuth)) {
+    throw new TypeError(
+      `Cannot start the server: jwtAuth must be off, on or required, got ${jwtAuth}`,
+    );
+  }
+  const jwtTtlSeconds = nonNegative("jwtTtlSeconds", options.jwtTtlSeconds, 3600);
+  if (jwtTtlSeconds < 1) throw new TypeError("Cannot start the server: jwtTtlSeconds must be ≥ 1");
+  return {
+    jwtAuth,
+    jwtTtlSeconds,
+    adminKeys: options.adminKeys ?? apiKeys.slice(0, 1),
+    storageUsdPerGigabyteMonth: nonNegative(
+      "storageUsdPerGigabyteMonth",
+      options.storageUsdPerGigabyteMonth,
+      3,
+    ),
+    traceExportDelayMs: nonNegative("traceExportDelayMs", options.traceExportDelayMs, 1000),
   };
 }
 

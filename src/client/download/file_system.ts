@@ -13,11 +13,17 @@ interface ProcessGlobal {
 
 /**
  * The runtime's built-in module `id` (e.g. `node:fs/promises`), typed by the caller with the
- * part of it that it uses.
+ * part of it that it uses. `cannot` words the error for callers other than `download()`.
  * @throws {TinkerError} where the runtime has none (browsers, edge runtimes, Node < 20.16).
  */
-export function builtinModule<T>(id: string): T {
+export function builtinModule<T>(id: string, cannot?: string): T {
   const mod = (globalThis as ProcessGlobal).process?.getBuiltinModule?.(id);
+  if ((mod === undefined || mod === null) && cannot !== undefined) {
+    throw new TinkerError(
+      `${cannot}: this runtime has no ${id} (process.getBuiltinModule is missing; Deno 2, Bun 1 and Node 20.16+ have it)`,
+      { category: "user" },
+    );
+  }
   if (mod === undefined || mod === null) {
     throw new TinkerError(
       `Cannot download to disk: this runtime has no ${id} (process.getBuiltinModule is ` +

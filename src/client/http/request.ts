@@ -13,6 +13,7 @@ import {
 import { runtimeDescription } from "../runtime.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
+import { authHeaderFor, forgetJwt } from "./auth.ts";
 import { fastFailure } from "./connection_failure.ts";
 import {
   backoffDelayMs,
@@ -47,6 +48,8 @@ export interface RequestSpec {
   redirect?: RequestInit["redirect"];
   /** Statuses handed back to the caller instead of becoming errors (besides 2xx). */
   passStatus?: (status: number) => boolean;
+  /** Send this credential as `X-API-Key` instead of the config's (the JWT exchange itself). */
+  credential?: string;
 }
 
 /** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
@@ -88,7 +91,8 @@ async function withRetries<T>(
   const timeoutMs = opts.timeoutMs ?? config.timeoutMs;
   // One idempotency key for all attempts of this call, so the server can de-duplicate.
   const idempotencyKey = spec.method === "GET" ? undefined : `tinkex-${crypto.randomUUID()}`;
-  const headers = buildHeaders(config, spec, opts, idempotencyKey);
+  const apiKey = spec.credential ?? await authHeaderFor(config, opts.signal);
+  const headers = buildHeaders(config, spec, opts, idempotencyKey, apiKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
 
   for (let retry = 0;; retry++) {
@@ -107,6 +111,7 @@ async function withRetries<T>(
       const verdict = serverRetryVerdict(res.headers);
       const retryable = verdict ?? isRetryableStatus(res.status);
       if (!retryable || retry >= maxRetries) {
+        if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
           body: await readErrorBody(res),
@@ -170,9 +175,10 @@ function buildHeaders(
   spec: RequestSpec,
   opts: RequestOptions,
   idempotencyKey: string | undefined,
+  apiKey: string,
 ): Headers {
   const h = new Headers({ ...config.headers, ...opts.headers });
-  h.set("X-API-Key", config.apiKey);
+  h.set("X-API-Key", apiKey);
   h.set("Accept", "application/json");
   h.set("User-Agent", USER_AGENT);
   if (spec.body !== undefined) h.set("Content-Type", "application/json");

@@ -4,6 +4,7 @@
  */
 import type { Archives } from "../archive/archive_store.ts";
 import type { Users } from "../auth/users.ts";
+import type { Accounts } from "../auth/accounts.ts";
 import type { Futures } from "../training/future_registry.ts";
 import type { ResolvedServerOptions } from "../options.ts";
 import type { UrlSigner } from "../auth/url_signing.ts";
@@ -15,6 +16,8 @@ export interface ServerContext {
   store: Store;
   signer: UrlSigner;
   users: Users;
+  /** Identities and roles of the users (account endpoints). */
+  accounts: Accounts;
   futures: Futures;
   archives: Archives;
   /** Aborts when the server closes (ends long-polls). */
@@ -44,5 +47,10 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "DELETE";
   pattern: string;
   auth: boolean;
+  /**
+   * Which credential opens it when JWT auth is on: `api-key` only the key itself (the JWT
+   * exchange), `any` a key or a JWT even when JWTs are required; absent: a JWT when required.
+   */
+  credential?: "api-key" | "any";
   handler: RouteHandler;
 }

@@ -9,6 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Archives } from "../archive/archive_store.ts";
 import { Users } from "../auth/users.ts";
+import { Accounts } from "../auth/accounts.ts";
+import { authenticate } from "../auth/jwt.ts";
+import { authRoutes } from "../routes/auth_routes.ts";
+import { accountRoutes } from "../routes/account_routes.ts";
+import { attachAuditLog } from "../account/audit_log.ts";
 import type { ServerContext } from "./context.ts";
 import { Futures } from "../training/future_registry.ts";
 import { managementRoutes } from "../routes/management_routes.ts";
@@ -84,6 +89,8 @@ interface Internals {
 
 const internals = new WeakMap<TinkerHandler, Internals>();
 const router = new Router([
+  ...authRoutes,
+  ...accountRoutes,
   ...serviceRoutes,
   ...managementRoutes,
   ...trainingRoutes,
@@ -123,11 +130,13 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
     const loose = await looseModeWarning(dataDir);
     if (loose) warnings.push(loose);
     const store = await Store.open(dataDir);
+    const users = await Users.fromKeys(resolved.apiKeys);
     server = {
       options: resolved,
       store,
       signer: await UrlSigner.open(dataDir, store.tmpDir),
-      users: await Users.fromKeys(resolved.apiKeys),
+      users,
+      accounts: accountsOf(users, resolved.adminKeys),
       futures: new Futures({
         delayMs: resolved.futureDelayMs,
         longPollMs: resolved.longPollMs,
@@ -137,6 +146,7 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
       closed: stop.signal,
     };
     if (resolved.seed) await seedStore(server, resolved.seed);
+    attachAuditLog(server);
   } catch (e) {
     if (ownsDir) await rm(dataDir, { recursive: true, force: true });
     throw e;
@@ -175,7 +185,7 @@ async function dispatch(server: ServerContext, incoming: Request): Promise<Respo
     const at = prefixLength(segments);
     const rest = segments.slice(at);
     const { route, params } = router.match(request.method, rest, "/" + rest.join("/"));
-    const user = route.auth ? server.users.authenticate(request) : "";
+    const user = route.auth ? await authenticate(server, request, route) : "";
     const prefix = at ? "/" + segments.slice(0, at).map(encodeURIComponent).join("/") : "";
     response = await route.handler({ request, url, params, user, server, prefix, requestId });
   } catch (e) {
@@ -190,6 +200,19 @@ async function dispatch(server: ServerContext, incoming: Request): Promise<Respo
     return new Response(null, { status: response.status, headers: response.headers });
   }
   return response;
+}
+
+/** The organization of a server: one member per key; `adminKeys` (default the first) are admins. */
+function accountsOf(users: Users, adminKeys: readonly string[]): Accounts {
+  const admins = new Set<string>();
+  for (const key of adminKeys) {
+    const id = users.idOf(key);
+    if (id === undefined) {
+      throw new TypeError("Cannot start the server: every admin key must be one of its API keys");
+    }
+    admins.add(id);
+  }
+  return new Accounts(users.ids(), admins);
 }
 
 /** The request's path without its query (which may hold a signature), for the log. */

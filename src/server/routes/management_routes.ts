@@ -20,6 +20,7 @@ import { conflict, json, notFound, unprocessable } from "../http/responses.ts";
 import { checkTtlRange, ttlShape } from "./ttl_field.ts";
 import { newestFirst } from "../store/record_store.ts";
 import { checkpointWire, runWire, tinkerPathOf } from "./wire.ts";
+import { projectOf } from "../account/usage.ts";
 
 const CKPT = "/api/v1/training_runs/:run/checkpoints/:kind/:name";
 
@@ -58,7 +59,9 @@ function listRuns(ctx: RequestContext): Promise<Response> {
   const { limit, offset } = pageQuery(ctx.url, 20);
   const scope = scopeQuery(ctx.url);
   const now = Date.now();
+  const project = ctx.url.searchParams.get("project_id");
   const runs = ctx.server.store.runs().filter((r) => canSeeRun(ctx.user, r, scope, now))
+    .filter((r) => project === null || projectOf(ctx.server, r) === project)
     .sort(newestRecordFirst);
   const body: TrainingRunsResponse = {
     training_runs: runs.slice(offset, offset + limit).map((r) => runWire(r, ctx.user, now)),

@@ -23,7 +23,7 @@ export const serviceRoutes: Route[] = [
     auth: false,
     handler: () => Promise.resolve(json({ status: "ok" })),
   },
-  { method: "POST", pattern: "/api/v1/client/config", auth: true, handler: acknowledge({}) },
+  // POST /api/v1/client/config (feature flags: JWT auth) lives in auth_routes.ts.
   // Newer Python SDKs also fetch (and periodically refresh) `client/dynamic_config`; every
   // field of its response has a default, so `{}` keeps them all.
   {

@@ -74,6 +74,7 @@ async function createSession(ctx: RequestContext): Promise<Response> {
     user_metadata: stringMapField(body, "user_metadata"),
     sdk_version: optionalString(body, "sdk_version") ?? null,
     sampler_ids: [],
+    project_id: optionalString(body, "project_id") ?? null,
   };
   await ctx.server.store.createSession(session);
   return json({ session_id: session.id, type: "create_session" });

@@ -48,6 +48,7 @@ export class Store {
   #seq = 0;
   #version = 0;
   #liveCache = new Map<string, { version: number; validUntil: number; refs: CheckpointRef[] }>();
+  readonly #runObservers: RunObserver[] = [];
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -170,6 +171,14 @@ export class Store {
     return refs;
   }
 
+  /**
+   * Hear every committed change of a run (before: undefined for a new run), inside the mutation,
+   * so observers see changes in order (the audit log).
+   */
+  observeRuns(observer: RunObserver): void {
+    this.#runObservers.push(observer);
+  }
+
   /** Run a critical section under the store's mutex (for multi-step reads-then-writes). */
   exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
     return this.#mutex.run(fn);
@@ -262,6 +271,8 @@ export class Store {
     this.#index(before, after);
     this.#version++;
     await removeDropped();
+    // After the space of dropped archives is freed: the audit log appends to the same disk.
+    for (const observe of this.#runObservers) await observe(before, after);
   }
 
   #index(before: RunRecord | undefined, after: RunRecord): void {
@@ -271,6 +282,9 @@ export class Store {
     }
   }
 }
+
+/** Hears a committed run change. */
+export type RunObserver = (before: RunRecord | undefined, after: RunRecord) => Promise<void> | void;
 
 /** Order: newest creation time first, then the later-made first. */
 export function newestFirst(a: CheckpointRef, b: CheckpointRef): number {

@@ -14,6 +14,8 @@ export interface SessionRecord {
   user_metadata: Record<string, string> | null;
   sdk_version: string | null;
   sampler_ids: string[];
+  /** The project the session (and its runs) belong to; absent in older records. */
+  project_id?: string | null;
   /** Base model and loaded path of each sampler (absent in older stores). */
   samplers?: Record<string, { base_model: string; model_path: string | null }>;
   /** How the session ended (`sessions/{id}/finish`; the first reason wins). */

@@ -1,0 +1,38 @@
+/**
+ * `tinkex audit [--day YYYY-MM-DD] [--event-type T] [--jsonl]`: a day of the organization's
+ * audit log (the admin role is needed). `--jsonl` prints one entry per line, for `jq` and logs.
+ * @module
+ */
+import { type AuditEventType, getAuditLog } from "../../mod.ts";
+import { formatTime } from "./format.ts";
+import { configOf, isJson, printJson, printTable } from "./output.ts";
+import type { CommandContext, GroupModule } from "./spec.ts";
+
+async function audit(ctx: CommandContext): Promise<number> {
+  const day = ctx.options.day as string | undefined;
+  const eventType = ctx.options["event-type"] as AuditEventType | undefined;
+  const { entries } = await getAuditLog(configOf(ctx), { day, eventType });
+  if (ctx.options.jsonl === true) {
+    ctx.io.stdout(entries.map((e) => JSON.stringify(e) + "\n").join(""));
+  } else if (isJson(ctx)) {
+    printJson(ctx, { entries });
+  } else {
+    const now = Date.now();
+    printTable(ctx, {
+      title: entries.length === 0
+        ? `No audit events on ${day ?? "this day (UTC)"}`
+        : `${entries.length} audit event(s)`,
+      columns: ["Time", "Event", "Path", "By"],
+      rows: entries.map((e) => [
+        `${formatTime(e.timestamp, now)} (${e.timestamp})`,
+        e.event,
+        e.tinker_path ?? e.model_id ?? "",
+        typeof e.user_id === "string" ? e.user_id : "",
+      ]),
+    });
+  }
+  return 0;
+}
+
+/** Handlers of `tinkex audit`. */
+export const handlers: GroupModule["handlers"] = { audit };

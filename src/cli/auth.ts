@@ -1,0 +1,137 @@
+/**
+ * `tinkex auth status`: which credential is in use and where it came from (the key redacted),
+ * whether the server takes it (and with JWT auth, who it says you are), and what
+ * `GET /api/v1/auth/apikey/me` says about the key.
+ * @module
+ */
+import {
+  type ApiKeyInfo,
+  configFromEnv,
+  type CredentialSource,
+  getApiKeyInfo,
+  JwtUnavailableError,
+  listSessions,
+  NotFoundError,
+  resolveCredential,
+  type ResolvedCredential,
+  whoami,
+  type WhoamiResponse,
+} from "../../mod.ts";
+import { CliError } from "./errors.ts";
+import { describeFailure } from "./failure.ts";
+import { isJson, printJson, printPairs, warn } from "./output.ts";
+import type { CommandContext, GroupModule } from "./spec.ts";
+import { rememberSecret } from "./secrets.ts";
+
+/** A key shown without giving it away: its first and last four characters at most. */
+export function redactKey(key: string): string {
+  return key.length >= 16 ? `${key.slice(0, 4)}…${key.slice(-4)}` : `${key.slice(0, 4)}…`;
+}
+
+const SOURCE_TEXT: Record<CredentialSource, string> = {
+  argument: "--api-key",
+  TINKER_API_KEY: "TINKER_API_KEY",
+  TINKER_CREDENTIAL_CMD: "TINKER_CREDENTIAL_CMD (its output)",
+  credentials_file: "the credentials file of 'tinker auth login'",
+};
+
+async function status(ctx: CommandContext): Promise<number> {
+  const credential = await resolveCredential({
+    apiKey: ctx.globals.apiKey,
+    env: ctx.io.env,
+    onWarning: (message) => warn(ctx, message),
+  });
+  rememberSecret(credential.apiKey);
+  // The credential is already in hand: the config uses it as is (no second command run).
+  const config = configFromEnv({
+    baseUrl: ctx.globals.baseUrl,
+    auth: "auto",
+    getApiKey: () => Promise.resolve(credential.apiKey),
+  }, { env: ctx.io.env });
+  let failure: unknown;
+  let identity: WhoamiResponse | null = null;
+  let keyInfo: ApiKeyInfo | null = null;
+  let auth: "jwt" | "api-key" = "api-key";
+  try {
+    identity = await whoami(config).catch((e) => {
+      if (e instanceof JwtUnavailableError) return null;
+      throw e;
+    });
+    if (identity) auth = "jwt";
+    keyInfo = await getApiKeyInfo(config).catch((e) => {
+      if (e instanceof NotFoundError) return null; // a server without the route
+      throw e;
+    });
+    if (!keyInfo) await listSessions(config, { limit: 1 }); // still prove the key works
+  } catch (e) {
+    failure = e;
+  }
+  const accessible = failure === undefined;
+  if (isJson(ctx)) {
+    printJson(ctx, {
+      credential: credentialJson(credential),
+      base_url: config.baseUrl,
+      auth: accessible ? auth : null,
+      accessible,
+      api_key: keyInfo,
+      whoami: identity,
+      error: accessible ? null : describeFailure(failure).message,
+    });
+  } else {
+    printPairs(ctx, [
+      ["Credential", redactKey(credential.apiKey)],
+      ["Source", SOURCE_TEXT[credential.source]],
+      ...storedPairs(credential),
+      ["Base URL", config.baseUrl],
+      ["Accessible", accessible ? "yes" : "no"],
+      ...(accessible
+        ? [["Auth", auth === "jwt" ? "JWT (exchanged for the credential)" : "API key"]] as [
+          string,
+          string,
+        ][]
+        : []),
+      ...(identity
+        ? [["User", `${identity.user_urn}${identity.email ? ` (${identity.email})` : ""}`]] as [
+          string,
+          string,
+        ][]
+        : []),
+      ...keyPairs(keyInfo, accessible),
+    ]);
+  }
+  if (!accessible) {
+    const { message, hint } = describeFailure(failure);
+    throw new CliError(`The credential does not work with ${config.baseUrl}: ${message}`, hint);
+  }
+  return 0;
+}
+
+function credentialJson(c: ResolvedCredential): Record<string, unknown> {
+  return {
+    source: c.source,
+    redacted: redactKey(c.apiKey),
+    ...(c.path ? { path: c.path } : {}),
+    ...(c.stored
+      ? { key_id: c.stored.keyId, name: c.stored.name ?? null, type: c.stored.type }
+      : {}),
+  };
+}
+
+function storedPairs(c: ResolvedCredential): [string, string][] {
+  if (!c.path || !c.stored) return [];
+  const name = c.stored.name ? ` "${c.stored.name}"` : "";
+  return [["File", c.path], ["Stored key", `${c.stored.keyId}${name} (${c.stored.type})`]];
+}
+
+function keyPairs(info: ApiKeyInfo | null, accessible: boolean): [string, string][] {
+  if (!accessible) return [];
+  if (!info) return [["Key", "this server does not describe keys (no /api/v1/auth/apikey/me)"]];
+  return [
+    ["Key", `${info.name} (id ${info.key_id})`],
+    ["Organization", info.details.org_details.name],
+    ["Email", info.details.user_details.email],
+  ];
+}
+
+/** Handlers of `tinkex auth`. */
+export const handlers: GroupModule["handlers"] = { status };

@@ -1,0 +1,220 @@
+/**
+ * What goes into `X-API-Key`: the credential itself, or — when the server asks for it
+ * (`pjwt_auth_enabled` from `POST /api/v1/client/config`) — a short-lived JWT exchanged for it at
+ * `POST /api/v1/auth/token`. One state per process for each base URL and credential: one
+ * discovery, one exchange for any number of concurrent calls, a new JWT before the old expires.
+ * @module
+ */
+import type { ResolvedConfig } from "../config.ts";
+import { AbortError, ApiStatusError, TinkerError } from "../errors.ts";
+import { VERSION } from "../../protocol/version.ts";
+import { requestJson } from "./request.ts";
+
+/** A JWT is replaced once it has less than this left (the SDK's background refresh point). */
+export const JWT_REFRESH_BEFORE_EXPIRY_MS = 300_000;
+
+interface AuthState {
+  /** The credential, for API-key auth from a `getApiKey` source (asked once). */
+  credential?: Promise<string>;
+  /** Whether the server wants JWTs (asked once). */
+  mode?: Promise<"api-key" | "jwt">;
+  /** The current JWT and its expiry (epoch ms; 0 when unreadable). */
+  jwt?: { token: string; expiresAt: number };
+  /** The exchange in flight, shared by concurrent calls. */
+  exchanging?: Promise<string>;
+}
+
+/** States by base URL and key; by base URL under each credential source. */
+const byKey = new Map<string, AuthState>();
+const bySource = new WeakMap<object, Map<string, AuthState>>();
+/** Bound on {@link byKey}: the oldest state goes first. */
+const MAX_STATES = 256;
+
+function stateOf(config: ResolvedConfig): AuthState {
+  if (config.apiKey === undefined) {
+    const source = config.getApiKey!;
+    let perUrl = bySource.get(source);
+    if (!perUrl) bySource.set(source, perUrl = new Map());
+    let state = perUrl.get(config.baseUrl);
+    if (!state) perUrl.set(config.baseUrl, state = {});
+    return state;
+  }
+  const id = `${config.baseUrl}\n${config.apiKey}`;
+  let state = byKey.get(id);
+  if (!state) {
+    if (byKey.size >= MAX_STATES) byKey.delete(byKey.keys().next().value!);
+    byKey.set(id, state = {});
+  }
+  return state;
+}
+
+/** The `X-API-Key` value for a request made with `config`. */
+export async function authHeaderFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
+  const state = stateOf(config);
+  const mode = await modeOf(config, state, signal);
+  if (mode === "api-key") return await credentialFor(config, signal);
+  return await jwtFor(config, state, signal);
+}
+
+/**
+ * Drop a JWT the server refused (401), so the next call exchanges the credential again instead
+ * of sending it until it expires (e.g. after the server's signing secret changed).
+ */
+export function forgetJwt(config: ResolvedConfig, token: string): void {
+  const state = stateOf(config);
+  if (state.jwt?.token === token) state.jwt = undefined;
+}
+
+/** The credential itself (never a JWT): for the exchange, and for `GET /api/v1/auth/apikey/me`. */
+export async function credentialFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
+  if (config.apiKey !== undefined) return config.apiKey;
+  const state = stateOf(config);
+  state.credential ??= freshCredential(config).catch((e) => {
+    state.credential = undefined;
+    throw e;
+  });
+  return await abortable(state.credential, signal);
+}
+
+/**
+ * The JWT whose claims say who the caller is: the current exchanged JWT, or the key itself when
+ * it is an identity JWT (`iss` starting `passport-`); undefined with plain API-key auth.
+ */
+export async function identityJwt(
+  config: ResolvedConfig,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const key = config.apiKey;
+  if (key?.startsWith("eyJ")) {
+    const iss = readClaims(key)?.iss;
+    if (typeof iss === "string" && iss.startsWith("passport-")) return key;
+  }
+  const state = stateOf(config);
+  if (await modeOf(config, state, signal) === "api-key") return undefined;
+  return await jwtFor(config, state, signal);
+}
+
+/** Whether `config` ends up sending JWTs (asks the server once, for `auto`). */
+export async function usesJwt(config: ResolvedConfig, signal?: AbortSignal): Promise<boolean> {
+  return await modeOf(config, stateOf(config), signal) === "jwt";
+}
+
+/**
+ * A JWT's claims, decoded without checking the signature (as the SDK does: the token came from
+ * the API origin); undefined when it is not a readable JWT.
+ */
+export function readClaims(jwt: string): Record<string, unknown> | undefined {
+  const part = jwt.split(".")[1];
+  if (!part) return undefined;
+  try {
+    const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(
+      Math.ceil(part.length / 4) * 4,
+      "=",
+    );
+    const text = new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+    const claims = JSON.parse(text);
+    return claims !== null && typeof claims === "object" && !Array.isArray(claims)
+      ? claims
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function modeOf(
+  config: ResolvedConfig,
+  state: AuthState,
+  signal: AbortSignal | undefined,
+): Promise<"api-key" | "jwt"> {
+  if (config.auth !== "auto") return config.auth;
+  state.mode ??= discover(config).catch((e) => {
+    state.mode = undefined;
+    throw e;
+  });
+  return await abortable(state.mode, signal);
+}
+
+/**
+ * Ask the server for its feature flags. A server without the route, or one that refuses the
+ * question for any reason but the credential (400, 404, 422, 5xx…), is taken to want API keys:
+ * the calls themselves then say whether the key works. A refused credential (401/403) fails.
+ */
+async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
+  const credential = await credentialFor(config);
+  try {
+    const flags = await requestJson<Record<string, unknown>>(config, {
+      method: "POST",
+      path: "/api/v1/client/config",
+      body: { sdk_version: VERSION },
+      credential,
+    });
+    return flags.pjwt_auth_enabled === true ? "jwt" : "api-key";
+  } catch (e) {
+    if (e instanceof ApiStatusError && e.status !== 401 && e.status !== 403) return "api-key";
+    throw e;
+  }
+}
+
+async function jwtFor(
+  config: ResolvedConfig,
+  state: AuthState,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const current = state.jwt;
+  if (current && current.expiresAt - Date.now() > JWT_REFRESH_BEFORE_EXPIRY_MS) {
+    return current.token;
+  }
+  state.exchanging ??= exchange(config).then((jwt) => {
+    state.jwt = jwt;
+    return jwt.token;
+  }).finally(() => state.exchanging = undefined);
+  try {
+    return await abortable(state.exchanging, signal);
+  } catch (e) {
+    // A failed refresh falls back to a JWT that is still valid, as the SDK does.
+    const still = state.jwt;
+    if (!(e instanceof AbortError) && still && still.expiresAt > Date.now()) return still.token;
+    throw e;
+  }
+}
+
+async function exchange(config: ResolvedConfig): Promise<{ token: string; expiresAt: number }> {
+  // A credential command runs again for every exchange: its credentials may be short-lived.
+  const credential = config.apiKey ?? await freshCredential(config);
+  const body = await requestJson<{ jwt?: unknown }>(config, {
+    method: "POST",
+    path: "/api/v1/auth/token",
+    body: {},
+    credential,
+  });
+  if (typeof body.jwt !== "string" || !body.jwt.startsWith("eyJ") || /\s/.test(body.jwt)) {
+    throw new TinkerError(
+      "Cannot authenticate: the server's answer to POST /api/v1/auth/token holds no JWT",
+      { category: "server" },
+    );
+  }
+  const exp = Number(readClaims(body.jwt)?.exp);
+  return { token: body.jwt, expiresAt: Number.isFinite(exp) ? exp * 1000 : 0 };
+}
+
+async function freshCredential(config: ResolvedConfig): Promise<string> {
+  const value = await config.getApiKey!();
+  if (typeof value !== "string" || value === "" || /\s/.test(value)) {
+    throw new TinkerError(
+      "Cannot authenticate: the credential source gave no usable credential (empty or with spaces)",
+      { category: "user" },
+    );
+  }
+  return value;
+}
+
+/** Wait for shared work, but give up at once when this caller's signal aborts. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(signal.reason));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
