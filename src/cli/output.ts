@@ -76,7 +76,7 @@ function retryCause(status: number | undefined, error: unknown): string {
 }
 
 /** A config error in the words of the command line: which flag or variable to fix. */
-function configFailure(ctx: CommandContext, error: ConfigError): CliError {
+function configFailure(ctx: CommandContext, error: ConfigError): CliError | ConfigError {
   const command = `tinkex ${ctx.command.join(" ")}`;
   const key = ctx.globals.apiKey ?? ctx.io.env("TINKER_API_KEY");
   if ((key === undefined || key === "") && /no API key/i.test(error.message)) {
@@ -94,6 +94,8 @@ function configFailure(ctx: CommandContext, error: ConfigError): CliError {
       `Fix ${from}: an http(s) URL such as http://127.0.0.1:8080 (tinkex serve's default).`,
     );
   }
+  // Anything else (a credential command that failed, …) says what it is already.
+  if (!/malformed/i.test(error.message)) return error;
   const from = ctx.globals.apiKey !== undefined
     ? "--api-key"
     : key
