@@ -21,7 +21,7 @@ export interface Terminal {
 
 async function tmux(socket: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command("tmux", {
-    args: ["-L", socket, "-f", "/dev/null", ...args],
+    args: ["-S", socket, "-f", "/dev/null", ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -43,7 +43,9 @@ export async function openTerminal(
   env: Record<string, string>,
   opts: { columns?: number; cwd?: string } = {},
 ): Promise<Terminal> {
-  const socket = `tinkex-test-${crypto.randomUUID()}`;
+  // Its own server on a socket in a temp directory, removed on close: nothing is left behind.
+  const dir = await Deno.makeTempDir({ prefix: "tinkex-tmux-" });
+  const socket = `${dir}/socket`;
   const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
   const command = `env ${vars} ${argv.map(shellQuote).join(" ")}; echo "[exit $?]"; sleep 600`;
   await tmux(
@@ -80,6 +82,7 @@ export async function openTerminal(
     },
     close: async () => {
       await tmux(socket, "kill-server").catch(() => "");
+      await Deno.remove(dir, { recursive: true });
     },
   };
 }
