@@ -26,7 +26,8 @@ export function rootHelp(groups: readonly GroupSpec[]): string {
     "",
     "Environment: TINKER_API_KEY, TINKER_CREDENTIAL_CMD, TINKER_BASE_URL, NO_COLOR; else the key\n" +
     "stored by 'tinker auth login' (~/.tinker/credentials.json). See 'tinkex auth status'.",
-    "Run 'tinkex <command> --help' for a command's options.",
+    "Run 'tinkex <command> --help' (or 'tinkex help <command>') for a command's options;",
+    "'tinkex --version' (-v) prints the version.",
     "",
   ].join("\n");
 }
