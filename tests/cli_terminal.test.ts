@@ -153,6 +153,30 @@ Deno.test("in a terminal: Ctrl-C during a download marks the bar cancelled, prin
   }
 });
 
+Deno.test("in a terminal: Ctrl-C while a listing waits: 'Cancelled.' on a line of its own, exit 130", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn); // never answer
+  })();
+  const term = await openTerminal(tinkex("checkpoint", "list"), {
+    TINKER_BASE_URL: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    TINKER_API_KEY: KEYS.alice,
+  });
+  try {
+    for (let i = 0; i < 600 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await term.keys("C-c");
+    const { code, screen } = await term.exit();
+    assert.equal(code, 130, screen);
+    assert.match(screen, /^Cancelled\.\n\[exit 130\]$/m);
+  } finally {
+    await term.close();
+    listener.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
+});
+
 Deno.test("in a terminal: Ctrl-C stops tinkex serve cleanly (exit 0)", async () => {
   const term = await openTerminal(tinkex("serve", "--port", "0", "--seed"), {});
   try {

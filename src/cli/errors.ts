@@ -25,11 +25,14 @@ export class UsageError extends Error {
 export class Cancelled extends Error {
   /** The exit code: 130 after Ctrl-C, 1 after a declined prompt. */
   readonly exitCode: number;
-  /** Build from what to print and the exit code. */
-  constructor(message: string, exitCode: number) {
+  /** Whether the terminal's `^C` echo may still stand on the current line. */
+  readonly midLine: boolean;
+  /** Build from what to print, the exit code, and whether the cursor may be mid-line. */
+  constructor(message: string, exitCode: number, midLine = false) {
     super(message);
     this.name = "Cancelled";
     this.exitCode = exitCode;
+    this.midLine = midLine;
   }
 }
 

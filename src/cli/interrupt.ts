@@ -30,7 +30,7 @@ export function interruptScope(listen: boolean): InterruptScope {
   const cancelled = new Promise<never>((_, reject) => cancel = reject);
   cancelled.catch(() => {});
   const onSigint = (): void => {
-    if (!takenOver) cancel(new Cancelled("Cancelled.", EXIT_INTERRUPTED));
+    if (!takenOver) cancel(new Cancelled("Cancelled.", EXIT_INTERRUPTED, true));
     else if (!controller.signal.aborted) controller.abort(new Error("interrupted by Ctrl-C"));
   };
   if (listen) process.on("SIGINT", onSigint);

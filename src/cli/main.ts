@@ -87,7 +87,8 @@ function globalsOf(parsed: ParsedCommandLine): GlobalOptions {
 async function report(io: CliIo, error: unknown, argv: readonly string[]): Promise<number> {
   const s = stylesFor(io, "stderr");
   if (error instanceof Cancelled) {
-    io.stderr(`${error.message}\n`);
+    // On a terminal the `^C` echo stands where the cursor was: start a line of our own.
+    io.stderr(`${error.midLine && io.isTerminal.stderr ? "\n" : ""}${error.message}\n`);
     return error.exitCode;
   }
   if (error instanceof Error && error.name === "AbortError") {
