@@ -240,8 +240,11 @@ Deno.test("prune --concurrency N: at most N deletions in flight", async () => {
     try {
       if (deleting) await new Promise((r) => setTimeout(r, 50));
       const url = new URL(req.url);
+      // Method, headers and body only: copying `req` whole reads its signal, which makes
+      // Deno.serve print a warning about its legacy abort behaviour.
+      const { method, headers, body } = req;
       return await server.handler.fetch(
-        new Request(server.baseUrl + url.pathname + url.search, req),
+        new Request(server.baseUrl + url.pathname + url.search, { method, headers, body }),
       );
     } finally {
       if (deleting) inFlight--;

@@ -7,7 +7,7 @@
  */
 import type { ResolvedConfig } from "../config.ts";
 import { AbortError, ApiStatusError, TinkerError } from "../errors.ts";
-import { VERSION } from "../../protocol/version.ts";
+import { TINKER_SDK_VERSION } from "../../protocol/version.ts";
 import { requestJson } from "./request.ts";
 
 /** A JWT is replaced once it has less than this left (the SDK's background refresh point). */
@@ -145,7 +145,8 @@ async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
     const flags = await requestJson<Record<string, unknown>>(config, {
       method: "POST",
       path: "/api/v1/client/config",
-      body: { sdk_version: VERSION },
+      // The service resolves flags per SDK version: ask as the official SDK tinkex follows.
+      body: { sdk_version: TINKER_SDK_VERSION },
       credential,
     });
     return flags.pjwt_auth_enabled === true ? "jwt" : "api-key";
