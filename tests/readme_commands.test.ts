@@ -19,6 +19,8 @@ const SKIPPED: Record<string, string> = {
   "npx -y deno@2 task test": "runs this very suite",
   "npx -y deno@2 task bench": "minutes of benchmarks, not a test (see bench/RESULTS.md)",
   "npx -y deno@2 task setup:runtimes": "run by .ci/run before the tests (a full npm ci)",
+  "deno install -g -A -n tinkex --config deno.json ./cli.ts":
+    "for a machine with Deno, and a global install; tests/cli_install.test.ts installs it so",
 };
 
 /**
