@@ -31,6 +31,7 @@ const PINNED: Record<string, readonly string[]> = {
     "ConfigFromEnvOptions",
     "ConflictError",
     "ConnectionError",
+    "ConnectionFailureKind",
     "CreateTrainingClientOptions",
     "Cursor",
     "DestinationExistsError",

@@ -69,7 +69,10 @@ const HINTS: readonly HintRule[] = [
     ConnectionError,
     "Could not reach the server: check TINKER_BASE_URL (or --base-url) and your network.",
   ],
-  [DestinationExistsError, "Pass --force to replace it, or -o DIR to download elsewhere."],
+  [
+    DestinationExistsError,
+    "Pass --force to replace it (once the new download is complete), or -o DIR to download elsewhere.",
+  ],
   [
     UnsafeArchiveError,
     "The archive was refused and nothing was extracted; report it to the service.",
@@ -88,11 +91,39 @@ export function describeFailure(error: unknown): FailureReport {
   }
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
-    message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
-    hint: rule?.[1] ??
+    message: error instanceof ApiStatusError
+      ? statusMessage(error)
+      : error instanceof DestinationExistsError
+      ? `Cannot download: ${error.destination} already exists`
+      : error.message,
+    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
+
+/** Where the server was expected, for refused and unresolvable connections; else undefined. */
+function connectionHint(error: ConnectionError): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(error.url);
+  } catch {
+    return undefined;
+  }
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (error.failure === "refused" && LOOPBACK.test(url.hostname)) {
+    return `Nothing is listening on ${url.hostname}:${port}: is tinkex serve running on port ${port}? ` +
+      "Start it, or point --base-url (TINKER_BASE_URL) at the right port.";
+  }
+  if (error.failure === "refused") {
+    return `${url.host} refused the connection: check --base-url (TINKER_BASE_URL) and the port.`;
+  }
+  if (error.failure === "unresolvable") {
+    return `The host name ${url.hostname} does not resolve: check --base-url (TINKER_BASE_URL).`;
+  }
+  return undefined;
+}
+
+const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
 /** `<detail> (HTTP 404, request <id>)` when the body says what went wrong, else the full message. */
 function statusMessage(error: ApiStatusError): string {

@@ -4,6 +4,12 @@
  * @module
  */
 import { categoryOfStatus, type ErrorCategory, TinkerError } from "../protocol/errors.ts";
+import {
+  classifyConnectionFailure,
+  type ConnectionFailureKind,
+} from "./http/connection_failure.ts";
+
+export type { ConnectionFailureKind } from "./http/connection_failure.ts";
 
 // The shared base classes, re-exported so client modules take every error from one place.
 export {
@@ -187,13 +193,14 @@ export function apiErrorFor(details: ApiErrorDetails): ApiStatusError {
 }
 
 /**
- * No response arrived: the connection failed or was cut. Carries the `cause`.
+ * No response arrived: the connection failed or was cut. Carries the `cause`; the message ends
+ * with the innermost cause's text (e.g. `connect ECONNREFUSED 127.0.0.1:8080`).
  *
  * @example
  * ```ts
  * import { ConnectionError } from "@tinkex/tinkex";
- * const e = new ConnectionError("GET", "http://127.0.0.1:1/x", new TypeError("refused"));
- * console.log(e.message);
+ * const e = new ConnectionError("GET", "http://127.0.0.1:1/x", new TypeError("ECONNREFUSED"));
+ * console.log(e.message, e.failure); // … "refused"
  * ```
  */
 export class ConnectionError extends TinkerError {
@@ -201,11 +208,19 @@ export class ConnectionError extends TinkerError {
   readonly method: string;
   /** Request URL. */
   readonly url: string;
+  /**
+   * `refused` (nothing listens there), `unresolvable` (the host name does not resolve; neither
+   * is retried for long), or `other`.
+   */
+  readonly failure: ConnectionFailureKind;
   /** Build from the request and the underlying error. */
   constructor(method: string, url: string, cause: unknown, what = "Connection error") {
-    super(`${what}: ${method} ${redactUrl(url)}${causeText(cause)}`, { cause });
+    const { kind, detail } = classifyConnectionFailure(cause);
+    const because = detail ? ` (${redactUrl(detail)})` : "";
+    super(`${what}: ${method} ${redactUrl(url)}${because}`, { cause });
     this.method = method;
     this.url = redactUrl(url);
+    this.failure = kind;
   }
 }
 
@@ -374,11 +389,6 @@ function bodyText(body: unknown): string {
   } catch {
     return String(body);
   }
-}
-
-function causeText(cause: unknown): string {
-  if (cause instanceof Error && cause.message) return ` (${cause.message})`;
-  return "";
 }
 
 const SECRET_PARAM = /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|expires)=)[^&]*/gi;

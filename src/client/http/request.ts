@@ -15,6 +15,7 @@ import { credentialsOf, withoutSecrets } from "./auth.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
 import { authHeaderFor, forgetJwt } from "./auth.ts";
+import { fastFailure } from "./connection_failure.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -134,8 +135,9 @@ async function withRetries<T>(
     } catch (e) {
       if (e instanceof ApiStatusError) throw e;
       const err = classifyFetchError(e, spec.method, url, opts.signal, link.timedOut, timeoutMs);
-      if (err instanceof AbortError || retry >= maxRetries) throw err;
-      failure = { error: err };
+      const fast = err instanceof TimeoutError ? undefined : fastFailure(e, url, retry);
+      if (err instanceof AbortError || retry >= maxRetries || fast?.giveUp) throw err;
+      failure = { error: err, retryAfter: fast?.delayMs };
     } finally {
       link.dispose();
     }
