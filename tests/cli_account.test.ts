@@ -273,3 +273,32 @@ Deno.test("prune --concurrency N: at most N deletions in flight", async () => {
     await server.close();
   }
 });
+
+Deno.test("session export-trace: a trace URL that cannot be fetched is reported without its signature", async () => {
+  // A port nothing listens on: bound, then released.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const signature = "trace-signature-secret";
+  const service = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (new URL(req.url).pathname !== "/api/v1/sessions/s-1/trace_export") {
+      return Response.json({ detail: "not here" }, { status: 404 });
+    }
+    const url = `http://127.0.0.1:${closedPort}/trace.json?expires=1&sig=${signature}`;
+    return Response.json({ status: "ready", url });
+  });
+  const tmp = await Deno.makeTempDir({ prefix: "tinkex-trace-fail-" });
+  try {
+    const run = await runCliInProcess(["session", "export-trace", "s-1", "-o", `${tmp}/t`], {
+      TINKER_API_KEY: ALICE,
+      TINKER_BASE_URL: `http://127.0.0.1:${service.addr.port}`,
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Cannot download the trace: .*\/trace\.json\?…/);
+    assert.ok(!run.stderr.includes(signature), run.stderr);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(tmp)), [], "nothing left behind");
+  } finally {
+    await service.shutdown();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
