@@ -144,6 +144,7 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
         const denied = await runCliInProcess(["audit"], bob);
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /403/);
+        assert.match(denied.stderr, /use the key of an admin of your organization/);
       },
     );
 

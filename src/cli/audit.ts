@@ -3,7 +3,8 @@
  * audit log (the admin role is needed). `--jsonl` prints one entry per line, for `jq` and logs.
  * @module
  */
-import { type AuditEventType, getAuditLog } from "../../mod.ts";
+import { type AuditEventType, getAuditLog, PermissionDeniedError } from "../../mod.ts";
+import { CliError } from "./errors.ts";
 import { formatTime } from "./format.ts";
 import { configOf, isJson, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
@@ -11,7 +12,15 @@ import type { CommandContext, GroupModule } from "./spec.ts";
 async function audit(ctx: CommandContext): Promise<number> {
   const day = ctx.options.day as string | undefined;
   const eventType = ctx.options["event-type"] as AuditEventType | undefined;
-  const { entries } = await getAuditLog(configOf(ctx), { day, eventType });
+  const { entries } = await getAuditLog(configOf(ctx), { day, eventType }).catch(async (e) => {
+    if (!(e instanceof PermissionDeniedError)) throw e;
+    const { describeFailure } = await import("./failure.ts");
+    throw new CliError(
+      describeFailure(e).message,
+      "The audit log needs the admin role: use the key of an admin of your organization " +
+        "(tinkex serve: --admin-key).",
+    );
+  });
   if (ctx.options.jsonl === true) {
     ctx.io.stdout(entries.map((e) => JSON.stringify(e) + "\n").join(""));
   } else if (isJson(ctx)) {
