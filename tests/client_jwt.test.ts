@@ -66,7 +66,8 @@ Deno.test("JWT required: discovered once, exchanged once for concurrent calls, t
     const config: TinkerConfig = { apiKey: ALICE, baseUrl: f.baseUrl, auth: "auto" };
     const pages = await Promise.all(Array.from({ length: 8 }, () => listUserCheckpoints(config)));
     assert.ok(pages.every((p) => p.checkpoints.length > 0));
-    await listTrainingRuns(config);
+    // Another config with the same key and URL: the same process-wide state.
+    await listTrainingRuns({ apiKey: ALICE, baseUrl: f.baseUrl, auth: "auto" });
     assert.equal(count(f.seen, "POST /api/v1/client/config key"), 1);
     assert.equal(count(f.seen, "POST /api/v1/auth/token key"), 1);
     assert.equal(count(f.seen, "GET /api/v1/checkpoints jwt"), 8);
