@@ -145,6 +145,9 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /403/);
         assert.match(denied.stderr, /use the key of an admin of your organization/);
+        const badDay = await runCliInProcess(["audit", "--day", "2026-02-30"], alice);
+        assert.equal(badDay.code, 2, "a usage error, before any request");
+        assert.match(badDay.stderr, /Invalid value '2026-02-30' for --day: expected a UTC day/);
       },
     );
 

@@ -4,13 +4,19 @@
  * @module
  */
 import { type AuditEventType, getAuditLog, PermissionDeniedError } from "../../mod.ts";
-import { CliError } from "./errors.ts";
+import { CliError, UsageError } from "./errors.ts";
 import { formatTime } from "./format.ts";
 import { configOf, isJson, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
 async function audit(ctx: CommandContext): Promise<number> {
   const day = ctx.options.day as string | undefined;
+  if (day !== undefined && !isCalendarDay(day)) {
+    throw new UsageError(
+      `Invalid value '${day}' for --day: expected a UTC day YYYY-MM-DD, e.g. 2026-07-13`,
+      ctx.command,
+    );
+  }
   const eventType = ctx.options["event-type"] as AuditEventType | undefined;
   const { entries } = await getAuditLog(configOf(ctx), { day, eventType }).catch(async (e) => {
     if (!(e instanceof PermissionDeniedError)) throw e;
@@ -41,6 +47,12 @@ async function audit(ctx: CommandContext): Promise<number> {
     });
   }
   return 0;
+}
+
+function isCalendarDay(day: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
 /** Handlers of `tinkex audit`. */
