@@ -227,6 +227,12 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
 
         const set = await runCliInProcess(["session", "set-project", session, "team-a"], alice);
         assert.equal(set.code, 0, set.stderr);
+        // The service's 400 for a user's value: check the arguments, not "a bug in tinkex".
+        const refused = await runCliInProcess(["session", "set-project", session, "a b"], alice);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /project_id.*HTTP 400/);
+        assert.match(refused.stderr, /check the arguments against --help/);
+
         const listed = parseJson<{ training_runs: { training_run_id: string }[] }>(
           await runCliInProcess(["run", "list", "--project-id", "team-a", "--json"], alice),
         );

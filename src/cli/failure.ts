@@ -7,6 +7,7 @@ import {
   AbortError,
   ApiStatusError,
   AuthenticationError,
+  BadRequestError,
   ConfigError,
   ConflictError,
   ConnectionError,
@@ -20,6 +21,7 @@ import {
   RateLimitError,
   TimeoutError,
   TraceExportFailedError,
+  UnprocessableEntityError,
   UnsafeArchiveError,
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
@@ -43,6 +45,14 @@ const HINTS: readonly HintRule[] = [
   [
     InvalidBillingWindowError,
     "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START and at most 14 days later, START not in the future. Nothing was sent.",
+  ],
+  [
+    BadRequestError,
+    "The service refused a value of the request: check the arguments against --help; if they look right, report it.",
+  ],
+  [
+    UnprocessableEntityError,
+    "The service refused a value of the request: check the arguments against --help; if they look right, report it.",
   ],
   [
     TraceExportFailedError,
