@@ -27,11 +27,6 @@ import { announceBuilding, configOf, isJson, printJson, printLine } from "./outp
 import { createProgress, type ProgressDisplay } from "./progress.ts";
 import type { CommandContext } from "./spec.ts";
 
-interface SignalHost {
-  addSignalListener?(signal: "SIGINT", handler: () => void): void;
-  removeSignalListener?(signal: "SIGINT", handler: () => void): void;
-}
-
 /** Downloads running at once by default. */
 const DEFAULT_CONCURRENCY = 2;
 
@@ -43,14 +38,17 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
     await cleanPartials(ctx, outputDir ?? ".");
     if (ctx.args.length === 0 && o["run-id"] === undefined) return 0;
   }
-  const config = configOf(ctx);
   const paths = await pathsOf(ctx);
   if (o["dry-run"] === true) return await dryRun(ctx, paths, outputDir);
   const quiet = o.quiet === true;
   const display = quiet ? undefined : createProgress(ctx.io);
+  const notes = (text: string): void => display?.note(text); // above the bar, not inside it
+  const config = configOf(ctx, notes);
   const combined = combinedProgress(display, paths.length);
+  // Ctrl-C stops every download cleanly: nothing is left behind.
+  const signal = ctx.cancellation();
   const controller = new AbortController();
-  const stop = onInterrupt(() => controller.abort(new Error("interrupted by Ctrl-C")));
+  signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   const results: (DownloadResult & { tinker_path: string })[] = [];
   try {
     await eachLimited(
@@ -64,14 +62,18 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
           include: o.include as string[] | undefined,
           exclude: o.exclude as string[] | undefined,
           onProgress: combined(i),
-          onBuilding: quiet ? undefined : announceBuilding(ctx),
+          onResume: paths.length === 1 ? (info) => display?.resuming(info) : undefined,
+          onBuilding: quiet ? undefined : announceBuilding(ctx, notes),
           signal: controller.signal,
         });
         results[i] = { tinker_path: path, ...result };
       },
       controller,
-    );
-    display?.finish();
+    ).catch((e) => {
+      display?.finish({ ok: false, cancelled: signal.aborted });
+      throw e;
+    });
+    display?.finish({ ok: true });
     if (isJson(ctx)) {
       printJson(ctx, paths.length === 1 && ctx.args.length <= 1 ? results[0] : results);
       return 0;
@@ -82,7 +84,6 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
     }
     return 0;
   } finally {
-    stop();
     display?.finish();
   }
 }
@@ -277,15 +278,4 @@ async function eachLimited<T>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failure) throw failure.error;
-}
-
-/** Call `handler` on Ctrl-C until the returned function is called. */
-function onInterrupt(handler: () => void): () => void {
-  const host = (globalThis as { Deno?: SignalHost }).Deno;
-  try {
-    host?.addSignalListener?.("SIGINT", handler);
-  } catch {
-    return () => {};
-  }
-  return () => host?.removeSignalListener?.("SIGINT", handler);
 }

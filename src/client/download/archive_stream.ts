@@ -249,6 +249,11 @@ class ArchiveFetcher {
   #probe?: Probe;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
+  /**
+   * The response being read. Held while its body is: once Deno collects a Response, aborting
+   * its request no longer cancels a pending body read, so Ctrl-C or a stall would hang.
+   */
+  #response?: Response;
   #watch?: ThroughputWatch;
   #onObject?: (object: ArchiveObject) => void;
   /** The signed URL being fetched again, shared by the parallel ranges that need it. */
@@ -470,6 +475,7 @@ class ArchiveFetcher {
     }
     if (res.status === 200 || res.status === 206) {
       this.#reader = this.#startBody(res);
+      this.#response = res;
       this.#progress.report({
         phase: "downloading",
         transferredBytes: this.#offset,
@@ -757,6 +763,7 @@ class ArchiveFetcher {
   #dropResponse(): void {
     this.#watch?.dispose();
     this.#watch = undefined;
+    this.#response = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.cancel().catch(() => {});
