@@ -474,11 +474,6 @@ function bodyText(body: unknown): string {
   }
 }
 
-function causeText(cause: unknown): string {
-  if (cause instanceof Error && cause.message) return ` (${cause.message})`;
-  return "";
-}
-
 const SECRET_PARAM =
   /([?&](?:sig|signature|token|key|api_key|x-amz-[a-z-]+|x-goog-[a-z-]+|[a-z_-]*signature[a-z_-]*|expires)=)[^&#\s)"']*/gi;
 
