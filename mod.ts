@@ -75,6 +75,7 @@ export {
   UnsafeUrlError,
 } from "./src/client/errors.ts";
 export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
+export type { FileSystemOperation } from "./src/client/errors.ts";
 export type { ConnectionFailureKind } from "./src/client/errors.ts";
 
 // Configuration and requests.
