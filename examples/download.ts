@@ -1,8 +1,9 @@
 /**
  * Download a checkpoint and extract it to `./checkpoints/<run>_<kind>_<name>`.
  *
- * Run: `npx -y deno@2 run -A examples/download.ts [TINKER_PATH] [OUTPUT_DIR]`. Exits 1 when the
- * destination exists already (nothing is replaced).
+ * Run: `npx -y deno@2 run -A examples/download.ts [TINKER_PATH] [OUTPUT_DIR]`. Run again, it
+ * skips the download (the destination's manifest matches); exits 1 when the destination exists
+ * but holds something else (nothing is replaced).
  * @module
  */
 import {
@@ -20,8 +21,12 @@ const outputDir = Deno.args[1] ?? "./checkpoints";
 
 try {
   const result = await download(config, path, { outputDir });
-  console.log(`${path} → ${result.destination} (${result.bytes} bytes)`);
-  for (const f of result.files) console.log(`  ${f.path}  ${f.size} bytes`);
+  if (result.skipped) {
+    console.log(`${path} is in ${result.destination} already (skipped)`);
+  } else {
+    console.log(`${path} → ${result.destination} (${result.bytes} bytes)`);
+    for (const f of result.files) console.log(`  ${f.path}  ${f.size} bytes`);
+  }
 } catch (e) {
   if (!(e instanceof DestinationExistsError)) throw e;
   console.error(`${e.destination} exists already; pass { force: true } to replace it`);

@@ -114,6 +114,10 @@ Deno.test("against the local server: deterministic errors, trimmed paths, one wo
     await t.step("an existing destination: one message, one hint, both for the CLI", async () => {
       const first = await runCliInProcess(["checkpoint", "download", path, "-o", out], carol);
       assert.equal(first.code, 0, first.stderr);
+      // The same download again is skipped; once the destination differs, it is refused.
+      const same = await runCliInProcess(["checkpoint", "download", path, "-o", out, "-q"], carol);
+      assert.equal(same.code, 0, same.stderr);
+      await Deno.remove(`${same.stdout.trim()}/checkpoint_complete`);
       const again = await runCliInProcess(["checkpoint", "download", path, "-o", out], carol);
       assert.equal(again.code, 1);
       const [message, hint] = again.stderr.split("\n");

@@ -72,8 +72,13 @@ Deno.test("download examples: plain, with progress, weights header, verify, comp
   await withSeededServer(async (server, cwd) => {
     const plain = await runExample(server, cwd, "download.ts");
     assert.match(plain.stdout, /^tinker:\/\/\S+ → \S+ \(\d+ bytes\)$/m);
-    const again = await runExample(server, cwd, "download.ts", [], 1);
-    assert.match(again.stderr, /exists already; pass \{ force: true \}/, "a failure exits 1");
+    const again = await runExample(server, cwd, "download.ts");
+    assert.match(again.stdout, /already \(skipped\)$/m, "the same download again is skipped");
+    // A destination that no longer holds what was downloaded is not replaced.
+    const dest = plain.stdout.match(/ → (\S+) \(/)![1];
+    await Deno.remove(`${dest}/checkpoint_complete`);
+    const refused = await runExample(server, cwd, "download.ts", [], 1);
+    assert.match(refused.stderr, /exists already; pass \{ force: true \}/, "a failure exits 1");
 
     const progress = await runExample(server, cwd, "download_with_progress.ts");
     assert.match(progress.stderr, /^\[resolving\]/m);

@@ -206,7 +206,11 @@ Deno.test("download(): an external checkpoint's files land in the atomic destina
       assert.equal(result.destination, `${dir}/${downloadDirName(path)}`);
       assert.deepEqual(result.files.map((f) => f.path), FILES);
       assert.equal(result.bytes, size);
-      assert.deepEqual(await tree(dir), FILES.map((f) => `${downloadDirName(path)}/${f}`));
+      // The files, and the manifest the completed destination carries.
+      assert.deepEqual(
+        await tree(dir),
+        [".tinkex-manifest.json", ...FILES].sort().map((f) => `${downloadDirName(path)}/${f}`),
+      );
       for (const [rel, url] of Object.entries(urls)) {
         const expected = new Uint8Array(await (await fetch(url)).arrayBuffer());
         assert.deepEqual(await Deno.readFile(`${result.destination}/${rel}`), expected, rel);
