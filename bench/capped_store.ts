@@ -1,6 +1,7 @@
 /**
  * A store that caps each connection's rate and adds latency to the first byte, as object stores
- * do (`bench/` only). It is a TCP proxy in its own process in front of the benchmark server:
+ * do (`bench/` only). It is a TCP proxy in its own process in front of the benchmark server
+ * (started with `publicUrl` pointing at the proxy, so signed URLs lead through it):
  * every request waits `--latency-ms` before it is passed on, and each connection's responses
  * are paced to `--rate-mib` MiB/s. Prints `{ "port": n }` once listening; runs until stdin
  * closes.
@@ -28,6 +29,16 @@ export interface CappedStoreOptions {
   rateMiB: number;
   /** Delay before each request reaches the server, in ms. */
   latencyMs: number;
+  /** Port to listen on (default: any free one). */
+  port?: number;
+}
+
+/** A free port on 127.0.0.1 right now (for a store the server must know before it starts). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
 }
 
 /** Start the capped store in its own process. */
@@ -43,6 +54,8 @@ export async function startCappedStore(opts: CappedStoreOptions): Promise<Capped
       String(opts.rateMiB),
       "--latency-ms",
       String(opts.latencyMs),
+      "--port",
+      String(opts.port ?? 0),
     ],
     stdin: "piped",
     stdout: "piped",
@@ -133,12 +146,13 @@ if (import.meta.main) {
       target: { type: "string" },
       "rate-mib": { type: "string", default: "32" },
       "latency-ms": { type: "string", default: "30" },
+      port: { type: "string", default: "0" },
     },
   });
   const targetPort = Number(values.target);
   const bytesPerMs = (Number(values["rate-mib"]) * 2 ** 20) / 1000;
   const latencyMs = Number(values["latency-ms"]);
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(values.port) });
   console.log(JSON.stringify({ port: (listener.addr as Deno.NetAddr).port }));
   (async () => {
     for await (const _ of Deno.stdin.readable) { /* until EOF */ }

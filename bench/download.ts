@@ -12,7 +12,7 @@
  * @module
  */
 import { getArchiveUrl, listUserCheckpoints, type TinkerConfig } from "../mod.ts";
-import { startCappedStore } from "./capped_store.ts";
+import { freePort, startCappedStore } from "./capped_store.ts";
 import { startFixture } from "./fixture.ts";
 import { run, runMeasured } from "./proc.ts";
 import { summarize, type Summary } from "./stats.ts";
@@ -73,11 +73,18 @@ const root = new URL("..", import.meta.url).pathname;
 export async function benchDownloads(opts: DownloadBenchOptions): Promise<DownloadFigure[]> {
   const figures: DownloadFigure[] = [];
   for (const size of opts.sizes) {
-    const fixture = await startFixture({ archiveBytes: size });
     const store = opts.store ?? "loopback";
-    const capped = store === "capped"
-      ? await startCappedStore({ targetPort: Number(new URL(fixture.baseUrl).port), ...CAPPED })
-      : undefined;
+    // Signed URLs lead through the capped store: the server is told its public URL.
+    const cappedPort = store === "capped" ? freePort() : undefined;
+    const fixture = await startFixture({
+      archiveBytes: size,
+      publicUrl: cappedPort === undefined ? undefined : `http://127.0.0.1:${cappedPort}`,
+    });
+    const capped = cappedPort === undefined ? undefined : await startCappedStore({
+      targetPort: Number(new URL(fixture.baseUrl).port),
+      port: cappedPort,
+      ...CAPPED,
+    });
     const dir = await Deno.makeTempDir({ dir: opts.workDir, prefix: "tinkex-bench-dl-" });
     try {
       const baseUrl = capped?.baseUrl ?? fixture.baseUrl;

@@ -23,6 +23,8 @@ export interface FixtureOptions {
   archiveBytes?: number;
   /** Seed this many cheap checkpoint records for listing. */
   listCount?: number;
+  /** Where signed archive URLs point (e.g. a capped store in front of the server). */
+  publicUrl?: string;
 }
 
 /** Start the server in its own process and wait until it listens. */
@@ -30,6 +32,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
   const args = ["run", "-A", new URL("./fixture_server.ts", import.meta.url).pathname];
   if (opts.archiveBytes) args.push("--archive-bytes", String(opts.archiveBytes));
   if (opts.listCount) args.push("--list-count", String(opts.listCount));
+  if (opts.publicUrl) args.push("--public-url", opts.publicUrl);
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdin: "piped",

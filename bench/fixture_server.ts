@@ -16,6 +16,7 @@ const { values } = parseArgs({
   options: {
     "archive-bytes": { type: "string" },
     "list-count": { type: "string" },
+    "public-url": { type: "string" },
   },
 });
 const archiveBytes = values["archive-bytes"] ? Number(values["archive-bytes"]) : 0;
@@ -25,6 +26,7 @@ const listCount = values["list-count"] ? Number(values["list-count"]) : 0;
 // optimizer state), built before the port is announced.
 const server = await serve({
   port: 0,
+  publicUrl: values["public-url"],
   seed: archiveBytes > 0 ? { runs: 1, checkpointsPerRun: 1, checkpointBytes: archiveBytes } : false,
 });
 if (listCount > 0) {
