@@ -248,7 +248,10 @@ async function downloadOnce(
     const temp = partial ? await partial.open(restart > 0) : await makeTemp(disk, target);
     let keep = false;
     try {
-      const left = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now());
+      // A fresh start after a restart gets what is left of the deadline.
+      const left = restart === 0 || deadlineAt === undefined
+        ? opts.deadlineMs
+        : Math.max(0, deadlineAt - Date.now());
       const run = (journal?: Journal): Promise<Extracted> =>
         extract(
           config,
