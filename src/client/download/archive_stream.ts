@@ -175,7 +175,10 @@ class ArchiveFetcher {
   readonly #path: string;
   readonly #opts: ArchiveStreamOptions;
   readonly #signal: AbortSignal;
-  readonly #cancel = new AbortController();
+  /** Aborts on the caller's signal, a cancel of the stream, or the deadline. */
+  readonly #abort = new AbortController();
+  #deadlineHit = false;
+  readonly #onCallerAbort = () => this.#abort.abort(this.#opts.signal?.reason);
   readonly #progress: ProgressSink;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
@@ -184,7 +187,6 @@ class ArchiveFetcher {
   readonly #pool?: BufferPool;
   readonly #urlSource?: () => Promise<SignedUrl>;
   #redactor: Redactor;
-  readonly #deadline = new AbortController();
   #deadlineTimer?: ReturnType<typeof setTimeout>;
   #url?: string;
   #expiresAt = 0;
@@ -214,9 +216,11 @@ class ArchiveFetcher {
     this.#config = config;
     this.#path = path;
     this.#opts = opts;
-    this.#signal = AbortSignal.any(
-      [this.#cancel.signal, this.#deadline.signal, ...(opts.signal ? [opts.signal] : [])],
-    );
+    // One controller and a plain listener, not AbortSignal.any: a signal made by `any` is held
+    // weakly by its sources, and a collected one never aborts the request in flight.
+    this.#signal = this.#abort.signal;
+    if (opts.signal?.aborted) this.#abort.abort(opts.signal.reason);
+    else opts.signal?.addEventListener("abort", this.#onCallerAbort, { once: true });
     this.#progress = deps.progress ??
       new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
@@ -246,8 +250,8 @@ class ArchiveFetcher {
       }
     } catch (e) {
       this.#dropResponse();
-      clearTimeout(this.#deadlineTimer);
-      if (this.#deadline.signal.aborted) {
+      this.#release();
+      if (this.#deadlineHit) {
         throw new TimeoutError(
           "GET",
           safeUrl(this.#url ?? ""),
@@ -265,15 +269,24 @@ class ArchiveFetcher {
 
   /** The consumer stopped reading: drop the request and any wait. */
   cancel(reason: unknown): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#cancel.abort(reason);
+    this.#release();
+    this.#abort.abort(reason);
     this.#dropResponse();
+  }
+
+  /** The stream is over: stop the deadline and stop listening to the caller's signal. */
+  #release(): void {
+    clearTimeout(this.#deadlineTimer);
+    this.#opts.signal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
   #startDeadline(): void {
     const ms = this.#opts.deadlineMs;
     if (ms === undefined || !Number.isFinite(ms)) return;
-    this.#deadlineTimer = setTimeout(() => this.#deadline.abort(), Math.max(0, ms));
+    this.#deadlineTimer = setTimeout(() => {
+      this.#deadlineHit = true;
+      this.#abort.abort(new DOMException("deadline passed", "TimeoutError"));
+    }, Math.max(0, ms));
   }
 
   /** The next bytes past the offset (possibly empty), or undefined at the verified end. */
@@ -293,6 +306,13 @@ class ArchiveFetcher {
       result = await this.#read();
     } catch (e) {
       const failure = this.#networkFailure(e);
+      this.#dropResponse();
+      await this.#recover(failure);
+      return new Uint8Array(0);
+    }
+    if (result.done && this.#watch?.signal.aborted) {
+      // Interrupted (aborted, too slow, past the deadline), not the end of the body.
+      const failure = this.#networkFailure(new Error("the transfer was interrupted"));
       this.#dropResponse();
       await this.#recover(failure);
       return new Uint8Array(0);
@@ -356,7 +376,7 @@ class ArchiveFetcher {
   /** Check the length against `expectedBytes`, report `done`, close. */
   #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#dropResponse();
-    clearTimeout(this.#deadlineTimer);
+    this.#release();
     const expected = this.#opts.expectedBytes;
     if (expected !== undefined && this.#offset !== expected) {
       throw new IntegrityError(
@@ -385,7 +405,13 @@ class ArchiveFetcher {
     }
     const wasFresh = this.#urlIsFresh;
     this.#urlIsFresh = false;
-    this.#watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    const watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    this.#watch = watch;
+    // Aborting a request's signal does not always end a pending read of its body (a BYOB read
+    // in Deno can stay pending): cancel the reader too, so the read ends at once.
+    watch.signal.addEventListener("abort", () => {
+      if (this.#watch === watch) this.#reader?.cancel().catch(() => {});
+    }, { once: true });
     this.#attemptBytes = 0;
     let res: Response;
     try {
