@@ -159,7 +159,10 @@ async function downloadOnce(
   for (let restart = 0;; restart++) {
     const temp = await makeTemp(disk, target);
     try {
-      const left = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now());
+      // A fresh start gets what is left of the deadline.
+      const left = deadlineAt === undefined || restart === 0
+        ? opts.deadlineMs
+        : Math.max(0, deadlineAt - Date.now());
       const extracted = await extract(
         config,
         path,
