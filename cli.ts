@@ -11,7 +11,8 @@
  * ```
  *
  * Results go to stdout (tables, or JSON with `--json`); progress, prompts and errors to stderr.
- * Exit codes: 0 success, 1 failure, 2 usage error.
+ * Exit codes: 0 success, 1 failure (or a declined confirmation), 2 usage error, 130 cancelled by
+ * Ctrl-C.
  *
  * @example
  * ```ts
@@ -27,8 +28,9 @@ export type { CliIo } from "./src/cli/io.ts";
 
 /**
  * Run the CLI with `args` (without the program name) and resolve to its exit code: 0 success,
- * 1 failure, 2 usage error. Pass `io` to capture output or to embed the CLI; anything left out
- * uses the process's own streams and environment.
+ * 1 failure, 2 usage error, 130 cancelled. Pass `io` to capture output or to embed the CLI;
+ * anything left out uses the process's own streams and environment. Without `io` the CLI is the
+ * process itself and handles Ctrl-C (`Cancelled.`); with it, it never listens for signals.
  *
  * @example
  * ```ts

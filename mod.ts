@@ -76,6 +76,7 @@ export {
 } from "./src/client/errors.ts";
 export type { ApiErrorDetails, ErrorCategory } from "./src/client/errors.ts";
 export type { FileSystemOperation } from "./src/client/errors.ts";
+export type { ConnectionFailureKind } from "./src/client/errors.ts";
 
 // Configuration and requests.
 export { configFromEnv, resolveConfig } from "./src/client/config.ts";

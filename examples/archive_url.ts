@@ -1,7 +1,7 @@
 /**
  * A signed URL for a checkpoint's archive (a tar), e.g. to hand to `curl` or another machine.
  *
- * Run: `deno run -A examples/archive_url.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/archive_url.ts [TINKER_PATH]`
  * @module
  */
 import { configFromEnv, getArchiveUrl, listUserCheckpoints } from "@tinkex/tinkex";

@@ -3,7 +3,7 @@
  * with progress, and list the extracted files. Runtime-neutral (Deno, Bun, Node): the demo and
  * the cross-runtime tests call {@link completeWorkflow}.
  *
- * Run: `deno run -A examples/complete_workflow.ts [OUTPUT_DIR]`
+ * Run: `npx -y deno@2 run -A examples/complete_workflow.ts [OUTPUT_DIR]`
  * @module
  */
 import {

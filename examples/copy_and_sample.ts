@@ -2,7 +2,7 @@
  * Copy a sampler checkpoint into a run of your own (with its own TTL), open a sampling session
  * on the copy, then finish the session, as the official SDK does when it closes.
  *
- * Run: `deno run -A examples/copy_and_sample.ts`
+ * Run: `npx -y deno@2 run -A examples/copy_and_sample.ts`
  * @module
  */
 import {

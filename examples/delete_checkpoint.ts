@@ -1,7 +1,7 @@
 /**
  * Delete a checkpoint. Without an argument it makes a throwaway one first, so it is safe to try.
  *
- * Run: `deno run -A examples/delete_checkpoint.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/delete_checkpoint.ts [TINKER_PATH]`
  * @module
  */
 import {

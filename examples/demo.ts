@@ -1,16 +1,21 @@
 /**
  * The demo: start the embedded local Tinker server on a free port with seeded data, run the
  * complete workflow against it with visible progress, print what happened and where the files
- * are, and stop the server. Nothing is left running.
+ * are, and stop the server. Nothing is left running, and disk use stays bounded: each run
+ * replaces the checkpoint the previous run downloaded into the same directory.
  *
- * Run: `deno task demo` (or `npx -y deno@2 task demo` with only Node installed).
+ * Run: `npx -y deno@2 task demo [OUTPUT_DIR]` (default `./tinkex-demo`).
  * @module
  */
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { serve } from "@tinkex/tinkex/server";
 import type { DownloadProgress } from "@tinkex/tinkex";
 import { completeWorkflow } from "./complete_workflow.ts";
 
 const outputDir = Deno.args[0] ?? "./tinkex-demo";
+// Names the previous run's download, so this run can remove it: one checkpoint on disk, ever.
+const lastRunFile = join(outputDir, ".tinkex-demo-last");
 // Checkpoints of 24 MiB, so the download shows some progress.
 const server = await serve({ seed: { checkpointBytes: 24 * 1024 * 1024 } });
 const apiKey = server.apiKeys[0];
@@ -33,9 +38,21 @@ try {
     (line) => console.log(line),
     showProgress,
   );
+  await removePreviousDownload(summary.destination);
   console.log(`\nDone. ${summary.path} (${summary.bytes} bytes) is in ${summary.destination}`);
-  console.log(`Try the CLI against your own server: deno task serve --seed, then`);
-  console.log(`  TINKER_BASE_URL=<url> TINKER_API_KEY=<key> deno task cli checkpoint list`);
+  console.log(`Try the CLI against your own server: npx -y deno@2 task serve --seed, then`);
+  console.log(
+    `  TINKER_BASE_URL=<url> TINKER_API_KEY=<key> npx -y deno@2 task cli checkpoint list`,
+  );
 } finally {
   await server.close();
+}
+
+/** Remove what the previous demo run downloaded here (a bare directory name, never a path). */
+async function removePreviousDownload(current: string): Promise<void> {
+  const previous = (await readFile(lastRunFile, "utf8").catch(() => "")).trim();
+  if (/^[\w.:-]+$/.test(previous) && !previous.startsWith(".") && previous !== basename(current)) {
+    await rm(join(outputDir, previous), { recursive: true, force: true });
+  }
+  await writeFile(lastRunFile, basename(current) + "\n");
 }

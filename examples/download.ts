@@ -1,7 +1,8 @@
 /**
  * Download a checkpoint and extract it to `./checkpoints/<run>_<kind>_<name>`.
  *
- * Run: `deno run -A examples/download.ts [TINKER_PATH] [OUTPUT_DIR]`
+ * Run: `npx -y deno@2 run -A examples/download.ts [TINKER_PATH] [OUTPUT_DIR]`. Exits 1 when the
+ * destination exists already (nothing is replaced).
  * @module
  */
 import {
@@ -24,4 +25,5 @@ try {
 } catch (e) {
   if (!(e instanceof DestinationExistsError)) throw e;
   console.error(`${e.destination} exists already; pass { force: true } to replace it`);
+  Deno.exitCode = 1;
 }

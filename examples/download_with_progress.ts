@@ -1,7 +1,7 @@
 /**
  * Download with a progress line, cancellable with Ctrl-C (nothing half-done is left behind).
  *
- * Run: `deno run -A examples/download_with_progress.ts [TINKER_PATH] [OUTPUT_DIR]`
+ * Run: `npx -y deno@2 run -A examples/download_with_progress.ts [TINKER_PATH] [OUTPUT_DIR]`
  * @module
  */
 import { AbortError, configFromEnv, download, listUserCheckpoints } from "@tinkex/tinkex";

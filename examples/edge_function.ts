@@ -3,14 +3,20 @@
  * files with no file system: `GET /?path=tinker://…` lists the members as NDJSON, and
  * `GET /?path=tinker://…&file=adapter_config.json` streams one member's bytes.
  *
- * Run locally: `deno run --allow-net --allow-env examples/edge_function.ts` (no file access).
+ * A bad `path` is 400 (before anything is fetched), a status from the service is passed on, and
+ * any other failure is 502.
+ *
+ * Run locally (no file access): `npx -y deno@2 serve --allow-net --allow-env --host 127.0.0.1
+ * --port 8787 examples/edge_function.ts` (`deno serve` uses the default export).
  * @module
  */
 import {
   ApiStatusError,
   archiveEntries,
   configFromEnv,
+  InvalidTinkerPathError,
   openArchiveStream,
+  parseTinkerPath,
   type TinkerConfig,
 } from "@tinkex/tinkex";
 
@@ -25,6 +31,14 @@ export async function streamCheckpoint(request: Request, config: TinkerConfig): 
   const path = url.searchParams.get("path");
   if (!path) return Response.json({ error: "pass ?path=tinker://…" }, { status: 400 });
   const wanted = url.searchParams.get("file");
+  try {
+    parseTinkerPath(path);
+  } catch (e) {
+    if (e instanceof InvalidTinkerPathError) {
+      return Response.json({ error: e.message }, { status: 400 });
+    }
+    throw e;
+  }
   try {
     const entries = archiveEntries(
       openArchiveStream(config, path, { signal: request.signal }),
@@ -65,8 +79,3 @@ export async function streamCheckpoint(request: Request, config: TinkerConfig): 
 }
 
 export default { fetch: handler };
-
-if (import.meta.main) {
-  const port = Number(Deno.env.get("PORT") ?? 8787);
-  Deno.serve({ hostname: Deno.env.get("HOST") ?? "127.0.0.1", port }, handler);
-}

@@ -2,7 +2,7 @@
  * Export a training client's weights in HF format (an external checkpoint) and download its
  * files: listed like any checkpoint, fetched file by file, resumable and verified.
  *
- * Run: `deno run -A examples/external_weights.ts [OUTPUT_DIR]`
+ * Run: `npx -y deno@2 run -A examples/external_weights.ts [OUTPUT_DIR]`
  * @module
  */
 import {

@@ -1,7 +1,7 @@
 /**
  * List one training run's checkpoints (the first run you own, or the run id given).
  *
- * Run: `deno run -A examples/list_run_checkpoints.ts [RUN_ID]`
+ * Run: `npx -y deno@2 run -A examples/list_run_checkpoints.ts [RUN_ID]`
  * @module
  */
 import { configFromEnv, listCheckpoints, listTrainingRuns } from "@tinkex/tinkex";

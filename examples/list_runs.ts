@@ -1,7 +1,7 @@
 /**
  * List training runs: yours, then everything you can access (yours plus others' public runs).
  *
- * Run: `deno run -A examples/list_runs.ts`
+ * Run: `npx -y deno@2 run -A examples/list_runs.ts`
  * @module
  */
 import { configFromEnv, iterateTrainingRuns, listTrainingRuns } from "@tinkex/tinkex";

@@ -1,7 +1,7 @@
 /**
  * List your checkpoints, newest first: one page, then all of them.
  *
- * Run: `deno run -A examples/list_user_checkpoints.ts`
+ * Run: `npx -y deno@2 run -A examples/list_user_checkpoints.ts`
  * (uses TINKER_API_KEY and TINKER_BASE_URL; try it against `deno task serve`).
  * @module
  */

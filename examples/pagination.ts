@@ -1,7 +1,7 @@
 /**
  * Pagination by hand (page by page with the cursor) and the easy way (`iterateCheckpoints`).
  *
- * Run: `deno run -A examples/pagination.ts`
+ * Run: `npx -y deno@2 run -A examples/pagination.ts`
  * @module
  */
 import { configFromEnv, hasMore, iterateCheckpoints, listUserCheckpoints } from "@tinkex/tinkex";

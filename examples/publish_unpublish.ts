@@ -1,7 +1,7 @@
 /**
  * Publish a checkpoint (others can read and download it), then make it private again.
  *
- * Run: `deno run -A examples/publish_unpublish.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/publish_unpublish.ts [TINKER_PATH]`
  * @module
  */
 import {

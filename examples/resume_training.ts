@@ -2,7 +2,7 @@
  * Resume training from the latest training checkpoint of a run: a new training client with the
  * checkpoint's base model, rank and optimizer state.
  *
- * Run: `deno run -A examples/resume_training.ts [RUN_ID]`
+ * Run: `npx -y deno@2 run -A examples/resume_training.ts [RUN_ID]`
  * @module
  */
 import {

@@ -1,7 +1,7 @@
 /**
  * A training run's details, by id and by one of its checkpoints' tinker paths.
  *
- * Run: `deno run -A examples/run_details.ts [RUN_ID]`
+ * Run: `npx -y deno@2 run -A examples/run_details.ts [RUN_ID]`
  * @module
  */
 import {

@@ -1,7 +1,7 @@
 /**
  * List sessions and show what each one made.
  *
- * Run: `deno run -A examples/sessions.ts`
+ * Run: `npx -y deno@2 run -A examples/sessions.ts`
  * @module
  */
 import { configFromEnv, getSession, iterateSessions } from "@tinkex/tinkex";

@@ -1,7 +1,7 @@
 /**
  * Saving and loading training state: save → list → load, with and without the optimizer.
  *
- * Run: `deno run -A examples/training_state.ts`
+ * Run: `npx -y deno@2 run -A examples/training_state.ts`
  * @module
  */
 import {

@@ -2,7 +2,7 @@
  * Use downloaded weights: read the LoRA adapter's config and the safetensors header (tensor
  * names, dtypes and shapes) without loading the tensors.
  *
- * Run: `deno run -A examples/use_downloaded_weights.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/use_downloaded_weights.ts [TINKER_PATH]`
  * @module
  */
 import { configFromEnv, download, listUserCheckpoints } from "@tinkex/tinkex";

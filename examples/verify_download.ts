@@ -2,7 +2,7 @@
  * Verify a download: the archive size matches the checkpoint's `size_bytes`, every file on disk
  * has the size the archive declared, the completion marker is there, and a SHA-256 per file.
  *
- * Run: `deno run -A examples/verify_download.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/verify_download.ts [TINKER_PATH]`
  * @module
  */
 import { configFromEnv, download, getCheckpoint, listUserCheckpoints } from "@tinkex/tinkex";

@@ -1,7 +1,7 @@
 /**
  * Weights info of a checkpoint, and a compatibility check before loading it.
  *
- * Run: `deno run -A examples/weights_info.ts [TINKER_PATH]`
+ * Run: `npx -y deno@2 run -A examples/weights_info.ts [TINKER_PATH]`
  * @module
  */
 import {

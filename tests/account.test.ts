@@ -100,6 +100,8 @@ Deno.test("billing usage: the window rules, client and server; storage GB-hours 
       [iso(hour + HOUR), iso(hour + 2 * HOUR), /starts in the future/],
       [iso(hour), iso(hour), /after starting_on/],
       ["yesterday", iso(hour), /RFC 3339/],
+      ["2026-02-30T00:00:00Z", "2026-03-03T00:00:00Z", /starting_on is not an RFC 3339/],
+      ["2026-07-13T00:00:00Z", "2026-07-13T24:00:00Z", /ending_before is not an RFC 3339/],
     ];
     for (const [from, to, why] of bad) {
       const err = await getBillingUsage(alice, from, to).catch((e) => e);
@@ -180,6 +182,7 @@ Deno.test("audit log: every checkpoint mutation, in order; admin only; filters",
     assert.deepEqual(projects.entries.map((e) => e.event), ["project.session_assigned"]);
     assert.equal((await getAuditLog(alice, { day: "2001-01-01" })).entries.length, 0);
     await assert.rejects(getAuditLog(alice, { day: "13/07/2026" }), BadRequestError);
+    await assert.rejects(getAuditLog(alice, { day: "2026-02-30" }), BadRequestError);
 
     // A checkpoint whose TTL passes is logged as expired when the store next changes its run.
     const left = (await Array.fromAsync(iterateCheckpoints(alice)))

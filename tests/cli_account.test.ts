@@ -2,7 +2,7 @@
 // concurrency, `billing usage` CSV/JSON, `audit --jsonl`, `session export-trace` and
 // `set-project`, `run list --project-id` — against `tinkex serve` on 127.0.0.1.
 import assert from "node:assert/strict";
-import { type Checkpoint, iterateCheckpoints, selectPrunable } from "../mod.ts";
+import { type Checkpoint, createSession, iterateCheckpoints, selectPrunable } from "../mod.ts";
 import { serve } from "../server.ts";
 import { parseJson, runCliInProcess, runCliProcess } from "./_cli_helpers.ts";
 
@@ -144,6 +144,10 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
         const denied = await runCliInProcess(["audit"], bob);
         assert.equal(denied.code, 1);
         assert.match(denied.stderr, /403/);
+        assert.match(denied.stderr, /use the key of an admin of your organization/);
+        const badDay = await runCliInProcess(["audit", "--day", "2026-02-30"], alice);
+        assert.equal(badDay.code, 2, "a usage error, before any request");
+        assert.match(badDay.stderr, /Invalid value '2026-02-30' for --day: expected a UTC day/);
       },
     );
 
@@ -179,6 +183,9 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
           bad.stderr,
           /Cannot get billing usage: ending_before must be after starting_on/,
         );
+        // A user's mistake gets the window rules as its hint, not "a bug in tinkex".
+        assert.match(bad.stderr, /END after START and at most 14 days later/);
+        assert.doesNotMatch(bad.stderr, /bug in tinkex/);
       },
     );
 
@@ -211,8 +218,21 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
           /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/trace_files\/.*sig=/,
         );
 
+        // A session with nothing to trace: the service's failure and what to do, not "a bug".
+        const { sessionId: empty } = await createSession(config);
+        const failed = await runCliInProcess(["session", "export-trace", empty], alice);
+        assert.equal(failed.code, 1);
+        assert.match(failed.stderr, /Cannot export the trace of session .*made no requests/);
+        assert.match(failed.stderr, /try again later, or report it with the session id/);
+
         const set = await runCliInProcess(["session", "set-project", session, "team-a"], alice);
         assert.equal(set.code, 0, set.stderr);
+        // The service's 400 for a user's value: check the arguments, not "a bug in tinkex".
+        const refused = await runCliInProcess(["session", "set-project", session, "a b"], alice);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /project_id.*HTTP 400/);
+        assert.match(refused.stderr, /check the arguments against --help/);
+
         const listed = parseJson<{ training_runs: { training_run_id: string }[] }>(
           await runCliInProcess(["run", "list", "--project-id", "team-a", "--json"], alice),
         );
@@ -240,8 +260,11 @@ Deno.test("prune --concurrency N: at most N deletions in flight", async () => {
     try {
       if (deleting) await new Promise((r) => setTimeout(r, 50));
       const url = new URL(req.url);
+      // Method, headers and body only: copying `req` whole reads its signal, which makes
+      // Deno.serve print a warning about its legacy abort behaviour.
+      const { method, headers, body } = req;
       return await server.handler.fetch(
-        new Request(server.baseUrl + url.pathname + url.search, req),
+        new Request(server.baseUrl + url.pathname + url.search, { method, headers, body }),
       );
     } finally {
       if (deleting) inFlight--;
@@ -258,5 +281,34 @@ Deno.test("prune --concurrency N: at most N deletions in flight", async () => {
   } finally {
     await front.shutdown();
     await server.close();
+  }
+});
+
+Deno.test("session export-trace: a trace URL that cannot be fetched is reported without its signature", async () => {
+  // A port nothing listens on: bound, then released.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const signature = "trace-signature-secret";
+  const service = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (new URL(req.url).pathname !== "/api/v1/sessions/s-1/trace_export") {
+      return Response.json({ detail: "not here" }, { status: 404 });
+    }
+    const url = `http://127.0.0.1:${closedPort}/trace.json?expires=1&sig=${signature}`;
+    return Response.json({ status: "ready", url });
+  });
+  const tmp = await Deno.makeTempDir({ prefix: "tinkex-trace-fail-" });
+  try {
+    const run = await runCliInProcess(["session", "export-trace", "s-1", "-o", `${tmp}/t`], {
+      TINKER_API_KEY: ALICE,
+      TINKER_BASE_URL: `http://127.0.0.1:${service.addr.port}`,
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Cannot download the trace: .*\/trace\.json\?…/);
+    assert.ok(!run.stderr.includes(signature), run.stderr);
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(tmp)), [], "nothing left behind");
+  } finally {
+    await service.shutdown();
+    await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -15,7 +15,7 @@ import {
 
 interface ListJson {
   checkpoints: { tinker_path: string; size_bytes: number | null; checkpoint_id: string }[];
-  cursor: { offset: number; limit: number; total_count: number };
+  cursor: { offset: number; limit: number; total_count: number; has_more: boolean };
 }
 
 function assertClean(run: CliRun, label: string): void {
@@ -77,7 +77,12 @@ Deno.test("tinkex checkpoint, as a process against the local server", async (t) 
 
       const page = parseJson<ListJson>(paged);
       assert.deepEqual(page.checkpoints, all.checkpoints.slice(4, 6));
-      assert.deepEqual(page.cursor, { offset: 4, limit: 2, total_count: all.checkpoints.length });
+      assert.deepEqual(page.cursor, {
+        offset: 4,
+        limit: 2,
+        total_count: all.checkpoints.length,
+        has_more: all.checkpoints.length > 6,
+      });
 
       const mine = parseJson<ListJson>(ofRun);
       assert.ok(mine.checkpoints.length > 0);

@@ -83,7 +83,10 @@ Deno.test("tinkex run and session, as a process against the local server", async
         "Session ID",
         ...sessions,
       ]);
-      assert.deepEqual(parseJson(json), { sessions });
+      assert.deepEqual(parseJson(json), {
+        sessions,
+        cursor: { offset: 0, limit: 20, total_count: null, has_more: false },
+      });
       const detail = await getSession(cfg, id);
       assert.match(info.stdout, new RegExp(`^Session: ${escape(id)}$`, "m"));
       assert.match(

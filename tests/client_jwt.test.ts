@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import {
   AuthenticationError,
+  BadRequestError,
+  ConnectionError,
   getApiKeyInfo,
   JwtUnavailableError,
   listTrainingRuns,
@@ -64,7 +66,8 @@ Deno.test("JWT required: discovered once, exchanged once for concurrent calls, t
     const config: TinkerConfig = { apiKey: ALICE, baseUrl: f.baseUrl, auth: "auto" };
     const pages = await Promise.all(Array.from({ length: 8 }, () => listUserCheckpoints(config)));
     assert.ok(pages.every((p) => p.checkpoints.length > 0));
-    await listTrainingRuns(config);
+    // Another config with the same key and URL: the same process-wide state.
+    await listTrainingRuns({ apiKey: ALICE, baseUrl: f.baseUrl, auth: "auto" });
     assert.equal(count(f.seen, "POST /api/v1/client/config key"), 1);
     assert.equal(count(f.seen, "POST /api/v1/auth/token key"), 1);
     assert.equal(count(f.seen, "GET /api/v1/checkpoints jwt"), 8);
@@ -229,5 +232,57 @@ Deno.test("auto: a server that will not answer client/config (404, 400, 500) is 
     } finally {
       await srv.close();
     }
+  }
+});
+
+Deno.test("JWT: a server echoing the credentials (command output, JWT) never gets them into an error", async () => {
+  const secret = "tml-echoed-command-credential";
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const jwt = `eyJhbGciOiJub25lIn0.${
+    btoa(JSON.stringify({ sub: "u", exp })).replace(/=+$/, "")
+  }.c2ln`;
+  let exchanged = "";
+  const hostile = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    const key = req.headers.get("x-api-key") ?? "";
+    if (path === "/api/v1/client/config") return Response.json({ pjwt_auth_enabled: true });
+    if (path === "/api/v1/auth/token") {
+      exchanged = key;
+      return Response.json({ jwt });
+    }
+    const echo = `you sent ${key}, exchanged ${exchanged}`;
+    // One route answers 200 with text that is not JSON (JSON.parse quotes it), the others 400.
+    if (path === "/api/v1/training_runs") return new Response(echo, { status: 200 });
+    return Response.json({ detail: echo, nested: [{ [exchanged]: key }] }, { status: 400 });
+  });
+  const baseUrl = `http://127.0.0.1:${hostile.addr.port}`;
+  const env = { TINKER_CREDENTIAL_CMD: `echo ${secret}`, TINKER_BASE_URL: baseUrl };
+  const chain = (e: unknown): string => {
+    const parts: string[] = [];
+    for (let c = e; c instanceof Error; c = c.cause) {
+      parts.push(String(c), c.stack ?? "", JSON.stringify(c), Deno.inspect(c, { depth: 9 }));
+      parts.push(JSON.stringify((c as { body?: unknown }).body ?? null));
+    }
+    return parts.join("\n");
+  };
+  try {
+    const { configFromEnv } = await import("../mod.ts");
+    const config = configFromEnv({ maxRetries: 0 }, { env });
+    const echoed = await listUserCheckpoints(config).catch((e) => e);
+    assert.ok(echoed instanceof BadRequestError);
+    assert.match(chain(echoed), /you sent \*\*\*, exchanged \*\*\*/);
+    const malformed = await listTrainingRuns(config).catch((e) => e);
+    assert.ok(malformed instanceof ConnectionError);
+    assert.match(chain(malformed), /Malformed JSON from: GET .* not valid JSON/);
+    for (const text of [chain(echoed), chain(malformed)]) {
+      // Not even the start of either (JSON.parse quotes the first 10 characters).
+      for (const s of [secret, jwt]) assert.ok(!text.includes(s.slice(0, 8)), text);
+    }
+    const cli = await runCliInProcess(["checkpoint", "list"], env);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /you sent \*\*\*, exchanged \*\*\*/);
+    assert.ok(!cli.stderr.includes(jwt) && !cli.stderr.includes(secret), cli.stderr);
+  } finally {
+    await hostile.shutdown();
   }
 });

@@ -22,6 +22,7 @@ import {
   NotFoundError,
   publishCheckpoint,
   saveState,
+  saveWeightsExternal,
   saveWeightsForSampler,
   type TinkerConfig,
 } from "../mod.ts";
@@ -85,6 +86,16 @@ Deno.test("copyWeights: a new private run holding the copy; others' public check
       `${session.sessionId}:train:0`,
       `${session.sessionId}:train:1`,
     ]);
+    // Deleting a copy leaves its source intact, for an archive and for an external checkpoint.
+    const external = await saveWeightsExternal(alice, "hf");
+    for (const source of [sampler, external.path]) {
+      const made = await copyWeights(cfg(server), source);
+      await deleteCheckpoint(cfg(server), made);
+      await withTempDir(async (dir) => {
+        const { bytes } = await download(cfg(server), source, { outputDir: dir });
+        assert.equal(bytes, (await getCheckpoint(cfg(server), source)).size_bytes, source);
+      });
+    }
   });
 });
 
@@ -103,7 +114,7 @@ Deno.test("copyWeights: bad input is refused before any request", async () => {
   }
 });
 
-Deno.test("finishSession: first reason wins; heartbeats and new samplers of it get 410", async () => {
+Deno.test("finishSession: first reason wins; heartbeats, new models, copies and samplers of it get 410", async () => {
   await withServer({}, async (server) => {
     const session = await createSession(cfg(server), { userMetadata: { who: "test" } });
     const id = session.sessionId;
@@ -127,6 +138,20 @@ Deno.test("finishSession: first reason wins; heartbeats and new samplers of it g
       () => createSamplingSession(cfg(server), { baseModel: "Qwen/Qwen3-8B" }, { session }),
       (e) => e instanceof Error && "status" in e && e.status === 410,
     );
+    // Nor a training client or a copy: nothing new is made in a finished session.
+    const model = await api(server, "POST", "/api/v1/create_model", {
+      body: {
+        session_id: id,
+        model_seq_id: 0,
+        base_model: "Qwen/Qwen3-8B",
+        lora_config: { rank: 4 },
+      },
+    });
+    assertError(model, 410, /has finished \(errored\); start a new session/);
+    const copy = await api(server, "POST", "/api/v1/copy_weights", {
+      body: { session_id: id, model_seq_id: 1, source_path: "tinker://r/weights/w" },
+    });
+    assertError(copy, 410, /has finished/);
     assert.deepEqual((await getSession(cfg(server), id)).user_metadata, { who: "test" });
     await assert.rejects(() => finishSession(cfg(server, BOB), id, "success"), NotFoundError);
     assertError(
@@ -183,8 +208,17 @@ Deno.test("sampling sessions: from a sampler checkpoint (checked) or a base mode
     assertError(await post({}), 400, /model_path.*base_model/);
     assertError(await post({ model_path: sampler, base_model: "meta-llama/Llama-3.2-1B" }), 400);
     assertError(await post({ model_path: sampler }, BOB), 404, /Session/);
-    // Bob cannot read Alice's sampler.
+    // Bob cannot read Alice's sampler, nor see her samplers in a session he may see.
     await assert.rejects(() => getSampler(cfg(server, BOB), fromCkpt), NotFoundError);
+    await publishCheckpoint(cfg(server), sampler);
+    const ofRun = await api(server, "POST", "/api/v1/create_sampling_session", {
+      body: { session_id: client.sessionId, sampling_session_seq_id: 0, model_path: sampler },
+    });
+    assert.equal(ofRun.status, 200, ofRun.text);
+    const seen = (key: string) =>
+      getSession(cfg(server, key), client.sessionId, { accessScope: "accessible" });
+    assert.deepEqual((await seen(ALICE)).sampler_ids, [ofRun.body.sampling_session_id]);
+    assert.deepEqual(await seen(BOB), { training_run_ids: [client.modelId], sampler_ids: [] });
     // The unnamed save_weights_for_sampler also makes a sampler getSampler knows.
     const unnamed = await api(server, "POST", "/api/v1/save_weights_for_sampler", {
       body: { model_id: client.modelId, seq_id: 9, type: "save_weights_for_sampler" },

@@ -35,10 +35,14 @@ Deno.test("an edge function streams a checkpoint's entries with no file system a
   const child = new Deno.Command(Deno.execPath(), {
     // No --allow-read/--allow-write: any file system access would throw.
     args: [
-      "run",
+      "serve",
       "--no-prompt",
       "--allow-net=127.0.0.1",
       "--allow-env",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
       "examples/edge_function.ts",
     ],
     cwd: ROOT,
@@ -62,11 +66,19 @@ Deno.test("an edge function streams a checkpoint's entries with no file system a
     assert.equal(file.status, 200);
     const adapter = await file.json();
     assert.equal(typeof adapter.r, "number");
+    const bad = await fetch(`http://127.0.0.1:${port}/?path=${encodeURIComponent("tinker://x")}`);
+    assert.equal(bad.status, 400, "a bad path is the caller's mistake, not a bad gateway");
+    assert.match((await bad.json()).error, /tinker:\/\//);
   } finally {
     child.kill();
     await child.status;
-    await child.stderr.cancel();
+    const stderr = await new Response(child.stderr).text();
     await server.close();
+    assert.doesNotMatch(
+      stderr,
+      /warning|did you mean/i,
+      `no warning about how it is run: ${stderr}`,
+    );
   }
 });
 

@@ -1,6 +1,6 @@
 // Every example runs against the local server and prints what it claims; so does the demo.
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, serve } from "../server.ts";
 
@@ -17,6 +17,7 @@ async function runExample(
   cwd: string,
   file: string,
   args: string[] = [],
+  expectCode = 0,
 ): Promise<Ran> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "examples", file), ...args],
@@ -27,7 +28,7 @@ async function runExample(
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   const ran = { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-  assert.equal(ran.code, 0, `${file} exited ${ran.code}:\n${ran.stdout}\n${ran.stderr}`);
+  assert.equal(ran.code, expectCode, `${file} exited ${ran.code}:\n${ran.stdout}\n${ran.stderr}`);
   return ran;
 }
 
@@ -71,8 +72,8 @@ Deno.test("download examples: plain, with progress, weights header, verify, comp
   await withSeededServer(async (server, cwd) => {
     const plain = await runExample(server, cwd, "download.ts");
     assert.match(plain.stdout, /^tinker:\/\/\S+ → \S+ \(\d+ bytes\)$/m);
-    const again = await runExample(server, cwd, "download.ts");
-    assert.match(again.stderr, /exists already; pass \{ force: true \}/);
+    const again = await runExample(server, cwd, "download.ts", [], 1);
+    assert.match(again.stderr, /exists already; pass \{ force: true \}/, "a failure exits 1");
 
     const progress = await runExample(server, cwd, "download_with_progress.ts");
     assert.match(progress.stderr, /^\[resolving\]/m);
@@ -120,7 +121,7 @@ Deno.test("mutating examples: publish/unpublish, training state, resume, delete,
 
 Deno.test("deno task demo runs the workflow against an embedded server and leaves nothing running", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "tinkex-demo-" });
-  try {
+  const runDemo = async () => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "examples/demo.ts")],
       cwd,
@@ -129,7 +130,17 @@ Deno.test("deno task demo runs the workflow against an embedded server and leave
     }).output();
     const stdout = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    assert.match(stdout, /^Local Tinker server on http:\/\/127\.0\.0\.1:\d+/m);
+    return stdout;
+  };
+  try {
+    const first = await runDemo();
+    assert.match(first, /^Local Tinker server on http:\/\/127\.0\.0\.1:\d+/m);
+    assert.match(
+      first,
+      /npx -y deno@2 task cli checkpoint list$/m,
+      "the hint works with only Node",
+    );
+    const stdout = await runDemo();
     const dest = stdout.match(/ is in (\S+)$/m)?.[1];
     assert.ok(dest, stdout);
     const names = [];
@@ -139,6 +150,11 @@ Deno.test("deno task demo runs the workflow against an embedded server and leave
       "adapter_model.safetensors",
       "checkpoint_complete",
     ]);
+    const kept = [];
+    for await (const e of Deno.readDir(join(cwd, "tinkex-demo"))) {
+      if (e.isDirectory) kept.push(e.name);
+    }
+    assert.deepEqual(kept, [basename(dest)], "a second run replaces the first one's download");
     const dataDir = stdout.match(/data in (\S+)\)/)?.[1];
     await assert.rejects(Deno.stat(dataDir!), "the server's temp data dir was removed");
   } finally {
@@ -161,5 +177,24 @@ Deno.test("service-today examples: external weights, copy and sample", async () 
     assert.match(copy.stdout, /^ {4}to tinker:\/\/\S+:train:0\/sampler_weights\/final$/m);
     assert.match(copy.stdout, /^sampler \S+:sample:0 on Qwen\/Qwen3-8B from tinker:\/\//m);
     assert.match(copy.stdout, /^session finished: success$/m);
+  });
+});
+
+Deno.test("examples exit non-zero when they fail (a key the server does not know)", async () => {
+  await withSeededServer(async (server, cwd) => {
+    const files = ["list_runs.ts", "download.ts", "archive_url.ts", "cleanup_old_checkpoints.ts"];
+    const runs = await Promise.all(files.map((file) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", join(ROOT, "deno.json"), join(ROOT, "examples", file)],
+        cwd,
+        env: { TINKER_API_KEY: "tml-nobody-knows-me", TINKER_BASE_URL: server.baseUrl },
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    ));
+    runs.forEach((r, i) => {
+      assert.notEqual(r.code, 0, `${files[i]} exited 0 after a failure`);
+      assert.match(new TextDecoder().decode(r.stderr), /401|Authentication|API key/i, files[i]);
+    });
   });
 });

@@ -12,6 +12,7 @@ import {
   deleteCheckpoint,
   download,
   downloadDirName,
+  FutureFailedError,
   getArchiveUrl,
   getCheckpoint,
   getExternalWeightsUrls,
@@ -125,6 +126,43 @@ Deno.test("external checkpoint: save, list, info, TTL, publish, per-file URLs, d
     await gone.body?.cancel();
     assert.equal(gone.status, 404, "a deleted checkpoint's files are gone");
     assertError(await api(server, "GET", ckptPath(path, "/external_weights_urls")), 404);
+  });
+});
+
+Deno.test("saveWeightsExternal: a taken name is a user error that says what to do; nothing is written", async () => {
+  await withTempDir((dataDir) =>
+    withServer({ dataDir }, async (server) => {
+      const client = await createTrainingClient(configFor(server), { baseModel: "Qwen/Qwen3-8B" });
+      await saveWeightsExternal(client, "hf");
+      const objects = [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name);
+      await assert.rejects(() => saveWeightsExternal(client, "hf"), (e) => {
+        assert.ok(e instanceof FutureFailedError);
+        assert.equal(e.category, "user");
+        // The request has no overwrite: the way out is another name or a delete.
+        assert.match(e.message, /already exists; choose another name or delete it first$/);
+        return true;
+      });
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name), objects);
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/tmp`)], []);
+    })
+  );
+});
+
+Deno.test("save_weights_external: asked to age-encrypt, the local server refuses rather than export plaintext", async () => {
+  await withServer({}, async (server) => {
+    const client = await createTrainingClient(configFor(server), { baseModel: "Qwen/Qwen3-8B" });
+    const post = (recipients: unknown) =>
+      api(server, "POST", "/api/v1/save_weights_external", {
+        body: {
+          model_id: client.modelId,
+          path: "hf",
+          age_encryption_recipients: recipients,
+          type: "save_weights_external",
+        },
+      });
+    assertError(await post(["age1qyqszqgpqyqszqgpqyqszqgpqyqszqgp"]), 400, /age encryption/);
+    assertError(await post("age1x"), 422, /age_encryption_recipients/);
+    for (const none of [null, []]) assert.equal((await post(none)).status, 200);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   getSession,
   getTrainingRun,
   listCheckpoints,
+  listUserCheckpoints,
   publishCheckpoint,
   saveState,
   saveWeightsForSampler,
@@ -98,6 +99,22 @@ Deno.test("metadata: the wire bodies of create_session, create_model and the sav
     assert.deepEqual(bodies[1].user_metadata, { k: "v" });
     assert.deepEqual(bodies[2].user_metadata, { step: "1" });
     assert.ok(!("user_metadata" in bodies[3]), "no metadata: the field is left out");
+  } finally {
+    await srv.close();
+  }
+});
+
+Deno.test("sdk_version: client/config (asked when auth is auto) is sent the SDK version tinkex follows", async () => {
+  const srv = startRecordingServer((req) =>
+    Response.json(req.path.endsWith("client/config") ? {} : { checkpoints: [], cursor: null })
+  );
+  try {
+    await listUserCheckpoints({ apiKey: "tml-x", baseUrl: srv.baseUrl, auth: "auto" });
+    const [config] = srv.requests;
+    assert.equal(config.path, "/api/v1/client/config");
+    // The service resolves its feature flags from this; tinkex's own version would ask for those
+    // of an SDK that never existed with these features.
+    assert.deepEqual(JSON.parse(config.body), { sdk_version: TINKER_SDK_VERSION });
   } finally {
     await srv.close();
   }

@@ -31,6 +31,7 @@ const PINNED: Record<string, readonly string[]> = {
     "ConfigFromEnvOptions",
     "ConflictError",
     "ConnectionError",
+    "ConnectionFailureKind",
     "CreateTrainingClientOptions",
     "Cursor",
     "DestinationExistsError",
@@ -226,3 +227,30 @@ for (const [entry, pinned] of Object.entries(PINNED)) {
     );
   });
 }
+
+// Every function, class and constant a user can import shows how in an `@example` (types are
+// described by the functions that take or return them).
+for (const entry of Object.keys(PINNED)) {
+  Deno.test(`every value exported by ${entry} has an @example`, async () => {
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["doc", "--json", new URL(`../${entry}`, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const doc = JSON.parse(new TextDecoder().decode(stdout)) as {
+      nodes: Record<string, { symbols: { name: string; declarations: Declaration[] }[] }>;
+    };
+    const [node] = Object.values(doc.nodes);
+    const missing = node.symbols.filter((s) =>
+      s.declarations.some((d) => VALUE_KINDS.includes(d.kind)) &&
+      !s.declarations.some((d) => d.jsDoc?.tags?.some((t) => t.kind === "example"))
+    ).map((s) => s.name);
+    assert.deepEqual(missing, []);
+  });
+}
+
+interface Declaration {
+  kind: string;
+  jsDoc?: { tags?: { kind: string }[] };
+}
+const VALUE_KINDS = ["function", "class", "variable"];

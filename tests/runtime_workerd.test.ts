@@ -73,6 +73,7 @@ Deno.test("workerd: the Cloudflare worker example lists and streams a checkpoint
     child = new Deno.Command(tool("workerd"), {
       args: ["serve", join(dir, "config.capnp"), "--verbose"],
       cwd: dir,
+      env: { PWD: dir }, // else workerd logs that PWD does not match its directory
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",

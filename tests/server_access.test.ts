@@ -11,7 +11,9 @@ import {
   save,
   submitCreateModel,
   withServer,
+  withTempDir,
 } from "./_server_helpers.ts";
+import type { RunningServer } from "../server.ts";
 
 Deno.test("server: a missing or unknown API key is 401 JSON on every API route", async () => {
   await withServer({}, async (s) => {
@@ -225,5 +227,72 @@ Deno.test("server: a non-owner's view of a run shows only what the owner made pu
       assert.ok(!text.includes("private-"), "no private checkpoint name");
       assert.ok(!text.includes("falcon"), "no metadata");
     }
+  });
+});
+
+/** What earlier versions named a key's user: `user-` + 12 hex digits of SHA-256(key). */
+async function plainHashId(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `user-${hex.slice(0, 12)}`;
+}
+
+Deno.test("server: the user id others see (model_owner, signed URLs) does not let them test key guesses", async () => {
+  await withTempDir(async (dataDir) => {
+    const published = async (s: RunningServer) => {
+      const { modelId } = await createModel(s);
+      const path = (await save(s, modelId, "shared")).body.path;
+      assert.equal((await api(s, "POST", ckptPath(path, "/publish"))).status, 200);
+      return { modelId, path };
+    };
+    const owner = await withServer({ dataDir }, async (s) => {
+      const { modelId, path } = await published(s);
+      const seen = await api(
+        s,
+        "GET",
+        `/api/v1/training_runs/${encodeURIComponent(modelId)}?access_scope=accessible`,
+        { key: BOB },
+      );
+      const id = seen.body.model_owner as string;
+      assert.match(id, /^user-[0-9a-f]{12}$/);
+      // Not a function of the key alone: a short key cannot be found by hashing guesses.
+      assert.notEqual(id, await plainHashId(ALICE));
+      const url = new URL(await archiveUrl(s, path, BOB));
+      assert.notEqual(url.searchParams.get("user"), await plainHashId(BOB));
+      return id;
+    });
+    // Stable across restarts of the data directory; another data directory gives another id.
+    await withServer({ dataDir }, async (s) => {
+      assert.equal(
+        (await api(s, "GET", "/api/v1/training_runs")).body.training_runs[0].model_owner,
+        owner,
+      );
+    });
+    await withServer({}, async (s) => {
+      const { modelId } = await createModel(s);
+      const other = (await api(s, "GET", `/api/v1/training_runs/${encodeURIComponent(modelId)}`))
+        .body.model_owner;
+      assert.notEqual(other, owner);
+    });
+    // A data directory written by an earlier version (owners named by the plain hash) keeps
+    // each user's records theirs.
+    const legacy = await plainHashId(ALICE);
+    for (const sub of ["sessions", "runs"]) {
+      for (const entry of Deno.readDirSync(`${dataDir}/${sub}`)) {
+        const file = `${dataDir}/${sub}/${entry.name}`;
+        Deno.writeTextFileSync(file, Deno.readTextFileSync(file).replaceAll(owner, legacy));
+      }
+    }
+    await withServer({ dataDir }, async (s) => {
+      const runs = (await api(s, "GET", "/api/v1/training_runs")).body.training_runs;
+      assert.equal(runs.length, 1, "Alice's run is still hers");
+      assert.equal(runs[0].model_owner, owner);
+      assert.equal((await api(s, "GET", "/api/v1/sessions")).body.sessions.length, 1);
+      assert.deepEqual(
+        (await api(s, "GET", "/api/v1/training_runs", { key: BOB })).body
+          .training_runs,
+        [],
+      );
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
   assertError,
   ckptPath,
   createModel,
+  runFuture,
   save,
   withServer,
   withTempDir,
@@ -96,11 +97,17 @@ Deno.test("start-up reclaims orphaned archives and temp files, and says how much
     Deno.writeFileSync(`${dataDir}/objects/${crypto.randomUUID()}.tar`, archive.subarray(0, 999));
     Deno.writeTextFileSync(`${dataDir}/tmp/write.x.1.${crypto.randomUUID()}`, "");
     Deno.writeTextFileSync(`${dataDir}/tmp/archive.x.2.${crypto.randomUUID()}`, "half");
+    // An external checkpoint's files written before its record; a copy's directory in the making.
+    const external = `${dataDir}/objects/${crypto.randomUUID()}`;
+    Deno.mkdirSync(`${external}/tokenizer`, { recursive: true });
+    Deno.writeTextFileSync(`${external}/config.json`, "{}");
+    Deno.writeFileSync(`${external}/tokenizer/tokenizer_config.json`, archive.subarray(0, 500));
+    Deno.mkdirSync(`${dataDir}/tmp/copy.3.${crypto.randomUUID()}`);
     await withServer({ dataDir }, async (s) => {
       assert.deepEqual(s.startup.reclaimed, {
-        objects: 2,
-        tempFiles: 2,
-        bytes: archive.length + 999 + 4,
+        objects: 3,
+        tempFiles: 3,
+        bytes: archive.length + 999 + 4 + 2 + 500,
       });
       assert.deepEqual(
         [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name),
@@ -167,7 +174,7 @@ Deno.test({
     withTmpfs(2048, async (mountDir) => {
       const dataDir = `${mountDir}/data`;
       await withServer({ dataDir }, async (s) => {
-        const { modelId } = await createModel(s);
+        const { modelId, sessionId } = await createModel(s);
         const keep = (await save(s, modelId, "keep")).body.path;
         const drop = (await save(s, modelId, "drop", { seq: 2 })).body.path;
         const { tinkerPaths: [lazy] } = await seedCheckpoints(s.handler, {
@@ -176,6 +183,7 @@ Deno.test({
           runId: modelId,
         });
         const before = (await api(s, "GET", "/api/v1/checkpoints")).body;
+        const objectsAtFull = [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name).sort();
         fillDisk(mountDir);
 
         const full = (res: Awaited<ReturnType<typeof api>>) => {
@@ -189,9 +197,25 @@ Deno.test({
         full(await api(s, "GET", ckptPath(lazy, "/archive"))); // its archive is built on demand
         const failedSave = await save(s, modelId, "more", { seq: 3 });
         assert.match(failedSave.body.error, /disk is full/);
-        // Nothing half-done: records as before, no temp file left behind.
+        const failedExport = await runFuture(s, "/api/v1/save_weights_external", {
+          model_id: modelId,
+          path: "hf",
+          seq_id: 4,
+          type: "save_weights_external",
+        });
+        assert.match(failedExport.body.error, /disk is full/);
+        full(
+          await api(s, "POST", "/api/v1/copy_weights", {
+            body: { session_id: sessionId, model_seq_id: 7, source_path: keep },
+          }),
+        );
+        // Nothing half-done: records as before, no temp file or stray object left behind.
         assert.deepEqual((await api(s, "GET", "/api/v1/checkpoints")).body, before);
         assert.deepEqual([...Deno.readDirSync(`${dataDir}/tmp`)], []);
+        assert.deepEqual(
+          [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name).sort(),
+          objectsAtFull,
+        );
 
         // A delete needs no room: it frees its archive, and the space is usable again.
         const objectsBefore = [...Deno.readDirSync(`${dataDir}/objects`)].length;

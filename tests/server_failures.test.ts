@@ -9,6 +9,7 @@ import {
   archiveUrl,
   ckptPath,
   createModel,
+  runFuture,
   save,
   withServer,
   withTempDir,
@@ -107,6 +108,63 @@ Deno.test("races: first downloads of a lazily built archive racing its delete le
     // Every object that a build finished after its delete was removed again.
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual([...Deno.readDirSync(`${s.dataDir}/objects`)].map((e) => e.name), []);
+  });
+});
+
+Deno.test("races: copy_weights racing a delete of its source is 404 or a whole copy, never 500", async () => {
+  await withServer({}, async (s) => {
+    const { sessionId, modelId } = await createModel(s);
+    // Lazily built archives (the copy builds them first) and external checkpoints (directories).
+    const { tinkerPaths } = await seedCheckpoints(s.handler, { userKey: ALICE, count: 12 });
+    const sources = [...tinkerPaths];
+    for (let i = 0; i < 8; i++) {
+      const res = await runFuture(s, "/api/v1/save_weights_external", {
+        model_id: modelId,
+        path: `x${i}`,
+        seq_id: i + 1,
+        type: "save_weights_external",
+      });
+      assert.equal(res.status, 200, res.text);
+      sources.push(res.body.path);
+    }
+    const copies: string[] = [];
+    const statuses = new Set<number>();
+    for (const [seq, source] of sources.entries()) {
+      const copy = api(s, "POST", "/api/v1/copy_weights", {
+        body: { session_id: sessionId, model_seq_id: seq + 1, source_path: source },
+      });
+      for (let tick = 0; tick < seq % 3; tick++) await new Promise((r) => setTimeout(r, 0));
+      const [res, deleted] = await Promise.all([copy, api(s, "DELETE", ckptPath(source))]);
+      assert.equal(deleted.status, 200, deleted.text);
+      assert.ok(res.status === 200 || res.status === 404, `copy of ${source}: ${res.text}`);
+      assert.ok(!res.text.includes(s.dataDir), res.text);
+      statuses.add(res.status);
+      if (res.status === 200) copies.push(res.body.tinker_path);
+    }
+    assert.ok(statuses.has(404), "copies after the delete saw it");
+    assert.ok(statuses.has(200), "copies before the delete were made");
+    // Every copy made is whole: its archive, or each of its files, downloads in full.
+    for (const copy of copies) {
+      const { size_bytes } = (await api(s, "GET", ckptPath(copy))).body;
+      let bytes = 0;
+      if (copy.includes("/external_weights/")) {
+        const { urls } = (await api(s, "GET", ckptPath(copy, "/external_weights_urls"))).body;
+        for (const url of Object.values(urls) as string[]) {
+          const res = await fetch(url);
+          assert.equal(res.status, 200, url);
+          bytes += (await res.arrayBuffer()).byteLength;
+        }
+      } else {
+        const res = await fetch(await archiveUrl(s, copy));
+        assert.equal(res.status, 200);
+        bytes = (await res.arrayBuffer()).byteLength;
+      }
+      assert.equal(bytes, size_bytes, copy);
+    }
+    // Nothing left on disk but the copies' stored forms (no half-made or orphaned objects).
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal([...Deno.readDirSync(`${s.dataDir}/objects`)].length, copies.length);
+    assert.deepEqual([...Deno.readDirSync(`${s.dataDir}/tmp`)], []);
   });
 });
 

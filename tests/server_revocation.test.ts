@@ -9,6 +9,7 @@ import {
   BOB,
   ckptPath,
   createModel,
+  runFuture,
   save,
   withServer,
   withTempDir,
@@ -166,4 +167,37 @@ Deno.test("signed URL: built on the public URL (default the listen address), nev
     () => withServer({ publicUrl: "ftp://x.example" }, () => Promise.resolve()),
     /publicUrl must be an http\(s\) URL/,
   );
+});
+
+Deno.test("signed URL: an external checkpoint's file URLs too start with the public URL, never Host", async () => {
+  const exported = async (s: RunningServer) => {
+    const { modelId } = await createModel(s);
+    const saved = await runFuture(s, "/api/v1/save_weights_external", {
+      model_id: modelId,
+      path: "hf",
+      type: "save_weights_external",
+    });
+    assert.equal(saved.status, 200, saved.text);
+    return ckptPath(saved.body.path, "/external_weights_urls");
+  };
+  await withServer({}, async (s) => {
+    const route = await exported(s);
+    for (const host of ["evil.example", `127.0.0.1:${s.port + 1}`]) {
+      const text = await rawRequest(s.port, `GET ${route} HTTP/1.1`, { host, "x-api-key": ALICE });
+      assert.match(text, /^HTTP\/1\.1 200/, text);
+      const { urls } = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
+      assert.ok(Object.keys(urls).length > 0);
+      for (const url of Object.values(urls) as string[]) {
+        assert.ok(url.startsWith(`${s.baseUrl}/api/v1/external_files/`), `${host}: ${url}`);
+      }
+    }
+  });
+  await withServer({ publicUrl: "https://tinker.example.com/base/" }, async (s) => {
+    const res = await api(s, "GET", await exported(s), { headers: { host: "evil.example" } });
+    for (const url of Object.values(res.body.urls) as string[]) {
+      const at = new URL(url);
+      assert.equal(at.origin, "https://tinker.example.com");
+      assert.match(at.pathname, /^\/base\/api\/v1\/external_files\/[0-9a-f-]{36}\/\d+$/);
+    }
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { parseDurationArg } from "./duration.ts";
 import { UsageError } from "./errors.ts";
+import { didYouMean } from "./suggest.ts";
 import {
   type ArgSpec,
   type CommandSpec,
@@ -58,7 +59,8 @@ export function parseCommandLine(
         specs = { ...globalOptionsOf(command), ...command.options };
       }
     } else {
-      out.args.push(token);
+      // A pasted path often carries a trailing space or newline: never send it as part of the id.
+      out.args.push(token.trim());
     }
   }
   out.help = out.options.help === true;
@@ -73,7 +75,14 @@ function resolveWord(
 ): CommandSpec | undefined {
   if (!out.group) {
     const group = groups.find((g) => g.name === word);
-    if (!group) throw new UsageError(`Unknown command '${word}'`);
+    if (!group) {
+      const names = groups.map((g) => g.name);
+      throw new UsageError(
+        `Unknown command '${word}'`,
+        [],
+        didYouMean(word, names, (n) => `'tinkex ${n}'`),
+      );
+    }
     out.group = group;
     out.words.push(word);
     out.command = group.command;
@@ -81,7 +90,13 @@ function resolveWord(
   }
   const command = out.group.commands?.find((c) => c.name === word);
   if (!command) {
-    throw new UsageError(`Unknown command '${word}' for 'tinkex ${out.group.name}'`, out.words);
+    const names = out.group.commands?.map((c) => c.name) ?? [];
+    const group = out.group.name;
+    throw new UsageError(
+      `Unknown command '${word}' for 'tinkex ${group}'`,
+      out.words,
+      didYouMean(word, names, (n) => `'tinkex ${group} ${n}'`),
+    );
   }
   out.command = command;
   out.words.push(word);
@@ -133,7 +148,8 @@ function lookupOption(
     const eq = token.indexOf("=");
     const name = eq === -1 ? token.slice(2) : token.slice(2, eq);
     if (!Object.hasOwn(specs, name)) {
-      throw new UsageError(`Unknown option --${name}${where}`, words);
+      const suggestion = didYouMean(name, Object.keys(specs), (n) => `--${n}`);
+      throw new UsageError(`Unknown option --${name}${where}`, words, suggestion);
     }
     return { name, inline: eq === -1 ? undefined : token.slice(eq + 1) };
   }

@@ -3,15 +3,30 @@
  * audit log (the admin role is needed). `--jsonl` prints one entry per line, for `jq` and logs.
  * @module
  */
-import { type AuditEventType, getAuditLog } from "../../mod.ts";
+import { type AuditEventType, getAuditLog, PermissionDeniedError } from "../../mod.ts";
+import { CliError, UsageError } from "./errors.ts";
 import { formatTime } from "./format.ts";
 import { configOf, isJson, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
 async function audit(ctx: CommandContext): Promise<number> {
   const day = ctx.options.day as string | undefined;
+  if (day !== undefined && !isCalendarDay(day)) {
+    throw new UsageError(
+      `Invalid value '${day}' for --day: expected a UTC day YYYY-MM-DD, e.g. 2026-07-13`,
+      ctx.command,
+    );
+  }
   const eventType = ctx.options["event-type"] as AuditEventType | undefined;
-  const { entries } = await getAuditLog(configOf(ctx), { day, eventType });
+  const { entries } = await getAuditLog(configOf(ctx), { day, eventType }).catch(async (e) => {
+    if (!(e instanceof PermissionDeniedError)) throw e;
+    const { describeFailure } = await import("./failure.ts");
+    throw new CliError(
+      describeFailure(e).message,
+      "The audit log needs the admin role: use the key of an admin of your organization " +
+        "(tinkex serve: --admin-key).",
+    );
+  });
   if (ctx.options.jsonl === true) {
     ctx.io.stdout(entries.map((e) => JSON.stringify(e) + "\n").join(""));
   } else if (isJson(ctx)) {
@@ -32,6 +47,12 @@ async function audit(ctx: CommandContext): Promise<number> {
     });
   }
   return 0;
+}
+
+function isCalendarDay(day: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
 /** Handlers of `tinkex audit`. */

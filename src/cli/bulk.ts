@@ -14,9 +14,29 @@ import type { CommandContext } from "./spec.ts";
 /** At most this many requests of a bulk action run at once. */
 export const BULK_CONCURRENCY = 8;
 
+/** The command's one checkpoint path, checked before anything is sent. */
+export function checkpointPathArg(ctx: CommandContext): string {
+  const path = ctx.args[0];
+  parseTinkerPath(path);
+  return path;
+}
+
 /** Check every path before acting on any: the distinct paths, parsed, in the order given. */
 export function parsePaths(paths: readonly string[]): Map<string, TinkerPath> {
   return new Map(paths.map((p) => [p, parseTinkerPath(p)]));
+}
+
+/**
+ * Await promises that run at once, then throw the first rejection in the order given (not the
+ * first to arrive), so a failure reads the same every time.
+ */
+export async function settledInOrder<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** One item that failed, with the reason. */

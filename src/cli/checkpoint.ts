@@ -9,12 +9,18 @@ import {
   getCheckpoint,
   getWeightsInfo,
   iterateCheckpoints,
-  parseTinkerPath,
   publishCheckpoint,
   setCheckpointTtl,
   unpublishCheckpoint,
 } from "../../mod.ts";
-import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
+import {
+  checkpointPathArg,
+  itemError,
+  parsePaths,
+  reportBulk,
+  runBulk,
+  settledInOrder,
+} from "./bulk.ts";
 import { deleteCommand, pruneCommand } from "./checkpoint_delete.ts";
 import { downloadCommand } from "./checkpoint_download.ts";
 import { copyCommand } from "./checkpoint_copy.ts";
@@ -53,9 +59,10 @@ async function list(ctx: CommandContext): Promise<number> {
 }
 
 async function info(ctx: CommandContext): Promise<number> {
+  const path = checkpointPathArg(ctx);
   const config = configOf(ctx);
-  const path = ctx.args[0];
-  const [checkpoint, weights] = await Promise.all([
+  // Both at once, but the checkpoint's own error wins: the same failure, the same message.
+  const [checkpoint, weights] = await settledInOrder([
     getCheckpoint(config, path),
     getWeightsInfo(config, path),
   ]);
@@ -65,8 +72,9 @@ async function info(ctx: CommandContext): Promise<number> {
 }
 
 async function url(ctx: CommandContext): Promise<number> {
+  const path = checkpointPathArg(ctx);
   const config = configOf(ctx);
-  const archive = await getArchiveUrl(config, ctx.args[0], { onBuilding: announceBuilding(ctx) });
+  const archive = await getArchiveUrl(config, path, { onBuilding: announceBuilding(ctx) });
   if (isJson(ctx)) {
     printJson(ctx, archive);
   } else {
@@ -106,8 +114,7 @@ async function setTtl(ctx: CommandContext): Promise<number> {
   if (ttl === undefined && !remove) {
     throw new UsageError("Missing --ttl SECONDS or --remove", ctx.command);
   }
-  const path = ctx.args[0];
-  parseTinkerPath(path);
+  const path = checkpointPathArg(ctx);
   await setCheckpointTtl(configOf(ctx), path, remove ? null : ttl!);
   if (isJson(ctx)) printJson(ctx, { tinker_path: path, ttl_seconds: remove ? null : ttl });
   else if (remove) printLine(ctx, `Removed the expiry of ${path}: it is kept until deleted.`);

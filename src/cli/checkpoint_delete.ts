@@ -15,10 +15,10 @@ import {
   selectPrunable,
   type TinkerPath,
 } from "../../mod.ts";
-import { itemError, parsePaths, reportBulk, runBulk } from "./bulk.ts";
+import { itemError, parsePaths, reportBulk, runBulk, settledInOrder } from "./bulk.ts";
 import { stylesFor } from "./color.ts";
 import { confirm } from "./confirm.ts";
-import { CliError, UsageError } from "./errors.ts";
+import { Cancelled, UsageError } from "./errors.ts";
 import { formatSize, plural } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printTable, warn } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
@@ -104,7 +104,7 @@ function pathOf(c: Checkpoint): TinkerPath | undefined {
 async function selectByPaths(ctx: CommandContext, config: ResolvedConfig): Promise<Checkpoint[]> {
   const paths = parsePaths(ctx.args);
   const runs = [...new Set([...paths.values()].map((p) => p.runId))];
-  const listings = await Promise.all(runs.map((runId) =>
+  const listings = await settledInOrder(runs.map((runId) =>
     listCheckpoints(config, { runId }).then(
       (r) => r.checkpoints,
       (e) => {
@@ -195,10 +195,13 @@ async function confirmDeletion(ctx: CommandContext, targets: readonly Checkpoint
     (more > 0 ? ` (${more} more not shown)` : "");
   ctx.io.stderr(renderTable(checkpointTable(title, shown), stylesFor(ctx.io, "stderr")));
   const what = describeSet(targets);
+  const them = targets.length === 1 ? "it cannot" : "they cannot";
   const yes = await confirm(
     ctx.io,
-    `Delete ${what}? This is permanent: they cannot be recovered.`,
+    `Delete ${what}? This is permanent: ${them} be recovered.`,
     `permanently delete ${what}`,
+    ctx.cancellation(),
   );
-  if (!yes) throw new CliError("Aborted: nothing was deleted", "Answer y to delete, or pass -y.");
+  // Declining is not an error, but nothing that was asked for happened: exit 1, for scripts.
+  if (!yes) throw new Cancelled("Nothing deleted.", 1);
 }

@@ -7,11 +7,32 @@
 export class UsageError extends Error {
   /** The command words resolved so far, for the "see --help" hint. */
   readonly command: readonly string[];
-  /** Build from a message and the command words it concerns. */
-  constructor(message: string, command: readonly string[] = []) {
+  /** A likely fix, e.g. `Did you mean 'list'?`, printed before the pointer to --help. */
+  readonly suggestion?: string;
+  /** Build from a message, the command words it concerns and an optional suggestion. */
+  constructor(message: string, command: readonly string[] = [], suggestion?: string) {
     super(message);
     this.name = "UsageError";
     this.command = command;
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+}
+
+/**
+ * The user stopped the command (Ctrl-C, or declined a prompt): not a failure to report with
+ * `Error:`, just what happened (`Cancelled.`, `Nothing deleted.`) and its exit code.
+ */
+export class Cancelled extends Error {
+  /** The exit code: 130 after Ctrl-C, 1 after a declined prompt. */
+  readonly exitCode: number;
+  /** Whether the terminal's `^C` echo may still stand on the current line. */
+  readonly midLine: boolean;
+  /** Build from what to print, the exit code, and whether the cursor may be mid-line. */
+  constructor(message: string, exitCode: number, midLine = false) {
+    super(message);
+    this.name = "Cancelled";
+    this.exitCode = exitCode;
+    this.midLine = midLine;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   AbortError,
   ApiStatusError,
   AuthenticationError,
+  BadRequestError,
   ConfigError,
   ConflictError,
   ConnectionError,
@@ -14,11 +15,14 @@ import {
   FileSystemError,
   IntegrityError,
   InternalServerError,
+  InvalidBillingWindowError,
   InvalidTinkerPathError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitError,
   TimeoutError,
+  TraceExportFailedError,
+  UnprocessableEntityError,
   UnsafeArchiveError,
   UnsafeUrlError,
 } from "../../mod.ts";
@@ -41,6 +45,22 @@ const HINTS: readonly HintRule[] = [
     "Set TINKER_API_KEY (or pass --api-key), TINKER_CREDENTIAL_CMD, or store a key with 'tinker auth login'; TINKER_BASE_URL or --base-url picks the server. 'tinkex auth status' shows what is found.",
   ],
   [
+    InvalidBillingWindowError,
+    "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START and at most 14 days later, START not in the future. Nothing was sent.",
+  ],
+  [
+    BadRequestError,
+    "The service refused a value of the request: check the arguments against --help; if they look right, report it.",
+  ],
+  [
+    UnprocessableEntityError,
+    "The service refused a value of the request: check the arguments against --help; if they look right, report it.",
+  ],
+  [
+    TraceExportFailedError,
+    "The service could not build this session's trace: try again later, or report it with the session id.",
+  ],
+  [
     InvalidTinkerPathError,
     "A checkpoint path looks like tinker://<run-id>/weights/<name>; 'tinkex checkpoint list' shows yours.",
   ],
@@ -61,7 +81,10 @@ const HINTS: readonly HintRule[] = [
     ConnectionError,
     "Could not reach the server: check TINKER_BASE_URL (or --base-url) and your network.",
   ],
-  [DestinationExistsError, "Pass --force to replace it, or -o DIR to download elsewhere."],
+  [
+    DestinationExistsError,
+    "Pass --force to replace it (once the new download is complete), or -o DIR to download elsewhere.",
+  ],
   [
     UnsafeArchiveError,
     "The archive was refused and nothing was extracted; report it to the service.",
@@ -86,8 +109,12 @@ export function describeFailure(error: unknown): FailureReport {
   if (error instanceof FileSystemError) return fileSystemFailure(error);
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
-    message: error instanceof ApiStatusError ? statusMessage(error) : error.message,
-    hint: rule?.[1] ??
+    message: error instanceof ApiStatusError
+      ? statusMessage(error)
+      : error instanceof DestinationExistsError
+      ? `Cannot download: ${error.destination} already exists`
+      : error.message,
+    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
@@ -102,6 +129,30 @@ function fileSystemFailure(error: FileSystemError): FailureReport {
       : "Choose another -o DIR (one you can write to); nothing was left behind.",
   };
 }
+
+/** Where the server was expected, for refused and unresolvable connections; else undefined. */
+function connectionHint(error: ConnectionError): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(error.url);
+  } catch {
+    return undefined;
+  }
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (error.failure === "refused" && LOOPBACK.test(url.hostname)) {
+    return `Nothing is listening on ${url.hostname}:${port}: is tinkex serve running on port ${port}? ` +
+      "Start it, or point --base-url (TINKER_BASE_URL) at the right port.";
+  }
+  if (error.failure === "refused") {
+    return `${url.host} refused the connection: check --base-url (TINKER_BASE_URL) and the port.`;
+  }
+  if (error.failure === "unresolvable") {
+    return `The host name ${url.hostname} does not resolve: check --base-url (TINKER_BASE_URL).`;
+  }
+  return undefined;
+}
+
+const LOOPBACK = /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
 /** `<detail> (HTTP 404, request <id>)` when the body says what went wrong, else the full message. */
 function statusMessage(error: ApiStatusError): string {

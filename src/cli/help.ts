@@ -7,6 +7,7 @@ import {
   GLOBAL_OPTIONS,
   globalOptionsOf,
   type GroupSpec,
+  type OptionSpec,
   type OptionSpecs,
 } from "./spec.ts";
 
@@ -25,7 +26,8 @@ export function rootHelp(groups: readonly GroupSpec[]): string {
     "",
     "Environment: TINKER_API_KEY, TINKER_CREDENTIAL_CMD, TINKER_BASE_URL, NO_COLOR; else the key\n" +
     "stored by 'tinker auth login' (~/.tinker/credentials.json). See 'tinkex auth status'.",
-    "Run 'tinkex <command> --help' for a command's options.",
+    "Run 'tinkex <command> --help' (or 'tinkex help <command>') for a command's options;",
+    "'tinkex --version' (-v) prints the version.",
     "",
   ].join("\n");
 }
@@ -82,9 +84,18 @@ function optionLines(options: OptionSpecs): string[] {
     Object.entries(options).map(([name, spec]) => {
       const short = spec.short ? `-${spec.short}, ` : "    ";
       const value = spec.type === "boolean" ? "" : ` ${spec.valueName ?? "VALUE"}`;
-      return [`${short}--${name}${value}`, spec.description];
+      return [`${short}--${name}${value}`, describeOption(spec)];
     }),
   );
+}
+
+/** An option's help line, naming its accepted values when the description does not. */
+export function describeOption(spec: OptionSpec): string {
+  const choices = spec.choices ?? [];
+  if (choices.every((c) => new RegExp(`\\b${c}\\b`).test(spec.description))) {
+    return spec.description;
+  }
+  return `${spec.description}: ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
 }
 
 function listing(rows: readonly (readonly [string, string])[]): string[] {

@@ -6,23 +6,25 @@
 import { parseCommandLine, type ParsedCommandLine } from "./args.ts";
 import { stylesFor } from "./color.ts";
 import { GROUPS } from "./commands.ts";
-import { UsageError } from "./errors.ts";
+import { Cancelled, UsageError } from "./errors.ts";
 import { commandHelp, groupHelp, rootHelp } from "./help.ts";
 import { escapeControls } from "./sanitize.ts";
+import { EXIT_INTERRUPTED, interruptScope } from "./interrupt.ts";
 import { type CliIo, withDefaults } from "./io.ts";
 import type { CommandContext, GlobalOptions } from "./spec.ts";
 import { rememberedSecrets } from "./secrets.ts";
 
 /** Exit code of a usage error. */
 export const EXIT_USAGE = 2;
-/** Exit code after Ctrl-C cancelled the command (128 + SIGINT, as shells expect). */
-export const EXIT_INTERRUPTED = 130;
+export { EXIT_INTERRUPTED };
 
-/** Run the CLI with `argv` (without the program name); resolves to the exit code. */
+/**
+ * Run the CLI with `argv` (without the program name); resolves to the exit code. Without
+ * `partialIo` it is the process itself, so Ctrl-C is handled (`Cancelled.`, exit 130).
+ */
 export async function runCli(argv: readonly string[], partialIo?: Partial<CliIo>): Promise<number> {
   const io = withDefaults(partialIo);
-  // `deno task cli -- checkpoint list` passes the `--` on: it only separates, so drop it.
-  if (argv[0] === "--") argv = argv.slice(1);
+  argv = aliasesResolved(argv);
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv, GROUPS);
@@ -38,19 +40,34 @@ export async function runCli(argv: readonly string[], partialIo?: Partial<CliIo>
     io.stderr(helpText(parsed));
     return EXIT_USAGE;
   }
+  const interrupt = interruptScope(partialIo === undefined);
   const ctx: CommandContext = {
     args: parsed.args,
     options: parsed.options,
     globals: globalsOf(parsed),
     io,
     command: parsed.words,
+    cancellation: interrupt.takeOver,
   };
   try {
     const { handlers } = await group.load();
-    return await handlers[command.name](ctx);
+    return await interrupt.race(handlers[command.name](ctx));
   } catch (e) {
     return await report(io, e, argv);
+  } finally {
+    interrupt.dispose();
   }
+}
+
+/**
+ * `--version` / `-v` mean `version`; `help [WORDS…]` means `WORDS… --help`; a leading `--`
+ * (`deno task cli -- checkpoint list` passes it on) only separates, so it is dropped.
+ */
+function aliasesResolved(argv: readonly string[]): readonly string[] {
+  if (argv[0] === "--") argv = argv.slice(1);
+  if (argv[0] === "--version" || argv[0] === "-v") return ["version", ...argv.slice(1)];
+  if (argv[0] === "help") return [...argv.slice(1), "--help"];
+  return argv;
 }
 
 function helpText(parsed: ParsedCommandLine): string {
@@ -70,18 +87,27 @@ function globalsOf(parsed: ParsedCommandLine): GlobalOptions {
 
 async function report(io: CliIo, error: unknown, argv: readonly string[]): Promise<number> {
   const s = stylesFor(io, "stderr");
+  if (error instanceof Cancelled) {
+    // On a terminal the `^C` echo stands where the cursor was: start a line of our own.
+    io.stderr(`${error.midLine && io.isTerminal.stderr ? "\n" : ""}${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === "AbortError") {
+    io.stderr("Cancelled.\n");
+    return EXIT_INTERRUPTED;
+  }
   let message: string;
   let hint: string;
   let code = 1;
   if (error instanceof UsageError) {
     message = error.message;
     const words = error.command.length > 0 ? `${error.command.join(" ")} ` : "";
-    hint = `Run 'tinkex ${words}--help' for usage.`;
+    const help = `Run 'tinkex ${words}--help' for usage.`;
+    hint = error.suggestion ? `${error.suggestion} ${help}` : help;
     code = EXIT_USAGE;
   } else {
     const { describeFailure } = await import("./failure.ts");
     ({ message, hint } = describeFailure(error));
-    if (error instanceof Error && error.name === "AbortError") code = EXIT_INTERRUPTED;
   }
   const secrets = secretsOf(io, argv);
   // The message may quote the server: its control characters are shown, not obeyed.

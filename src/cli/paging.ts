@@ -59,14 +59,18 @@ export async function takeListing<T>(
   return { items, total, hasMore };
 }
 
-/** The cursor printed with a listing's JSON: where it started, how many, out of how many. */
+/**
+ * The cursor printed with a listing's JSON: where it started, how many, out of how many (null
+ * when the service does not say, as for sessions), and whether more follow (always known).
+ */
 export function listingCursor<T>(
   taken: Taken<T>,
   opts: { limit: number; offset: number },
-): { offset: number; limit: number; total_count: number | null } {
+): { offset: number; limit: number; total_count: number | null; has_more: boolean } {
   return {
     offset: opts.offset,
     limit: opts.limit === 0 ? taken.items.length : opts.limit,
     total_count: taken.total ?? null,
+    has_more: taken.hasMore,
   };
 }

@@ -1,19 +1,31 @@
 /**
  * Download progress on stderr: a redrawn bar with rate and ETA on a terminal, plain lines
- * (phase changes and every 10 %) otherwise. Colour only on a terminal without `NO_COLOR`.
+ * (phase changes and every 10 %) otherwise. Notes (retrying, resuming) go above the bar, which
+ * is redrawn below them; the frame on screen is always the latest state, and the last line says
+ * how it ended. Colour only on a terminal without `NO_COLOR`.
  * @module
  */
-import type { DownloadProgress } from "../../mod.ts";
+import type { DownloadProgress, ResumeInfo } from "../../mod.ts";
 import { stylesFor } from "./color.ts";
 import { formatSize } from "./format.ts";
 import type { CliIo } from "./io.ts";
+
+/** How the download ended, for the display's last line. */
+export type ProgressOutcome = { ok: true } | { ok: false; cancelled: boolean };
 
 /** Shows progress; `finish` ends the display (e.g. ends the redrawn line). */
 export interface ProgressDisplay {
   /** Show a new state. */
   update(info: DownloadProgress): void;
-  /** End the display. */
-  finish(): void;
+  /** A note above the bar (a retry, a resume), which is then redrawn below it. */
+  note(text: string): void;
+  /** A resume is coming: say why, and from where (`…; resuming at 41% in 1.0 s…`). */
+  resuming(info: ResumeInfo): void;
+  /**
+   * End the display. With an outcome, the last line says it: `Downloaded 24.0 MB in 0:01
+   * (20.0 MB/s)`, or the last frame marked `(failed)` / `(cancelled)` on a terminal.
+   */
+  finish(outcome?: ProgressOutcome): void;
 }
 
 /** Options of {@link createProgress}. */
@@ -29,7 +41,9 @@ const BAR_WIDTH = 24;
 /** A progress display for stderr: a bar on a terminal, plain lines otherwise. */
 export function createProgress(io: CliIo, opts: ProgressOptions = {}): ProgressDisplay {
   const now = opts.now ?? (() => Date.now());
-  return io.isTerminal.stderr ? terminalProgress(io, now, opts.redrawMs ?? 100) : lineProgress(io);
+  return io.isTerminal.stderr
+    ? terminalProgress(io, now, opts.redrawMs ?? 100)
+    : lineProgress(io, now);
 }
 
 /** The label of a phase: `downloading` → `Downloading`; unknown phases are capitalized. */
@@ -91,62 +105,162 @@ export function progressLine(
   return parts.join(" ");
 }
 
+/** The note before a resume: why, from where, and when. */
+export function resumeNote(info: ResumeInfo, totalBytes: number | undefined): string {
+  const at = totalBytes
+    ? `${Math.floor(Math.min(100, (info.offset / totalBytes) * 100))}% (${formatSize(info.offset)})`
+    : formatSize(info.offset);
+  const reason = info.reason.charAt(0).toUpperCase() + info.reason.slice(1);
+  const when = info.delayMs > 0 ? ` in ${(info.delayMs / 1000).toFixed(1)} s` : "";
+  return `${reason}; resuming at ${at}${when} (attempt ${info.attempt})…`;
+}
+
+/** `Downloaded 24.0 MB in 0:01 (20.0 MB/s)`: the line that ends a successful download. */
+export function summaryLine(bytes: number, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? ` (${formatSize((bytes / elapsedMs) * 1000)}/s)` : "";
+  return `Downloaded ${formatSize(bytes)} in ${formatEta(elapsedMs / 1000)}${rate}`;
+}
+
+/** What both displays track: the latest state, the phase's start, the total once known. */
+class ProgressState {
+  last?: DownloadProgress;
+  phase = "";
+  phaseStart = 0;
+  phaseStartBytes = 0;
+  start?: number;
+  totalBytes?: number;
+
+  /** Record `info` at time `t`; true when it starts a new phase. */
+  record(info: DownloadProgress, t: number): boolean {
+    this.start ??= t;
+    this.last = info;
+    this.totalBytes = info.totalBytes ?? this.totalBytes;
+    if (info.phase === this.phase) return false;
+    this.phase = info.phase;
+    this.phaseStart = t;
+    this.phaseStartBytes = info.transferredBytes;
+    return true;
+  }
+
+  /** Bytes per second in this phase, once it has run long enough to say. */
+  rate(t: number): number | undefined {
+    const elapsed = (t - this.phaseStart) / 1000;
+    if (!this.last || elapsed <= 0.2) return undefined;
+    return (this.last.transferredBytes - this.phaseStartBytes) / elapsed;
+  }
+}
+
+/** The byte counts of a report (its percent recomputed from them). */
+function bytesOf(info: DownloadProgress): Partial<DownloadProgress> {
+  const totalBytes = info.totalBytes;
+  return {
+    transferredBytes: info.transferredBytes,
+    totalBytes,
+    percent: totalBytes ? Math.min(100, (info.transferredBytes / totalBytes) * 100) : undefined,
+  };
+}
+
 function terminalProgress(io: CliIo, now: () => number, redrawMs: number): ProgressDisplay {
   const s = stylesFor(io, "stderr");
-  let phase = "";
-  let phaseStart = 0;
-  let phaseStartBytes = 0;
+  const state = new ProgressState();
   let lastDraw = -Infinity;
-  let drawn = false;
+  let drawnInfo: DownloadProgress | undefined;
+  let onScreen = false;
+  const draw = (info: DownloadProgress, rate: number | undefined, suffix = "") => {
+    const plain = progressLine(info, rate) + suffix;
+    const width = io.columns();
+    const line = !width || plain.length < width
+      ? progressLine(info, rate, s.cyan) + suffix
+      : plain.slice(0, width - 1);
+    io.stderr(`\r\x1b[2K${line}`);
+    drawnInfo = info;
+    onScreen = true;
+  };
+  // The frame on screen is the latest state, never an older throttled one.
+  const redrawIfStale = () => {
+    if (state.last && onScreen && drawnInfo !== state.last) draw(state.last, state.rate(now()));
+  };
+  const endLine = () => {
+    if (onScreen) io.stderr("\n");
+    onScreen = false;
+  };
   return {
     update(info) {
-      if (info.phase === "done") return;
       const t = now();
-      const changed = info.phase !== phase;
-      if (changed) {
-        if (drawn) io.stderr("\n");
-        phase = info.phase;
-        phaseStart = t;
-        phaseStartBytes = info.transferredBytes;
+      if (
+        info.phase !== state.phase && state.last &&
+        info.transferredBytes > state.last.transferredBytes
+      ) {
+        // The library's throttle may have dropped the phase's last report: bytes only grow, so
+        // the next phase's count is where this one ended.
+        state.last = { ...state.last, ...bytesOf(info) };
       }
+      if (info.phase === "done") return;
+      if (info.phase !== state.phase) {
+        redrawIfStale();
+        endLine();
+      }
+      const changed = state.record(info, t);
       const complete = percentOf(info) === 100;
       if (!changed && !complete && t - lastDraw < redrawMs) return;
       lastDraw = t;
-      const elapsed = (t - phaseStart) / 1000;
-      const rate = elapsed > 0.2 ? (info.transferredBytes - phaseStartBytes) / elapsed : undefined;
-      const plain = progressLine(info, rate);
-      const width = io.columns();
-      const line = !width || plain.length < width
-        ? progressLine(info, rate, s.cyan)
-        : plain.slice(0, width - 1);
-      io.stderr(`\r\x1b[2K${line}`);
-      drawn = true;
+      draw(info, state.rate(t));
     },
-    finish() {
-      if (drawn) io.stderr("\n");
-      drawn = false;
+    note(text) {
+      if (onScreen) io.stderr("\r\x1b[2K");
+      io.stderr(`${text}\n`);
+      if (onScreen && state.last) draw(state.last, undefined);
+    },
+    resuming(info) {
+      this.note(resumeNote(info, state.totalBytes));
+    },
+    finish(outcome) {
+      if (outcome?.ok && state.last) {
+        if (onScreen) io.stderr("\r\x1b[2K");
+        onScreen = false;
+        io.stderr(`${summaryLine(state.last.transferredBytes, now() - (state.start ?? now()))}\n`);
+      } else if (outcome && !outcome.ok && state.last && onScreen) {
+        draw(state.last, undefined, outcome.cancelled ? " (cancelled)" : " (failed)");
+      } else {
+        redrawIfStale();
+      }
+      endLine();
     },
   };
 }
 
-function lineProgress(io: CliIo): ProgressDisplay {
-  let phase = "";
+function lineProgress(io: CliIo, now: () => number): ProgressDisplay {
+  const state = new ProgressState();
   let nextStep = 0;
+  let finished = false;
   return {
     update(info) {
-      if (info.phase !== phase) {
-        phase = info.phase;
+      if (state.record(info, now())) {
         nextStep = 10;
-        if (phase !== "done") io.stderr(`${phaseLabel(phase)}...\n`);
+        if (info.phase !== "done") io.stderr(`${phaseLabel(info.phase)}...\n`);
       }
-      if (["resolving", "verifying", "done"].includes(phase)) return;
+      if (["resolving", "verifying", "done"].includes(state.phase)) return;
       const pct = percentOf(info);
       if (pct === undefined || pct < nextStep) return;
       const step = Math.floor(pct / 10) * 10;
       nextStep = step + 10;
       const total = info.totalBytes ? ` of ${formatSize(info.totalBytes)}` : "";
-      io.stderr(`${phaseLabel(phase)}: ${step}% (${formatSize(info.transferredBytes)}${total})\n`);
+      io.stderr(
+        `${phaseLabel(state.phase)}: ${step}% (${formatSize(info.transferredBytes)}${total})\n`,
+      );
     },
-    finish() {},
+    note(text) {
+      io.stderr(`${text}\n`);
+    },
+    resuming(info) {
+      this.note(resumeNote(info, state.totalBytes));
+    },
+    finish(outcome) {
+      if (finished) return;
+      if (outcome) finished = true;
+      if (outcome?.ok && state.last) {
+        io.stderr(`${summaryLine(state.last.transferredBytes, now() - (state.start ?? now()))}\n`);
+      }
+    },
   };
 }

@@ -4,7 +4,9 @@
  * start fast.
  * @module
  */
+import { resolve } from "node:path";
 import process from "node:process";
+import { CliError } from "./errors.ts";
 import { formatSize, plural } from "./format.ts";
 import { isJson, note, printJson, printLine, warn } from "./output.ts";
 import { serveKeys } from "./serve_keys.ts";
@@ -15,10 +17,12 @@ async function serve(ctx: CommandContext): Promise<number> {
   const { options } = ctx;
   const dataDir = options.data as string | undefined;
   const keys = serveKeys(ctx);
+  const port = (options.port as number | undefined) ?? 8080;
+  const hostname = options.host as string | undefined;
   const server = await start({
     dataDir,
-    port: (options.port as number | undefined) ?? 8080,
-    hostname: options.host as string | undefined,
+    port,
+    hostname,
     apiKeys: keys.apiKeys,
     apiKeyFile: keys.apiKeyFile,
     publicUrl: options["public-url"] as string | undefined,
@@ -27,9 +31,11 @@ async function serve(ctx: CommandContext): Promise<number> {
     adminKeys: options["admin-key"] as string[] | undefined,
     baseModels: options["base-model"] as string[] | undefined,
     corsOrigins: options.cors as string[] | undefined,
+  }).catch((e) => {
+    throw startFailure(e, { host: hostname ?? "127.0.0.1", port, dataDir });
   });
   // Listen for the stop signal before the banner: a SIGTERM right after it must stop cleanly.
-  const signalled = untilSignalled();
+  const signalled = untilSignalled(ctx.cancellation());
   for (const warning of server.startup.warnings) warn(ctx, warning);
   const { reclaimed } = server.startup;
   if (isJson(ctx)) {
@@ -74,16 +80,60 @@ async function serve(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-function untilSignalled(): Promise<void> {
+/** Until Ctrl-C (which aborts `interrupted`) or SIGTERM. */
+function untilSignalled(interrupted: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const stop = (): void => {
-      process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      interrupted.removeEventListener("abort", stop);
       resolve();
     };
-    process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    interrupted.addEventListener("abort", stop);
   });
+}
+
+/**
+ * A failure to start, worded for the command line: a busy port says what to do, a bad data
+ * directory or address names the flag; anything else passes through.
+ */
+function startFailure(
+  error: unknown,
+  where: { host: string; port: number; dataDir?: string },
+): unknown {
+  const { code, name, message, path } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    path?: unknown;
+  };
+  const text = String(message ?? error);
+  const { host, port } = where;
+  if (code === "EADDRINUSE" || name === "AddrInUse" || /address already in use/i.test(text)) {
+    return new CliError(
+      `Cannot start the local server: port ${port} on ${host} is already in use`,
+      `Pass --port 0 to pick a free port, or --port N for another one (another tinkex serve may be running on ${port}).`,
+    );
+  }
+  if (
+    typeof path === "string" && where.dataDir !== undefined &&
+    resolve(path).startsWith(resolve(where.dataDir))
+  ) {
+    return new CliError(
+      `Cannot use --data ${where.dataDir}: ${text}`,
+      "Pass a directory (created if missing) that this user may write.",
+    );
+  }
+  if (/api key/i.test(text)) {
+    return new CliError(text, "Pass keys such as --api-key tml-local-dev-key (one per user).");
+  }
+  if (code !== undefined || name === "AddrNotAvailable" || name === "PermissionDenied") {
+    return new CliError(
+      `Cannot start the local server on ${host}:${port}: ${text}`,
+      "Check --host (an address of this machine) and --port (below 1024 needs privileges).",
+    );
+  }
+  return error;
 }
 
 /** Handlers of `tinkex serve`. */

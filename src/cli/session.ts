@@ -6,7 +6,7 @@ import { finishSession, getSession, iterateSessions, type SessionFinishReason } 
 import { stylesFor } from "./color.ts";
 import { takenTitle } from "./format.ts";
 import { configOf, isJson, printJson, printLine, printResult } from "./output.ts";
-import { pageOptions, takeListing } from "./paging.ts";
+import { listingCursor, pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 import { exportTraceCommand, setProjectCommand } from "./session_account.ts";
 import { metadataText } from "./views.ts";
@@ -15,7 +15,8 @@ async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
   const page = pageOptions(ctx.options);
   const taken = await takeListing(page, (opts) => iterateSessions(config, opts));
-  printResult(ctx, { sessions: taken.items }, () => ({
+  const json = { sessions: taken.items, cursor: listingCursor(taken, page) };
+  printResult(ctx, json, () => ({
     title: takenTitle(taken, page, "session"),
     columns: ["Session ID"],
     rows: taken.items.map((id) => [id]),

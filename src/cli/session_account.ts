@@ -47,8 +47,15 @@ async function downloadTo(url: string, path: string): Promise<number> {
   try {
     res = await fetch(url, { redirect: "error" });
   } catch (e) {
+    // The innermost cause says why (Deno: "fetch failed" outside); it quotes the URL, whose
+    // query (the signature) stays out.
+    let inner: unknown = e;
+    while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+    const { origin, pathname } = new URL(url);
+    const why = String(inner instanceof Error ? inner.message : inner)
+      .split(url).join(`${origin}${pathname}?…`);
     throw new CliError(
-      `Cannot download the trace: ${e instanceof Error ? e.message : e}`,
+      `Cannot download the trace: ${why}`,
       "Check your network; the signed URL is valid for about an hour.",
     );
   }

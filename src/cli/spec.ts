@@ -68,6 +68,11 @@ export interface CommandContext {
   io: CliIo;
   /** The command words, e.g. `["checkpoint", "list"]`, for messages. */
   command: readonly string[];
+  /**
+   * Take over Ctrl-C: the returned signal aborts on it, and the command stops itself (cleaning
+   * up). Commands that do not call this are cancelled at once.
+   */
+  cancellation(): AbortSignal;
 }
 
 /** Runs one command; resolves to the exit code. */

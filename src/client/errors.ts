@@ -4,6 +4,12 @@
  * @module
  */
 import { categoryOfStatus, type ErrorCategory, TinkerError } from "../protocol/errors.ts";
+import {
+  classifyConnectionFailure,
+  type ConnectionFailureKind,
+} from "./http/connection_failure.ts";
+
+export type { ConnectionFailureKind } from "./http/connection_failure.ts";
 
 // The shared base classes, re-exported so client modules take every error from one place.
 export {
@@ -81,21 +87,93 @@ export class ApiStatusError extends TinkerError {
   }
 }
 
-/** 400 Bad Request. @example `err instanceof BadRequestError` */
+/**
+ * 400 Bad Request.
+ *
+ * @example
+ * ```ts
+ * import { BadRequestError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof BadRequestError) console.log(err.status, err.body);
+ * ```
+ */
 export class BadRequestError extends ApiStatusError {}
-/** 401: the API key was missing or not accepted. @example `err instanceof AuthenticationError` */
+/**
+ * 401: the API key was missing or not accepted.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof AuthenticationError) console.log(err.status, err.body);
+ * ```
+ */
 export class AuthenticationError extends ApiStatusError {}
-/** 403: the key may not do this (or a signed URL expired). @example `err instanceof PermissionDeniedError` */
+/**
+ * 403: the key may not do this (or a signed URL expired).
+ *
+ * @example
+ * ```ts
+ * import { PermissionDeniedError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof PermissionDeniedError) console.log(err.status, err.body);
+ * ```
+ */
 export class PermissionDeniedError extends ApiStatusError {}
-/** 404: not found, or not yours. @example `err instanceof NotFoundError` */
+/**
+ * 404: not found, or not yours.
+ *
+ * @example
+ * ```ts
+ * import { NotFoundError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof NotFoundError) console.log(err.status, err.body);
+ * ```
+ */
 export class NotFoundError extends ApiStatusError {}
-/** 409: conflict, e.g. publishing an already public checkpoint. Never retried. @example `err instanceof ConflictError` */
+/**
+ * 409: conflict, e.g. publishing an already public checkpoint. Never retried.
+ *
+ * @example
+ * ```ts
+ * import { ConflictError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof ConflictError) console.log(err.status, err.body);
+ * ```
+ */
 export class ConflictError extends ApiStatusError {}
-/** 422: the request was understood but invalid. @example `err instanceof UnprocessableEntityError` */
+/**
+ * 422: the request was understood but invalid.
+ *
+ * @example
+ * ```ts
+ * import { UnprocessableEntityError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof UnprocessableEntityError) console.log(err.status, err.body);
+ * ```
+ */
 export class UnprocessableEntityError extends ApiStatusError {}
-/** 429: rate limited (retried, then surfaced). @example `err instanceof RateLimitError` */
+/**
+ * 429: rate limited (retried, then surfaced).
+ *
+ * @example
+ * ```ts
+ * import { RateLimitError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof RateLimitError) console.log(err.status, err.body);
+ * ```
+ */
 export class RateLimitError extends ApiStatusError {}
-/** 5xx: the service failed (retried, then surfaced). @example `err instanceof InternalServerError` */
+/**
+ * 5xx: the service failed (retried, then surfaced).
+ *
+ * @example
+ * ```ts
+ * import { InternalServerError } from "@tinkex/tinkex";
+ * const err: unknown = new Error("caught");
+ * if (err instanceof InternalServerError) console.log(err.status, err.body);
+ * ```
+ */
 export class InternalServerError extends ApiStatusError {}
 
 /**
@@ -115,13 +193,14 @@ export function apiErrorFor(details: ApiErrorDetails): ApiStatusError {
 }
 
 /**
- * No response arrived: the connection failed or was cut. Carries the `cause`.
+ * No response arrived: the connection failed or was cut. Carries the `cause`; the message ends
+ * with the innermost cause's text (e.g. `connect ECONNREFUSED 127.0.0.1:8080`).
  *
  * @example
  * ```ts
  * import { ConnectionError } from "@tinkex/tinkex";
- * const e = new ConnectionError("GET", "http://127.0.0.1:1/x", new TypeError("refused"));
- * console.log(e.message);
+ * const e = new ConnectionError("GET", "http://127.0.0.1:1/x", new TypeError("ECONNREFUSED"));
+ * console.log(e.message, e.failure); // … "refused"
  * ```
  */
 export class ConnectionError extends TinkerError {
@@ -129,11 +208,19 @@ export class ConnectionError extends TinkerError {
   readonly method: string;
   /** Request URL. */
   readonly url: string;
+  /**
+   * `refused` (nothing listens there), `unresolvable` (the host name does not resolve; neither
+   * is retried for long), or `other`.
+   */
+  readonly failure: ConnectionFailureKind;
   /** Build from the request and the underlying error. */
   constructor(method: string, url: string, cause: unknown, what = "Connection error") {
-    super(`${what}: ${method} ${redactUrl(url)}${causeText(cause)}`, { cause });
+    const { kind, detail } = classifyConnectionFailure(cause);
+    const because = detail ? ` (${redactUrl(detail)})` : "";
+    super(`${what}: ${method} ${redactUrl(url)}${because}`, { cause });
     this.method = method;
     this.url = redactUrl(url);
+    this.failure = kind;
   }
 }
 
@@ -385,11 +472,6 @@ function bodyText(body: unknown): string {
   } catch {
     return String(body);
   }
-}
-
-function causeText(cause: unknown): string {
-  if (cause instanceof Error && cause.message) return ` (${cause.message})`;
-  return "";
 }
 
 const SECRET_PARAM =

@@ -13,7 +13,13 @@ const HOUR_MS = 3600_000;
 
 /** Parse an RFC 3339 time with a zone (`2026-07-13T00:00:00Z`); undefined when it is not one. */
 export function parseRfc3339(text: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(text)) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+    .exec(text);
+  if (!m) return undefined;
+  // Each field in range (Date.parse takes 2026-02-30 for March 2nd, and 24:00:00).
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const fields = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (fields.getUTCDate() !== d || fields.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || s > 59) {
     return undefined;
   }
   const ms = Date.parse(text);

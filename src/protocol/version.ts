@@ -1,4 +1,12 @@
-/** The tinkex version, kept in step with `deno.json`. */
+/**
+ * The tinkex version, kept in step with `deno.json`.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "@tinkex/tinkex";
+ * console.log(`tinkex ${VERSION}`);
+ * ```
+ */
 export const VERSION = "0.1.0";
 
 /**

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
+import { startServeProcess as startServe } from "../_serve_process.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
@@ -77,37 +78,18 @@ export interface ServeProcess {
   close(): Promise<void>;
 }
 
-/** Start `tinkex serve --port 0 --seed --json …extra` under Deno and wait for its JSON line. */
+/**
+ * Start `tinkex serve --port 0 --seed --json …extra` under Deno and wait for its JSON line. Its
+ * log is captured, not printed: `close()` fails if it holds anything but the stop notice.
+ */
 export async function startServeProcess(extra: string[] = []): Promise<ServeProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", "serve", "--port", "0", "--seed", "--json", ...extra],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`tinkex serve exited before it listened: ${text}`);
-    text += value;
-    try {
-      const info = JSON.parse(text) as { base_url: string; api_keys: string[] };
-      const drain = (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return {
-        baseUrl: info.base_url,
-        apiKey: info.api_keys[0],
-        close: async () => {
-          child.kill("SIGTERM");
-          await child.status;
-          await drain;
-        },
-      };
-    } catch {
-      // Not the whole JSON object yet.
-    }
-  }
+  const child = await startServe(["--seed", ...extra]);
+  return {
+    baseUrl: child.baseUrl,
+    apiKey: (child.banner.api_keys as string[])[0],
+    close: async () => {
+      const { stderr } = await child.stop();
+      if (stderr !== "Stopping…\n") throw new Error(`tinkex serve logged:\n${stderr}`);
+    },
+  };
 }

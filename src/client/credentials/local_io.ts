@@ -91,7 +91,8 @@ export async function runCredentialCommand(
     );
   return await new Promise<string>((resolve, reject) => {
     const child = spawn(command, { shell: true, stdio: ["ignore", "pipe", "ignore"] });
-    const chunks: Uint8Array[] = [];
+    const decoder = new TextDecoder();
+    let text = "";
     let size = 0;
     let settled = false;
     const finish = (error: ConfigError | undefined, value = "") => {
@@ -110,7 +111,7 @@ export async function runCredentialCommand(
     child.stdout!.on("data", (chunk: Uint8Array) => {
       size += chunk.length;
       if (size > MAX_CMD_OUTPUT_BYTES) finish(failed("it printed more than 64 KiB"));
-      else chunks.push(chunk);
+      else text += decoder.decode(chunk, { stream: true });
     });
     child.on("error", (e: unknown) => finish(failed(`it could not be started (${codeOf(e)})`)));
     child.on("close", (code: number | null, signal: string | null) => {
@@ -119,22 +120,12 @@ export async function runCredentialCommand(
           failed(code === null ? `it was killed (${signal})` : `it exited with ${code}`),
         );
       }
-      const out = new TextDecoder().decode(concat(chunks)).trim();
+      const out = (text + decoder.decode()).trim();
       if (out === "") return finish(failed("it printed no credential"));
       if (/\s/.test(out)) return finish(failed("it printed more than one word"));
       finish(undefined, out);
     });
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function codeOf(e: unknown): string {

@@ -206,6 +206,11 @@ class ArchiveFetcher {
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
   #watch?: ThroughputWatch;
+  /**
+   * The response being read. Held while its body is: once Deno collects a Response, aborting
+   * its request no longer cancels a pending body read, so Ctrl-C or a stall would hang.
+   */
+  #response?: Response;
 
   constructor(
     config: ResolvedConfig,
@@ -427,6 +432,7 @@ class ArchiveFetcher {
     }
     if (res.status === 200 || res.status === 206) {
       this.#reader = this.#startBody(res);
+      this.#response = res;
       this.#progress.report({
         phase: "downloading",
         transferredBytes: this.#offset,
@@ -603,6 +609,7 @@ class ArchiveFetcher {
   #dropResponse(): void {
     this.#watch?.dispose();
     this.#watch = undefined;
+    this.#response = undefined;
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.cancel().catch(() => {});

@@ -7,7 +7,7 @@
  */
 import type { ResolvedConfig } from "../config.ts";
 import { AbortError, ApiStatusError, TinkerError } from "../errors.ts";
-import { VERSION } from "../../protocol/version.ts";
+import { TINKER_SDK_VERSION } from "../../protocol/version.ts";
 import { requestJson } from "./request.ts";
 
 /** A JWT is replaced once it has less than this left (the SDK's background refresh point). */
@@ -22,7 +22,12 @@ interface AuthState {
   jwt?: { token: string; expiresAt: number };
   /** The exchange in flight, shared by concurrent calls. */
   exchanging?: Promise<string>;
+  /** Credentials and JWTs obtained so far (newest last), which no error may show. */
+  secrets?: string[];
 }
+
+/** How many obtained credentials and JWTs are remembered for redaction, per state. */
+const MAX_SECRETS = 8;
 
 /** States by base URL and key; by base URL under each credential source. */
 const byKey = new Map<string, AuthState>();
@@ -69,7 +74,7 @@ export function forgetJwt(config: ResolvedConfig, token: string): void {
 export async function credentialFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
   if (config.apiKey !== undefined) return config.apiKey;
   const state = stateOf(config);
-  state.credential ??= freshCredential(config).catch((e) => {
+  state.credential ??= freshCredential(config, state).catch((e) => {
     state.credential = undefined;
     throw e;
   });
@@ -145,7 +150,8 @@ async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
     const flags = await requestJson<Record<string, unknown>>(config, {
       method: "POST",
       path: "/api/v1/client/config",
-      body: { sdk_version: VERSION },
+      // The service resolves flags per SDK version: ask as the official SDK tinkex follows.
+      body: { sdk_version: TINKER_SDK_VERSION },
       credential,
     });
     return flags.pjwt_auth_enabled === true ? "jwt" : "api-key";
@@ -164,8 +170,9 @@ async function jwtFor(
   if (current && current.expiresAt - Date.now() > JWT_REFRESH_BEFORE_EXPIRY_MS) {
     return current.token;
   }
-  state.exchanging ??= exchange(config).then((jwt) => {
+  state.exchanging ??= exchange(config, state).then((jwt) => {
     state.jwt = jwt;
+    remember(state, jwt.token);
     return jwt.token;
   }).finally(() => state.exchanging = undefined);
   try {
@@ -178,9 +185,12 @@ async function jwtFor(
   }
 }
 
-async function exchange(config: ResolvedConfig): Promise<{ token: string; expiresAt: number }> {
+async function exchange(
+  config: ResolvedConfig,
+  state: AuthState,
+): Promise<{ token: string; expiresAt: number }> {
   // A credential command runs again for every exchange: its credentials may be short-lived.
-  const credential = config.apiKey ?? await freshCredential(config);
+  const credential = config.apiKey ?? await freshCredential(config, state);
   const body = await requestJson<{ jwt?: unknown }>(config, {
     method: "POST",
     path: "/api/v1/auth/token",
@@ -197,8 +207,9 @@ async function exchange(config: ResolvedConfig): Promise<{ token: string; expire
   return { token: body.jwt, expiresAt: Number.isFinite(exp) ? exp * 1000 : 0 };
 }
 
-async function freshCredential(config: ResolvedConfig): Promise<string> {
+async function freshCredential(config: ResolvedConfig, state: AuthState): Promise<string> {
   const value = await config.getApiKey!();
+  if (typeof value === "string") remember(state, value);
   if (typeof value !== "string" || value === "" || /\s/.test(value)) {
     throw new TinkerError(
       "Cannot authenticate: the credential source gave no usable credential (empty or with spaces)",
@@ -206,6 +217,22 @@ async function freshCredential(config: ResolvedConfig): Promise<string> {
     );
   }
   return value;
+}
+
+function remember(state: AuthState, secret: string): void {
+  const list = state.secrets ??= [];
+  if (secret === "" || list.includes(secret)) return;
+  list.push(secret);
+  if (list.length > MAX_SECRETS) list.shift();
+}
+
+/**
+ * Every credential `config` has: its key, what its source gave (the command's output, the stored
+ * key) and the JWTs it was issued. A server echoing any of them must not put it in an error.
+ */
+export function credentialsOf(config: ResolvedConfig): string[] {
+  const state = stateOf(config);
+  return [...(config.apiKey === undefined ? [] : [config.apiKey]), ...(state.secrets ?? [])];
 }
 
 /** Wait for shared work, but give up at once when this caller's signal aborts. */

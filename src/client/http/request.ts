@@ -12,11 +12,13 @@ import {
   UnsafeUrlError,
 } from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
+import { credentialsOf } from "./auth.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
 import { Redactor, secretHeaderValues } from "./redact.ts";
 import { fetchFollowing } from "./redirects.ts";
 import { authHeaderFor, forgetJwt } from "./auth.ts";
+import { fastFailure } from "./connection_failure.ts";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -61,7 +63,15 @@ export interface RequestSpec {
   credential?: string;
 }
 
-/** The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`. */
+/**
+ * The user agent tinkex sends: `tinkex-ts/<version> (<runtime> <version>)`.
+ *
+ * @example
+ * ```ts
+ * import { USER_AGENT } from "@tinkex/tinkex";
+ * console.log(USER_AGENT); // e.g. "tinkex-ts/0.1.0 (deno 2.5.0)"
+ * ```
+ */
 export const USER_AGENT: string = `tinkex-ts/${VERSION} (${runtimeDescription()})`;
 
 /**
@@ -104,7 +114,7 @@ async function withRetries<T>(
   const headers = buildHeaders(config, spec, opts, idempotencyKey, apiKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
   // Whatever a server echoes back (or a platform error names) loses the credentials sent.
-  const redactor = new Redactor([config.apiKey, apiKey, ...secretHeaderValues(headers)]);
+  const redactor = new Redactor([apiKey, ...credentialsOf(config), ...secretHeaderValues(headers)]);
   // Redirects are followed by hand and only within the API origin, so the key stays there.
   const follow = { check: sameOriginAs(url), stopAt: spec.passStatus };
 
@@ -124,6 +134,7 @@ async function withRetries<T>(
         if (res.status === 401 && spec.credential === undefined) forgetJwt(config, apiKey);
         throw apiErrorFor({
           status: res.status,
+          // A server echoing a credential (key, command output, JWT) does not get it shown.
           body: redactor.value(await readErrorBody(res)),
           method: spec.method,
           url,
@@ -135,8 +146,9 @@ async function withRetries<T>(
     } catch (e) {
       if (e instanceof ApiStatusError || e instanceof UnsafeUrlError) throw e;
       const err = classifyFetchError(e, redactor, spec.method, url, opts, link.timedOut, timeoutMs);
-      if (err instanceof AbortError || retry >= maxRetries) throw err;
-      failure = { error: err };
+      const fast = err instanceof TimeoutError ? undefined : fastFailure(e, url, retry);
+      if (err instanceof AbortError || retry >= maxRetries || fast?.giveUp) throw err;
+      failure = { error: err, retryAfter: fast?.delayMs };
     } finally {
       link.dispose();
     }
@@ -182,7 +194,9 @@ function classifyFetchError(
   const cause = redactor.cause(e);
   if (timedOut) return new TimeoutError(method, url, timeoutMs, cause);
   if (e instanceof SyntaxError) {
-    return new ConnectionError(method, url, cause, "Malformed JSON from");
+    // JSON.parse quotes the start of the text it choked on, which may be an echoed credential.
+    const plain = new SyntaxError("the response body is not valid JSON");
+    return new ConnectionError(method, url, plain, "Malformed JSON from");
   }
   return new ConnectionError(method, url, cause);
 }

@@ -1,10 +1,13 @@
 /**
- * Users and authentication: each API key is one user, identified by a short hash of the key
- * (stable across restarts, and the key itself is never stored or logged).
+ * Users and authentication: each API key is one user, identified by a short HMAC of the key under
+ * the server's secret (stable across restarts of one data directory; the key itself is never
+ * stored or logged). The id is shown to others (`model_owner`, the `user` of signed URLs), so it
+ * must not let anyone test guesses of the key: a plain hash of a short key would.
  * @module
  */
 import { toHex } from "../store/encoding.ts";
 import { HttpError } from "../http/responses.ts";
+import type { UrlSigner } from "./url_signing.ts";
 
 /** The users of a server, by API key. */
 export class Users {
@@ -14,11 +17,21 @@ export class Users {
     this.#byKey = byKey;
   }
 
-  /** Build from the API keys. */
-  static async fromKeys(keys: string[]): Promise<Users> {
+  /** Build from the API keys, with ids keyed by the server's secret. */
+  static async fromKeys(keys: string[], signer: UrlSigner): Promise<Users> {
     const map = new Map<string, string>();
-    for (const key of keys) map.set(key, await userIdOf(key));
+    for (const key of keys) map.set(key, "user-" + toHex(await signer.userTag(key)));
     return new Users(map);
+  }
+
+  /**
+   * The ids earlier versions gave the current keys (a plain SHA-256 of the key), mapped to the
+   * ids they have now: the owners of records in an older data directory are renamed with it.
+   */
+  async legacyIds(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const [key, id] of this.#byKey) out.set(await legacyUserIdOf(key), id);
+    return out;
   }
 
   /** The user id of a key, if it is one of ours. */
@@ -49,8 +62,8 @@ export class Users {
   }
 }
 
-/** `user-` + the first 12 hex digits of SHA-256(key). */
-async function userIdOf(key: string): Promise<string> {
+/** The id earlier versions used: `user-` + the first 12 hex digits of SHA-256(key). */
+async function legacyUserIdOf(key: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)),
   );

@@ -130,11 +130,13 @@ export async function createHandler(options: ServerOptions = {}): Promise<Tinker
     const loose = await looseModeWarning(dataDir);
     if (loose) warnings.push(loose);
     const store = await Store.open(dataDir);
-    const users = await Users.fromKeys(resolved.apiKeys);
+    const signer = await UrlSigner.open(dataDir, store.tmpDir);
+    const users = await Users.fromKeys(resolved.apiKeys, signer);
+    await store.renameOwners(await users.legacyIds());
     server = {
       options: resolved,
       store,
-      signer: await UrlSigner.open(dataDir, store.tmpDir),
+      signer,
       users,
       accounts: accountsOf(users, resolved.adminKeys),
       futures: new Futures({

@@ -59,11 +59,17 @@ async function audit(ctx: RequestContext): Promise<Response> {
     );
   }
   const day = ctx.url.searchParams.get("day") ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+  // A calendar day: Date.parse would take 2026-02-30 as March 2nd.
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !isCalendarDay(day)) {
     throw badRequest(`Query day must be a date YYYY-MM-DD, got ${JSON.stringify(day)}`);
   }
   const entries = await auditLogOf(ctx.server).read(day, AUDIT_EVENT_TYPES[eventType]);
   return json({ entries });
+}
+
+function isCalendarDay(day: string): boolean {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
 /** The session, if the caller owns it; else a 404 (no existence leak). */

@@ -5,17 +5,18 @@
  * kind, name, weights and metadata; it is private and takes the TTL given, not the source's.
  * @module
  */
-import { copyFile, cp, link, rename, rm } from "node:fs/promises";
-import { formatTinkerPath } from "../../protocol/paths.ts";
+import { copyFile, link, mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { formatTinkerPath, type TinkerPath } from "../../protocol/paths.ts";
 import { findCheckpoint } from "../auth/access.ts";
-import { tempPath } from "../store/atomic_fs.ts";
+import { DIR_MODE, tempPath } from "../store/atomic_fs.ts";
 import type { RequestContext, Route } from "../http/context.ts";
 import { checkType, intField, optionalString, readJsonBody, stringField } from "../http/input.ts";
 import { HttpError, json } from "../http/responses.ts";
 import type { CheckpointRef, Store } from "../store/record_store.ts";
 import { checkpointKey, newRunRecord } from "../store/records.ts";
 import { addressFromPath } from "./checkpoint_params.ts";
-import { callerSession } from "./session_routes.ts";
+import { ownSession } from "./training_routes.ts";
 import { ttlField } from "./ttl_field.ts";
 
 /** The copy route. */
@@ -31,21 +32,16 @@ async function copyWeights(ctx: RequestContext): Promise<Response> {
   const sourcePath = stringField(body, "source_path");
   optionalString(body, "weights_access_token"); // accepted; access here is by user
   const ttl = ttlField(body, ctx.server.options.minTtlSeconds);
-  callerSession(ctx, sessionId, true);
-  const { store, archives } = ctx.server;
-  const source = findCheckpoint(store, ctx.user, addressFromPath(sourcePath), "read", Date.now());
+  ownSession(ctx, sessionId, { open: true });
+  const { store } = ctx.server;
+  const at = addressFromPath(sourcePath);
+  findCheckpoint(store, ctx.user, at, "read", Date.now());
   const runId = `${sessionId}:train:${modelSeq}`;
   if (store.run(runId)) {
     throw new HttpError(409, `Model ${runId} already exists: use another model_seq_id`);
   }
-  if (!source.ckpt.files) await archives.ensure(source); // a lazily built archive: build it first
   const objectId = crypto.randomUUID();
-  try {
-    await copyStoredForm(store, source, objectId);
-  } catch (e) {
-    await removeStoredForm(store, objectId);
-    throw e;
-  }
+  const source = await linkSource(ctx, at, objectId);
   const now = Date.now();
   const run = newRunRecord({
     id: runId,
@@ -81,33 +77,73 @@ async function copyWeights(ctx: RequestContext): Promise<Response> {
 }
 
 /**
- * Give the copy its own stored form: a hard link of the archive (no bytes duplicated, and
- * deleting either leaves the other intact), else a byte copy; a directory copy for external
- * files, made in a temp dir and renamed into place.
+ * Give the copy its own stored form, as the source is at that moment: under the store's lock
+ * (so no delete or overwrite removes the source's files half-way), the source is looked up
+ * again (a 404 if it went away meanwhile) and its archive, or each of its external files, is
+ * hard-linked (no bytes duplicated; deleting either side leaves the other intact). A lazily
+ * built archive is built first, outside the lock.
  */
-async function copyStoredForm(
+async function linkSource(
+  ctx: RequestContext,
+  at: TinkerPath,
+  objectId: string,
+): Promise<CheckpointRef> {
+  const { store, archives } = ctx.server;
+  for (let attempt = 0;; attempt++) {
+    const before = findCheckpoint(store, ctx.user, at, "read", Date.now());
+    if (!before.ckpt.files) await archives.ensure(before);
+    const linked = await store.exclusive(async () => {
+      const source = findCheckpoint(store, ctx.user, at, "read", Date.now());
+      try {
+        await linkStoredForm(store, source, objectId);
+        return source;
+      } catch (e) {
+        await removeStoredForm(store, objectId);
+        // Replaced by a checkpoint whose archive is still to be built: build it, then retry.
+        if (isMissing(e) && attempt === 0) return undefined;
+        throw e;
+      }
+    });
+    if (linked) return linked;
+  }
+}
+
+async function linkStoredForm(
   store: Store,
   source: CheckpointRef,
   objectId: string,
 ): Promise<void> {
-  if (source.ckpt.files) {
-    const tmp = tempPath(store.tmpDir, "copy");
-    try {
-      await cp(store.objectDir(source.ckpt.object_id), tmp, { recursive: true });
-      await rename(tmp, store.objectDir(objectId));
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      throw e;
-    }
+  if (!source.ckpt.files) {
+    await linkOrCopy(store.objectPath(source.ckpt.object_id), store.objectPath(objectId));
     return;
   }
-  const from = store.objectPath(source.ckpt.object_id);
-  const to = store.objectPath(objectId);
+  const tmp = tempPath(store.tmpDir, "copy");
+  try {
+    for (const file of source.ckpt.files) {
+      const parts = file.path.split("/");
+      const to = join(tmp, ...parts);
+      await mkdir(dirname(to), { recursive: true, mode: DIR_MODE });
+      await linkOrCopy(join(store.objectDir(source.ckpt.object_id), ...parts), to);
+    }
+    await rename(tmp, store.objectDir(objectId));
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** A hard link, else (another file system) a byte copy. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
-  } catch {
+  } catch (e) {
+    if (isMissing(e)) throw e;
     await copyFile(from, to);
   }
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as { code?: string }).code === "ENOENT";
 }
 
 async function removeStoredForm(store: Store, objectId: string): Promise<void> {

@@ -10,7 +10,7 @@ import { checkSignedQuery, signedQuery } from "../auth/signed_request.ts";
 import { buildExternalFiles } from "../archive/external_files.ts";
 import { objectResponse } from "../archive/serve_file.ts";
 import type { RequestContext, Route } from "../http/context.ts";
-import { checkType, intField, readJsonBody, stringField } from "../http/input.ts";
+import { checkType, intField, readJsonBody, stringArrayField, stringField } from "../http/input.ts";
 import { badRequest, json, notFound } from "../http/responses.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import { checkName, ownModel, saveCheckpoint, submit } from "./training_routes.ts";
@@ -42,6 +42,13 @@ async function saveExternal(ctx: RequestContext): Promise<Response> {
   checkName(name);
   const seqId = intField(body, "seq_id", { min: 1, max: Number.MAX_SAFE_INTEGER, fallback: 0 });
   const ttl = ttlField(body, ctx.server.options.minTtlSeconds) ?? 0;
+  // Asked to encrypt, a silent plaintext export would be worse than a clear refusal.
+  if (stringArrayField(body, "age_encryption_recipients").length > 0) {
+    throw badRequest(
+      "Cannot encrypt an external checkpoint: tinkex serve does not implement age encryption; " +
+        "leave age_encryption_recipients out (or empty) here",
+    );
+  }
   const { store } = ctx.server;
   return submit(ctx, run.id, async () => {
     const saved = await saveCheckpoint(ctx.server, run.id, {

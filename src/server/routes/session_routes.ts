@@ -20,10 +20,9 @@ import {
   stringField,
 } from "../http/input.ts";
 import { badRequest, HttpError, json, notFound, unprocessable } from "../http/responses.ts";
-import type { SessionRecord } from "../store/records.ts";
 import { checkBaseModel } from "./base_models.ts";
 import { addressFromPath } from "./checkpoint_params.ts";
-import { ownModel } from "./training_routes.ts";
+import { ownModel, ownSession } from "./training_routes.ts";
 import { iso } from "./wire.ts";
 
 const FINISH_REASONS = ["success", "errored", "interrupted"];
@@ -47,21 +46,6 @@ export const sessionRoutes: Route[] = [
   { method: "POST", pattern: "/api/v1/get_info", auth: true, handler: getInfo },
 ];
 
-/** The caller's session, or a 404; a finished one is a 410 when `open` is required. */
-export function callerSession(ctx: RequestContext, id: string, open: boolean): SessionRecord {
-  const session = ctx.server.store.session(id);
-  if (!session || session.owner !== ctx.user) {
-    throw notFound(`Session ${JSON.stringify(id)} not found`);
-  }
-  if (open && session.finished) {
-    throw new HttpError(
-      410,
-      `Session ${id} has finished (${session.finished.reason}); start a new session`,
-    );
-  }
-  return session;
-}
-
 async function finishSession(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.request);
   const reason = body.reason as JsonObject | undefined;
@@ -75,7 +59,7 @@ async function finishSession(ctx: RequestContext): Promise<Response> {
   }
   const detail = optionalString(body, "detail") ?? null;
   const id = ctx.params.id;
-  callerSession(ctx, id, false);
+  ownSession(ctx, id);
   // First wins: a later finish changes nothing and answers with the recorded one.
   const finished = await ctx.server.store.updateSession(id, (s) => {
     s.finished ??= { reason: type, detail, at: Date.now() };
@@ -96,7 +80,7 @@ async function createSamplingSession(ctx: RequestContext): Promise<Response> {
   const seq = intField(body, "sampling_session_seq_id", { min: 0, max: 1_000_000 });
   const modelPath = optionalString(body, "model_path");
   let baseModel = optionalString(body, "base_model");
-  callerSession(ctx, sessionId, true);
+  ownSession(ctx, sessionId, { open: true });
   if (modelPath === undefined && baseModel === undefined) {
     throw badRequest('Give "model_path" (a sampler checkpoint) or "base_model"');
   }

@@ -32,6 +32,7 @@ import {
   newCheckpointRecord,
   newRunRecord,
   type RunRecord,
+  type SessionRecord,
 } from "../store/records.ts";
 import { badRequest, HttpError, json, notFound, unprocessable } from "../http/responses.ts";
 import { ttlField } from "./ttl_field.ts";
@@ -100,7 +101,7 @@ async function createModel(ctx: RequestContext): Promise<Response> {
   const lora = loraSettings(body);
   const seed = loraConfig(body).seed;
   const userMetadata = stringMapField(body, "user_metadata");
-  ownSession(ctx, sessionId);
+  ownSession(ctx, sessionId, { open: true });
   checkBaseModel(ctx.server, lora.base_model);
   const modelId = `${sessionId}:train:${modelSeq}`;
   return submit(ctx, modelId, async () => {
@@ -176,10 +177,9 @@ export async function saveCheckpoint(
   const taken = (run: RunRecord, now: number): void => {
     const existing = run.checkpoints[key];
     if (!req.overwrite && existing && isLive(existing, now)) {
-      throw new HttpError(
-        409,
-        `Checkpoint ${path} already exists; choose another name or save with overwrite: true`,
-      );
+      // save_weights_external has no overwrite: there the way out is a delete.
+      const way = req.kind === "external_weights" ? "delete it first" : "save with overwrite: true";
+      throw new HttpError(409, `Checkpoint ${path} already exists; choose another name or ${way}`);
     }
   };
   const current = store.run(runId)!;
@@ -337,12 +337,26 @@ export function touch(run: RunRecord, seqId: number, now: number): void {
   run.last_seq_id = Math.max(run.last_seq_id, seqId);
 }
 
-/** 404 unless the session exists and is the caller's. */
-export function ownSession(ctx: RequestContext, id: string): void {
+/**
+ * The caller's session, or a 404. With `open`, a finished one is a 410: nothing new (a model, a
+ * copy, a sampling session) is made in a session that has ended.
+ */
+export function ownSession(
+  ctx: RequestContext,
+  id: string,
+  opts: { open?: boolean } = {},
+): SessionRecord {
   const session = ctx.server.store.session(id);
   if (!session || session.owner !== ctx.user) {
     throw notFound(`Session ${JSON.stringify(id)} not found`);
   }
+  if (opts.open && session.finished) {
+    throw new HttpError(
+      410,
+      `Session ${id} has finished (${session.finished.reason}); start a new session`,
+    );
+  }
+  return session;
 }
 
 /** The caller's model (training run) of that id, or a 404. */

@@ -88,12 +88,21 @@ export async function removeFilesIn(
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (keep(entry.name)) continue;
     const path = join(dir, entry.name);
-    const size = entry.isFile() ? (await stat(path).catch(() => undefined))?.size ?? 0 : 0;
+    const size = await sizeOf(path);
     await rm(path, { recursive: true, force: true });
     out.files++;
     out.bytes += size;
   }
   return out;
+}
+
+/** Bytes of a file, or of every file under a directory (an external checkpoint's, a copy's). */
+async function sizeOf(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return info?.isFile() ? info.size : 0;
+  let total = 0;
+  for (const name of await readdir(path).catch(() => [])) total += await sizeOf(join(path, name));
+  return total;
 }
 
 /** Whether `e` is the file system saying it has no room (no space left, or quota exceeded). */

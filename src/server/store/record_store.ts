@@ -179,6 +179,18 @@ export class Store {
     this.#runObservers.push(observer);
   }
 
+  /** Give the sessions and runs owned by a key in `renamed` (old id → new id) the new id. */
+  async renameOwners(renamed: ReadonlyMap<string, string>): Promise<void> {
+    for (const s of this.sessions()) {
+      const to = renamed.get(s.owner);
+      if (to !== undefined && to !== s.owner) await this.updateSession(s.id, (d) => d.owner = to);
+    }
+    for (const r of this.runs()) {
+      const to = renamed.get(r.owner);
+      if (to !== undefined && to !== r.owner) await this.updateRun(r.id, (d) => d.owner = to);
+    }
+  }
+
   /** Run a critical section under the store's mutex (for multi-step reads-then-writes). */
   exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
     return this.#mutex.run(fn);
