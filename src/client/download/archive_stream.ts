@@ -217,7 +217,10 @@ class ArchiveFetcher {
   readonly #path: string;
   readonly #opts: ArchiveStreamOptions;
   readonly #signal: AbortSignal;
-  readonly #cancel = new AbortController();
+  /** Aborts on the caller's signal, a cancel of the stream, or the deadline. */
+  readonly #abort = new AbortController();
+  #deadlineHit = false;
+  readonly #onCallerAbort = () => this.#abort.abort(this.#opts.signal?.reason);
   readonly #progress: ProgressSink;
   readonly #maxAttempts: number;
   readonly #stallMs: number;
@@ -226,7 +229,6 @@ class ArchiveFetcher {
   readonly #pool?: BufferPool;
   readonly #urlSource?: () => Promise<SignedUrl>;
   #redactor: Redactor;
-  readonly #deadline = new AbortController();
   #deadlineTimer?: ReturnType<typeof setTimeout>;
   #url?: string;
   #expiresAt = 0;
@@ -249,12 +251,12 @@ class ArchiveFetcher {
   #probe?: Probe;
   /** Whether `#reader` is a BYOB reader filling buffers of `#pool`. */
   #pooledReads = false;
+  #watch?: ThroughputWatch;
   /**
    * The response being read. Held while its body is: once Deno collects a Response, aborting
    * its request no longer cancels a pending body read, so Ctrl-C or a stall would hang.
    */
   #response?: Response;
-  #watch?: ThroughputWatch;
   #onObject?: (object: ArchiveObject) => void;
   /** The signed URL being fetched again, shared by the parallel ranges that need it. */
   #resolving?: Promise<void>;
@@ -268,9 +270,11 @@ class ArchiveFetcher {
     this.#config = config;
     this.#path = path;
     this.#opts = opts;
-    this.#signal = AbortSignal.any(
-      [this.#cancel.signal, this.#deadline.signal, ...(opts.signal ? [opts.signal] : [])],
-    );
+    // One controller and a plain listener, not AbortSignal.any: a signal made by `any` is held
+    // weakly by its sources, and a collected one never aborts the request in flight.
+    this.#signal = this.#abort.signal;
+    if (opts.signal?.aborted) this.#abort.abort(opts.signal.reason);
+    else opts.signal?.addEventListener("abort", this.#onCallerAbort, { once: true });
     this.#progress = deps.progress ??
       new ProgressThrottle(opts.onProgress, opts.progressIntervalMs);
     this.#maxAttempts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
@@ -306,8 +310,8 @@ class ArchiveFetcher {
       }
     } catch (e) {
       this.#dropResponse();
-      clearTimeout(this.#deadlineTimer);
-      if (this.#deadline.signal.aborted) {
+      this.#release();
+      if (this.#deadlineHit) {
         throw new TimeoutError(
           "GET",
           safeUrl(this.#url ?? ""),
@@ -325,15 +329,24 @@ class ArchiveFetcher {
 
   /** The consumer stopped reading: drop the request and any wait. */
   cancel(reason: unknown): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#cancel.abort(reason);
+    this.#release();
+    this.#abort.abort(reason);
     this.#dropResponse();
+  }
+
+  /** The stream is over: stop the deadline and stop listening to the caller's signal. */
+  #release(): void {
+    clearTimeout(this.#deadlineTimer);
+    this.#opts.signal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
   #startDeadline(): void {
     const ms = this.#opts.deadlineMs;
     if (ms === undefined || !Number.isFinite(ms)) return;
-    this.#deadlineTimer = setTimeout(() => this.#deadline.abort(), Math.max(0, ms));
+    this.#deadlineTimer = setTimeout(() => {
+      this.#deadlineHit = true;
+      this.#abort.abort(new DOMException("deadline passed", "TimeoutError"));
+    }, Math.max(0, ms));
   }
 
   /** The next bytes past the offset (possibly empty), or undefined at the verified end. */
@@ -349,25 +362,22 @@ class ArchiveFetcher {
       return new Uint8Array(0);
     }
     let result: ReadableStreamReadResult<Uint8Array>;
-    const watch = this.#watch;
-    // A trip of the rule also cancels the read itself: under Deno, a fetch's abort does not
-    // always reach a read already waiting (seen with node:fs calls in flight).
-    const reader = this.#reader;
-    const onTrip = (): void => void reader.cancel().catch(() => {});
-    watch?.signal.addEventListener("abort", onTrip, { once: true });
     try {
       const t0 = this.#probe === undefined ? 0 : performance.now();
       result = await this.#read();
       if (this.#probe !== undefined) this.#probe.waitMs += performance.now() - t0;
-      // Ended by our own cancel (a trip of the rule, an abort): not the end of the body.
-      if (result.done && watch?.signal.aborted) throw new Error(watch.tripped ?? "aborted");
     } catch (e) {
       const failure = this.#readFailure(e);
       this.#dropResponse();
       await this.#recover(failure);
       return new Uint8Array(0);
-    } finally {
-      watch?.signal.removeEventListener("abort", onTrip);
+    }
+    if (result.done && this.#watch?.signal.aborted) {
+      // Interrupted (aborted, too slow, past the deadline), not the end of the body.
+      const failure = this.#networkFailure(new Error("the transfer was interrupted"));
+      this.#dropResponse();
+      await this.#recover(failure);
+      return new Uint8Array(0);
     }
     if (result.done) {
       this.#dropResponse();
@@ -430,7 +440,7 @@ class ArchiveFetcher {
   /** Check the length against `expectedBytes`, report `done`, close. */
   #finish(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#dropResponse();
-    clearTimeout(this.#deadlineTimer);
+    this.#release();
     const expected = this.#opts.expectedBytes;
     if (expected !== undefined && this.#offset !== expected) {
       throw new IntegrityError(
@@ -459,7 +469,13 @@ class ArchiveFetcher {
     }
     const wasFresh = this.#urlIsFresh;
     this.#urlIsFresh = false;
-    this.#watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    const watch = new ThroughputWatch(this.#signal, this.#stallMs, this.#windowBytes);
+    this.#watch = watch;
+    // Aborting a request's signal does not always end a pending read of its body (a BYOB read
+    // in Deno can stay pending): cancel the reader too, so the read ends at once.
+    watch.signal.addEventListener("abort", () => {
+      if (this.#watch === watch) this.#reader?.cancel().catch(() => {});
+    }, { once: true });
     this.#attemptBytes = 0;
     let res: Response;
     try {

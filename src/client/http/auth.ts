@@ -235,20 +235,6 @@ export function credentialsOf(config: ResolvedConfig): string[] {
   return [...(config.apiKey === undefined ? [] : [config.apiKey]), ...(state.secrets ?? [])];
 }
 
-/** `value` (an error body: text or parsed JSON) with each secret replaced by `***`. */
-export function withoutSecrets(value: unknown, secrets: readonly string[], depth = 0): unknown {
-  const cut = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  if (typeof value === "string") return cut.reduce((t, s) => t.split(s).join("***"), value);
-  if (value === null || typeof value !== "object" || depth > 8) return value;
-  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, cut, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      withoutSecrets(k, cut) as string,
-      withoutSecrets(v, cut, depth + 1),
-    ]),
-  );
-}
-
 /** Wait for shared work, but give up at once when this caller's signal aborts. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;

@@ -9,7 +9,7 @@ import { redactUrl } from "../errors.ts";
 /** What stands in for a secret. */
 const HIDDEN = "***"; // as the CLI shows a redacted key
 /** Shorter values are not treated as secrets (they would cut ordinary words out of text). */
-const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 4;
 /** Header names whose values are credentials. */
 const SECRET_HEADER = /key|secret|token|auth|cookie|signature|password/i;
 /** How deep a cause chain or a body is followed. */
@@ -57,8 +57,11 @@ export class Redactor {
    */
   cause(error: unknown, depth = 0): unknown {
     if (!(error instanceof Error)) return this.value(error);
-    const copy = new Error(this.text(error.message));
+    const copy: Error & { code?: string } = new Error(this.text(error.message));
     copy.name = error.name;
+    // The system code (ECONNREFUSED, ENOTFOUND, …) says what failed and holds no secret.
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") copy.code = code;
     copy.stack = error.stack === undefined ? undefined : this.text(error.stack);
     if (error.cause !== undefined && depth < MAX_DEPTH) {
       copy.cause = this.cause(error.cause, depth + 1);

@@ -12,7 +12,7 @@ import {
   UnsafeUrlError,
 } from "../errors.ts";
 import { runtimeDescription } from "../runtime.ts";
-import { credentialsOf, withoutSecrets } from "./auth.ts";
+import { credentialsOf } from "./auth.ts";
 import { VERSION } from "../../protocol/version.ts";
 import { linkAbort, sleep } from "./abort.ts";
 import { Redactor, secretHeaderValues } from "./redact.ts";
@@ -114,7 +114,7 @@ async function withRetries<T>(
   const headers = buildHeaders(config, spec, opts, idempotencyKey, apiKey);
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
   // Whatever a server echoes back (or a platform error names) loses the credentials sent.
-  const redactor = new Redactor([config.apiKey, apiKey, ...secretHeaderValues(headers)]);
+  const redactor = new Redactor([apiKey, ...credentialsOf(config), ...secretHeaderValues(headers)]);
   // Redirects are followed by hand and only within the API origin, so the key stays there.
   const follow = { check: sameOriginAs(url), stopAt: spec.passStatus };
 
@@ -135,9 +135,7 @@ async function withRetries<T>(
         throw apiErrorFor({
           status: res.status,
           // A server echoing a credential (key, command output, JWT) does not get it shown.
-          body: redactor.value(
-            withoutSecrets(await readErrorBody(res), [apiKey, ...credentialsOf(config)]),
-          ),
+          body: redactor.value(await readErrorBody(res)),
           method: spec.method,
           url,
           requestId: res.headers.get("x-request-id") ?? undefined,
