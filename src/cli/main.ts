@@ -12,6 +12,7 @@ import { EXIT_INTERRUPTED, interruptScope } from "./interrupt.ts";
 import { type CliIo, withDefaults } from "./io.ts";
 import type { CommandContext, GlobalOptions } from "./spec.ts";
 import { rememberedSecrets } from "./secrets.ts";
+import { printable } from "./table.ts";
 
 /** Exit code of a usage error. */
 export const EXIT_USAGE = 2;
@@ -109,7 +110,8 @@ async function report(io: CliIo, error: unknown, argv: readonly string[]): Promi
     ({ message, hint } = describeFailure(error));
   }
   const secrets = secretsOf(io, argv);
-  io.stderr(`${s.red(s.bold("Error:"))} ${redact(message, secrets)}\n`);
+  // The message may quote the server (`detail`): no control characters reach the terminal.
+  io.stderr(`${s.red(s.bold("Error:"))} ${printable(redact(message, secrets))}\n`);
   if (hint) io.stderr(`${s.dim(redact(hint, secrets))}\n`);
   return code;
 }

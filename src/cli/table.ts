@@ -25,6 +25,11 @@ export interface Table {
  * ```
  */
 export function renderTable(table: Table, styles: Styles = makeStyles(false)): string {
+  table = {
+    title: table.title === undefined ? undefined : printable(table.title),
+    columns: table.columns,
+    rows: table.rows.map((r) => r.map(printable)),
+  };
   const widths = table.columns.map((c, i) =>
     Math.max(visibleLength(c), ...table.rows.map((r) => visibleLength(r[i] ?? "")))
   );
@@ -59,5 +64,27 @@ export function renderPairs(
   styles: Styles = makeStyles(false),
 ): string {
   const width = Math.max(0, ...pairs.map(([k]) => k.length + 1));
-  return pairs.map(([k, v]) => `${styles.bold(`${k}:`.padEnd(width))}  ${v}`).join("\n") + "\n";
+  return pairs.map(([k, v]) => `${styles.bold(`${k}:`.padEnd(width))}  ${printable(v)}`).join(
+    "\n",
+  ) + "\n";
+}
+
+// deno-lint-ignore no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * Text from the server with its control characters written out (`\n`, `\u001b`), so a name or
+ * a metadata value can neither break a table's lines nor send escape sequences to the terminal.
+ *
+ * @example
+ * ```ts
+ * printable("run\x1b[2J"); // "run\\u001b[2J"
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL,
+    (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -1,0 +1,38 @@
+/**
+ * The CLI's commands, added by different hands, behave alike: server text never reaches the
+ * terminal raw, empty or padded values are refused or trimmed before anything is sent, file
+ * errors are `Cannot …` with a hint (not "a bug in tinkex"), and config errors of every command
+ * get the hint for the flag at fault.
+ */
+import assert from "node:assert/strict";
+import { createTrainingClient, saveState } from "../mod.ts";
+import { KEYS, runCliInProcess, startCliServer } from "./_cli_helpers.ts";
+
+const ESC = "\x1b";
+
+Deno.test("control characters from the server are written out in tables, pairs and errors", async () => {
+  const server = await startCliServer();
+  try {
+    const env = server.env(KEYS.alice);
+    const client = await createTrainingClient(server.config(KEYS.alice), {
+      baseModel: "Qwen/Qwen3-8B",
+      userMetadata: { note: `red${ESC}[31m\nline` },
+    });
+    const state = await saveState(client, "esc", { userMetadata: { note: `${ESC}]0;pwned\x07` } });
+    const info = await runCliInProcess(["checkpoint", "info", state], env);
+    assert.equal(info.code, 0, info.stderr);
+    assert.equal(info.stdout.includes(ESC), false, info.stdout);
+    assert.match(info.stdout, /\\u001b\]0;pwned\\u0007/);
+    const run = await runCliInProcess(["run", "info", client.modelId], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.includes(ESC), false, run.stdout);
+    assert.match(run.stdout, /red\\u001b\[31m\\nline/);
+    // The server's 404 detail quotes the id it was given.
+    const missing = await runCliInProcess(["run", "info", `x${ESC}[2J`], env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.includes(ESC), false, missing.stderr);
+    assert.match(missing.stderr, /x\\u001b\[2J/);
+  } finally {
+    await server.close();
+  }
+});
