@@ -36,3 +36,36 @@ Deno.test("control characters from the server are written out in tables, pairs a
     await server.close();
   }
 });
+
+Deno.test("empty and padded values: positionals and option values are trimmed, empty ones refused", async () => {
+  const server = await startCliServer();
+  try {
+    const env = server.env(KEYS.alice);
+    for (
+      const argv of [
+        ["run", "info", " "],
+        ["session", "info", ""],
+        ["checkpoint", "info", "\t"],
+        ["checkpoint", "list", "--run-id", ""],
+        ["checkpoint", "list", "--run-id= "],
+      ]
+    ) {
+      const r = await runCliInProcess(argv, env);
+      assert.equal(r.code, 2, `${JSON.stringify(argv)}: ${r.stderr}`);
+      assert.match(r.stderr, /^Error: (Empty argument \w+|Option --run-id needs a value)/);
+      assert.equal(r.stdout, "");
+    }
+    const seeded = await server.seedRun(KEYS.alice, 2);
+    const padded = await runCliInProcess(
+      ["checkpoint", "list", "--run-id", ` ${seeded.runId}\n`, "--json"],
+      env,
+    );
+    assert.equal(padded.code, 0, padded.stderr);
+    assert.equal(JSON.parse(padded.stdout).checkpoints.length, 2);
+    const reason = await runCliInProcess(["session", "finish", "s", "--reason", "bogus"], env);
+    assert.equal(reason.code, 2);
+    assert.match(reason.stderr, /expected success, errored or interrupted\n/);
+  } finally {
+    await server.close();
+  }
+});
