@@ -170,7 +170,7 @@ Deno.test("CLI account commands against tinkex serve", async (t) => {
         assert.ok(rows.length > 0 && rows.every((r) => r.includes(",storage,")));
         const file = `${tmp}/usage.csv`;
         const toFile = await runCliInProcess(["billing", "usage", from, to, "--csv", file], alice);
-        assert.match(toFile.stderr, new RegExp(`Wrote ${rows.length} row\\(s\\) to`));
+        assert.match(toFile.stderr, new RegExp(`Wrote ${rows.length} rows? to`));
         assert.equal((await Deno.readTextFile(file)).trim(), csv.stdout.trim());
         const json = parseJson<{ data: unknown[]; sessions: object; cost_data_through: null }>(
           await runCliInProcess(["billing", "usage", from, to, "--json"], alice),

@@ -69,3 +69,53 @@ Deno.test("empty and padded values: positionals and option values are trimmed, e
     await server.close();
   }
 });
+
+Deno.test("file paths: a missing directory or a directory is 'Cannot use …' with a hint; -o DIR saves inside", async () => {
+  const server = await startCliServer();
+  const tmp = await Deno.makeTempDir();
+  try {
+    const env = server.env(KEYS.alice);
+    const [start, end] = windowOfLastDay();
+    for (
+      const [csv, message, hint] of [
+        [`${tmp}/missing/usage.csv`, "no such file or directory", /directory must exist/],
+        [tmp, "it is a directory", /not a directory's/],
+      ] as const
+    ) {
+      const r = await runCliInProcess(["billing", "usage", start, end, "--csv", csv], env);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.split("\n")[0], `Error: Cannot use ${csv}: ${message}`);
+      assert.match(r.stderr, hint);
+      assert.doesNotMatch(r.stderr, /bug in tinkex/);
+    }
+
+    const { runId } = await server.seedRun(KEYS.alice, 1);
+    const session = runId.split(":")[0];
+    const into = await runCliInProcess(["session", "export-trace", session, "-o", tmp], env);
+    assert.equal(into.code, 0, into.stderr);
+    const newDir = `${tmp}/traces/`;
+    const slash = await runCliInProcess(["session", "export-trace", session, "-o", newDir], env);
+    assert.equal(slash.code, 0, slash.stderr);
+    for (const dir of [tmp, `${tmp}/traces`]) {
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n !== "traces");
+      assert.deepEqual(names, [`${session}.pftrace`], dir);
+    }
+    // The temp file went beside the file, not beside the directory (nothing next to tmp).
+    const parent = tmp.replace(/\/[^/]+$/, "");
+    const base = tmp.slice(parent.length + 1);
+    assert.deepEqual(
+      [...Deno.readDirSync(parent)].filter((e) => e.name.startsWith(`${base}.tinkex-tmp`)),
+      [],
+    );
+  } finally {
+    await server.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+/** The last whole UTC day before the current hour, as billing usage START END. */
+function windowOfLastDay(): [string, string] {
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
+  return [iso(hour - 86_400_000), iso(hour)];
+}

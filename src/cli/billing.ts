@@ -5,6 +5,7 @@
  * @module
  */
 import { type BillingUsageEvent, getBillingUsage } from "../../mod.ts";
+import { plural } from "./format.ts";
 import { configOf, isJson, note, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
@@ -41,7 +42,7 @@ async function writeCsv(ctx: CommandContext, path: string, text: string, count: 
   if (path === "-") return ctx.io.stdout(text);
   const { writeFile } = await import("node:fs/promises");
   await writeFile(path, text);
-  note(ctx, `Wrote ${count} row(s) to ${path}`);
+  note(ctx, `Wrote ${plural(count, "row")} to ${path}`);
 }
 
 async function usage(ctx: CommandContext): Promise<number> {
@@ -76,7 +77,7 @@ async function usage(ctx: CommandContext): Promise<number> {
   printTable(ctx, {
     title: rows.length === 0
       ? "No billing usage in this window"
-      : `${rows.length} hourly usage row(s)`,
+      : plural(rows.length, "hourly usage row"),
     columns,
     rows: rows.map((r) =>
       columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c])))

@@ -99,6 +99,8 @@ export function describeFailure(error: unknown): FailureReport {
   if (!(error instanceof Error)) {
     return { message: String(error), hint: "" };
   }
+  const file = fileFailure(error);
+  if (file) return file;
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
     message: error instanceof ApiStatusError
@@ -110,6 +112,32 @@ export function describeFailure(error: unknown): FailureReport {
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
+
+/**
+ * A file-system error (`--csv`, `-o`, `--data`, … naming a missing directory, a directory, a
+ * file it may not write) in the CLI's words: the path and why, not "a bug in tinkex".
+ */
+function fileFailure(error: Error): FailureReport | undefined {
+  const { code, path } = error as { code?: unknown; path?: unknown };
+  const known = typeof code === "string" && Object.hasOwn(FILE_ERRORS, code)
+    ? FILE_ERRORS[code]
+    : undefined;
+  if (!known) return undefined;
+  const where = typeof path === "string" ? path : /'([^']*)'/.exec(error.message)?.[1];
+  return { message: `Cannot use ${where ?? "the path"}: ${known[0]}`, hint: known[1] };
+}
+
+const CHECK_PATH = "Check the path, or choose another.";
+const FILE_ERRORS: Record<string, readonly [string, string]> = {
+  ENOENT: ["no such file or directory", "Check the path: its directory must exist."],
+  ENOTDIR: ["a part of the path is not a directory", CHECK_PATH],
+  EISDIR: ["it is a directory", "Give a file's path, not a directory's."],
+  EEXIST: ["it already exists", CHECK_PATH],
+  EACCES: ["permission denied", "Choose a path this user may write, or fix its permissions."],
+  EPERM: ["operation not permitted", "Choose a path this user may write, or fix its permissions."],
+  EROFS: ["the file system is read-only", "Choose a path on a writable file system."],
+  ENOSPC: ["no space left on the device", "Free some space, or choose another disk."],
+};
 
 /** Where the server was expected, for refused and unresolvable connections; else undefined. */
 function connectionHint(error: ConnectionError): string | undefined {
