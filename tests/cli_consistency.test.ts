@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { createTrainingClient, saveState } from "../mod.ts";
-import { KEYS, runCliInProcess, startCliServer } from "./_cli_helpers.ts";
+import { main } from "../cli.ts";
+import { captureIo, KEYS, runCliInProcess, startCliServer } from "./_cli_helpers.ts";
 
 const ESC = "\x1b";
 
@@ -119,3 +120,51 @@ function windowOfLastDay(): [string, string] {
   const iso = (t: number) => new Date(t).toISOString().replace(".000Z", "Z");
   return [iso(hour - 86_400_000), iso(hour)];
 }
+
+Deno.test("auth status words config errors for the command line, like every command", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    const cases: [string[], Record<string, string>, RegExp, RegExp][] = [
+      [
+        ["auth", "status", "--base-url", "ftp://x", "--api-key", "tml-abcdefgh"],
+        {},
+        /^Error: Cannot use base URL "ftp:\/\/x"/,
+        /^Fix --base-url: an http\(s\) URL/m,
+      ],
+      [
+        ["auth", "status"],
+        { HOME: home },
+        /^Error: Cannot run 'tinkex auth status': no API key/,
+        /--api-key tml-…/,
+      ],
+      [
+        ["auth", "status", "--api-key", "bad"],
+        {},
+        /^Error: Cannot run 'tinkex auth status': the API key is malformed \(from --api-key/,
+        /^Check --api-key\.$/m,
+      ],
+    ];
+    for (const [argv, env, message, hint] of cases) {
+      const c = captureIo({ env });
+      const code = await main(argv, c.io);
+      assert.equal(code, 1, argv.join(" "));
+      assert.match(c.stderr(), message);
+      assert.match(c.stderr(), hint);
+      assert.doesNotMatch(
+        c.stderr(),
+        /pass \{ apiKey|Set TINKER_API_KEY \(or pass --api-key\), TINKER_CRED/,
+      );
+    }
+    // Nothing listening: the credential was not refused, the server was not reached.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    listener.close();
+    const c = captureIo({ env: { TINKER_API_KEY: "tml-abcdefgh" } });
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal(await main(["auth", "status", "--base-url", url], c.io), 1);
+    assert.match(c.stderr(), /^Error: Cannot check the credential: Connection error/m);
+    assert.match(c.stderr(), new RegExp(`is tinkex serve running on port ${port}\\?`));
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
