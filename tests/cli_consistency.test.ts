@@ -168,3 +168,27 @@ Deno.test("auth status words config errors for the command line, like every comm
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("a session that is not there points at 'tinkex session list', in every session command", async () => {
+  const server = await startCliServer();
+  try {
+    const env = server.env(KEYS.alice);
+    for (
+      const argv of [
+        ["session", "info", "nope"],
+        ["session", "finish", "nope"],
+        ["session", "set-project", "nope", "p"],
+        ["session", "export-trace", "nope", "--url-only"],
+      ]
+    ) {
+      const r = await runCliInProcess(argv, env);
+      assert.equal(r.code, 1, argv.join(" "));
+      assert.match(r.stderr, /^Error: Session "nope" not found/m);
+      assert.match(r.stderr, /\nCheck the session id: 'tinkex session list' shows yours\.\n$/);
+    }
+    const run = await runCliInProcess(["run", "info", "nope"], env);
+    assert.match(run.stderr, /'tinkex run list' show what exists/);
+  } finally {
+    await server.close();
+  }
+});

@@ -108,7 +108,8 @@ export function describeFailure(error: unknown): FailureReport {
       : error instanceof DestinationExistsError
       ? `Cannot download: ${error.destination} already exists`
       : error.message,
-    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
+    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ??
+      (error instanceof NotFoundError ? notFoundHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
@@ -138,6 +139,14 @@ const FILE_ERRORS: Record<string, readonly [string, string]> = {
   EROFS: ["the file system is read-only", "Choose a path on a writable file system."],
   ENOSPC: ["no space left on the device", "Free some space, or choose another disk."],
 };
+
+/** For a session that is not there, where session ids are listed; else undefined. */
+function notFoundHint(error: NotFoundError): string | undefined {
+  const path = URL.canParse(error.url) ? new URL(error.url).pathname : "";
+  return /\/sessions\/[^/]+/.test(path)
+    ? "Check the session id: 'tinkex session list' shows yours."
+    : undefined;
+}
 
 /** Where the server was expected, for refused and unresolvable connections; else undefined. */
 function connectionHint(error: ConnectionError): string | undefined {
