@@ -4,7 +4,8 @@
  * null; JSON with the response's own shape).
  * @module
  */
-import { type BillingUsageEvent, getBillingUsage } from "../../mod.ts";
+import { type BillingUsageEvent, getBillingUsage, InvalidBillingWindowError } from "../../mod.ts";
+import { UsageError } from "./errors.ts";
 import { plural } from "./format.ts";
 import { configOf, isJson, note, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
@@ -45,9 +46,19 @@ async function writeCsv(ctx: CommandContext, path: string, text: string, count: 
   note(ctx, `Wrote ${plural(count, "row")} to ${path}`);
 }
 
+const WINDOW_RULES = "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START " +
+  "and at most 14 days later, START not in the future.";
+
 async function usage(ctx: CommandContext): Promise<number> {
   const [start, end] = ctx.args;
-  const response = await getBillingUsage(configOf(ctx), start, end);
+  const response = await getBillingUsage(configOf(ctx), start, end).catch((e) => {
+    // A window breaking a rule is the user's input, checked before any request: a usage
+    // error (exit 2) like a bad --day of audit, in the arguments' names.
+    if (!(e instanceof InvalidBillingWindowError)) throw e;
+    const reason = e.reason.replace(/\bstarting_on\b/g, "START")
+      .replace(/\bending_before\b/g, "END");
+    throw new UsageError(`Invalid window: ${reason}`, ctx.command, WINDOW_RULES);
+  });
   const csvPath = ctx.options.csv as string | undefined;
   const sessionsPath = ctx.options["sessions-csv"] as string | undefined;
   const rows = response.data.map(flatRow);

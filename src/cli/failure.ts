@@ -14,7 +14,6 @@ import {
   DestinationExistsError,
   IntegrityError,
   InternalServerError,
-  InvalidBillingWindowError,
   InvalidTinkerPathError,
   NotFoundError,
   PermissionDeniedError,
@@ -41,10 +40,6 @@ const HINTS: readonly HintRule[] = [
   [
     ConfigError,
     "Set TINKER_API_KEY (or pass --api-key), TINKER_CREDENTIAL_CMD, or store a key with 'tinker auth login'; TINKER_BASE_URL or --base-url picks the server. 'tinkex auth status' shows what is found.",
-  ],
-  [
-    InvalidBillingWindowError,
-    "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START and at most 14 days later, START not in the future. Nothing was sent.",
   ],
   [
     BadRequestError,
