@@ -192,3 +192,21 @@ Deno.test("a session that is not there points at 'tinkex session list', in every
     await server.close();
   }
 });
+
+Deno.test("serve --data on a file says so, without the raw EEXIST/ENOTDIR text", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    for (
+      const [data, why] of [
+        [file, "it is a file, not a directory"],
+        [`${file}/sub`, "a part of it is a file, not a directory"],
+      ]
+    ) {
+      const c = captureIo();
+      assert.equal(await main(["serve", "--port", "0", "--data", data], c.io), 1);
+      assert.equal(c.stderr().split("\n")[0], `Error: Cannot use --data ${data}: ${why}`);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});

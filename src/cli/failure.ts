@@ -115,12 +115,17 @@ export function describeFailure(error: unknown): FailureReport {
  */
 function fileFailure(error: Error): FailureReport | undefined {
   const { code, path } = error as { code?: unknown; path?: unknown };
-  const known = typeof code === "string" && Object.hasOwn(FILE_ERRORS, code)
-    ? FILE_ERRORS[code]
-    : undefined;
+  const known = fileErrorOf(code);
   if (!known) return undefined;
   const where = typeof path === "string" ? path : /'([^']*)'/.exec(error.message)?.[1];
   return { message: `Cannot use ${where ?? "the path"}: ${known[0]}`, hint: known[1] };
+}
+
+/** Why a file-system call failed and what to do, by the error's `code` (`ENOENT`, …). */
+export function fileErrorOf(code: unknown): readonly [string, string] | undefined {
+  return typeof code === "string" && Object.hasOwn(FILE_ERRORS, code)
+    ? FILE_ERRORS[code]
+    : undefined;
 }
 
 const CHECK_PATH = "Check the path, or choose another.";
