@@ -162,7 +162,7 @@ Deno.test("main: usage errors exit 2 with Error: and a pointer to --help", async
     ],
     [
       ["checkpoint", "set-ttl", "tinker://r/weights/a"],
-      "Missing --ttl SECONDS or --remove",
+      "Missing --ttl DURATION or --remove",
       "set-ttl --help",
     ],
     [

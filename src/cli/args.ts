@@ -128,6 +128,11 @@ function readOption(
     }
     raw = argv[++i];
   }
+  // As for positionals: a pasted value keeps no surrounding space, and nothing is not a value.
+  raw = raw.trim();
+  if (raw === "") {
+    throw new UsageError(`Option ${label} needs a value (${spec.valueName ?? "VALUE"})`, out.words);
+  }
   const value = convertValue(label, spec, raw, out.words);
   if (spec.multiple) {
     const previous = out.options[name];
@@ -196,8 +201,15 @@ function convertValue(
     if (!date) throw invalid("an ISO date (2025-01-31), a date-time, or an age such as 7d or 12h");
     return date;
   }
-  if (spec.choices && !spec.choices.includes(raw)) throw invalid(spec.choices.join(" or "));
+  if (spec.choices && !spec.choices.includes(raw)) throw invalid(alternatives(spec.choices));
   return raw;
+}
+
+/** `a, b or c`. */
+export function alternatives(values: readonly string[]): string {
+  return values.length <= 1
+    ? values.join("")
+    : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 }
 
 const AGE_UNITS_MS: Record<string, number> = {
@@ -225,6 +237,11 @@ function checkArgs(specs: readonly ArgSpec[], out: ParsedCommandLine): void {
   if (out.args.length < required.length) {
     throw new UsageError(`Missing argument ${required[out.args.length].name}`, out.words);
   }
+  out.args.forEach((arg, i) => {
+    // `run info " "` would otherwise ask for the list endpoint (`/training_runs/`).
+    const spec = specs[Math.min(i, specs.length - 1)];
+    if (arg === "" && spec) throw new UsageError(`Empty argument ${spec.name}`, out.words);
+  });
   const variadic = specs.some((a) => a.variadic);
   if (!variadic && out.args.length > specs.length) {
     throw new UsageError(`Unexpected argument '${out.args[specs.length]}'`, out.words);

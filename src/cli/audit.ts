@@ -5,7 +5,7 @@
  */
 import { type AuditEventType, getAuditLog, PermissionDeniedError } from "../../mod.ts";
 import { CliError, UsageError } from "./errors.ts";
-import { formatTime } from "./format.ts";
+import { formatTime, plural } from "./format.ts";
 import { configOf, isJson, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
@@ -36,7 +36,7 @@ async function audit(ctx: CommandContext): Promise<number> {
     printTable(ctx, {
       title: entries.length === 0
         ? `No audit events on ${day ?? "this day (UTC)"}`
-        : `${entries.length} audit event(s)`,
+        : plural(entries.length, "audit event"),
       columns: ["Time", "Event", "Path", "By"],
       rows: entries.map((e) => [
         `${formatTime(e.timestamp, now)} (${e.timestamp})`,

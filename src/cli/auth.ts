@@ -6,20 +6,24 @@
  */
 import {
   type ApiKeyInfo,
+  ConfigError,
   configFromEnv,
+  ConnectionError,
   type CredentialSource,
   getApiKeyInfo,
   JwtUnavailableError,
   listSessions,
   NotFoundError,
   resolveCredential,
+  type ResolvedConfig,
   type ResolvedCredential,
+  TimeoutError,
   whoami,
   type WhoamiResponse,
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
 import { describeFailure } from "./failure.ts";
-import { isJson, printJson, printPairs, warn } from "./output.ts";
+import { configFailure, isJson, printJson, printPairs, warn } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 import { rememberSecret } from "./secrets.ts";
 
@@ -36,18 +40,27 @@ const SOURCE_TEXT: Record<CredentialSource, string> = {
 };
 
 async function status(ctx: CommandContext): Promise<number> {
+  // Config errors are worded for the flag or variable at fault, as in every other command.
+  const inCliWords = (e: unknown) => e instanceof ConfigError ? configFailure(ctx, e) : e;
   const credential = await resolveCredential({
     apiKey: ctx.globals.apiKey,
     env: ctx.io.env,
     onWarning: (message) => warn(ctx, message),
+  }).catch((e) => {
+    throw inCliWords(e);
   });
   rememberSecret(credential.apiKey);
-  // The credential is already in hand: the config uses it as is (no second command run).
-  const config = configFromEnv({
-    baseUrl: ctx.globals.baseUrl,
-    auth: "auto",
-    getApiKey: () => Promise.resolve(credential.apiKey),
-  }, { env: ctx.io.env });
+  let config: ResolvedConfig;
+  try {
+    // The credential is already in hand: the config uses it as is (no second command run).
+    config = configFromEnv({
+      baseUrl: ctx.globals.baseUrl,
+      auth: "auto",
+      getApiKey: () => Promise.resolve(credential.apiKey),
+    }, { env: ctx.io.env });
+  } catch (e) {
+    throw inCliWords(e);
+  }
   let failure: unknown;
   let identity: WhoamiResponse | null = null;
   let keyInfo: ApiKeyInfo | null = null;
@@ -101,7 +114,13 @@ async function status(ctx: CommandContext): Promise<number> {
   }
   if (!accessible) {
     const { message, hint } = describeFailure(failure);
-    throw new CliError(`The credential does not work with ${config.baseUrl}: ${message}`, hint);
+    const unreached = failure instanceof ConnectionError || failure instanceof TimeoutError;
+    throw new CliError(
+      unreached
+        ? `Cannot check the credential: ${message}`
+        : `The credential does not work with ${config.baseUrl}: ${message}`,
+      hint,
+    );
   }
   return 0;
 }

@@ -4,7 +4,9 @@
  * null; JSON with the response's own shape).
  * @module
  */
-import { type BillingUsageEvent, getBillingUsage } from "../../mod.ts";
+import { type BillingUsageEvent, getBillingUsage, InvalidBillingWindowError } from "../../mod.ts";
+import { UsageError } from "./errors.ts";
+import { plural } from "./format.ts";
 import { configOf, isJson, note, printJson, printTable } from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 
@@ -41,12 +43,22 @@ async function writeCsv(ctx: CommandContext, path: string, text: string, count: 
   if (path === "-") return ctx.io.stdout(text);
   const { writeFile } = await import("node:fs/promises");
   await writeFile(path, text);
-  note(ctx, `Wrote ${count} row(s) to ${path}`);
+  note(ctx, `Wrote ${plural(count, "row")} to ${path}`);
 }
+
+const WINDOW_RULES = "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START " +
+  "and at most 14 days later, START not in the future.";
 
 async function usage(ctx: CommandContext): Promise<number> {
   const [start, end] = ctx.args;
-  const response = await getBillingUsage(configOf(ctx), start, end);
+  const response = await getBillingUsage(configOf(ctx), start, end).catch((e) => {
+    // A window breaking a rule is the user's input, checked before any request: a usage
+    // error (exit 2) like a bad --day of audit, in the arguments' names.
+    if (!(e instanceof InvalidBillingWindowError)) throw e;
+    const reason = e.reason.replace(/\bstarting_on\b/g, "START")
+      .replace(/\bending_before\b/g, "END");
+    throw new UsageError(`Invalid window: ${reason}`, ctx.command, WINDOW_RULES);
+  });
   const csvPath = ctx.options.csv as string | undefined;
   const sessionsPath = ctx.options["sessions-csv"] as string | undefined;
   const rows = response.data.map(flatRow);
@@ -76,7 +88,7 @@ async function usage(ctx: CommandContext): Promise<number> {
   printTable(ctx, {
     title: rows.length === 0
       ? "No billing usage in this window"
-      : `${rows.length} hourly usage row(s)`,
+      : plural(rows.length, "hourly usage row"),
     columns,
     rows: rows.map((r) =>
       columns.map((c) => (r[c] === null || r[c] === undefined ? "" : String(r[c])))

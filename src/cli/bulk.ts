@@ -10,6 +10,7 @@ import { describeFailure } from "./failure.ts";
 import { plural } from "./format.ts";
 import { isJson, printJson, printLine } from "./output.ts";
 import type { CommandContext } from "./spec.ts";
+import { escapeControls } from "./sanitize.ts";
 
 /** At most this many requests of a bulk action run at once. */
 export const BULK_CONCURRENCY = 8;
@@ -129,7 +130,9 @@ export function reportBulk(ctx: CommandContext, outcome: BulkOutcome, words: Bul
     throw new CliError(`Cannot ${words.verb} ${failed[0].tinker_path}: ${failed[0].error}`, hint);
   }
   const s = stylesFor(ctx.io, "stderr");
-  for (const f of failed) ctx.io.stderr(`${s.red("Failed:")} ${f.tinker_path}: ${f.error}\n`);
+  for (const f of failed) {
+    ctx.io.stderr(`${s.red("Failed:")} ${f.tinker_path}: ${escapeControls(f.error)}\n`);
+  }
   const total = done.length + failed.length;
   const past = words.past.toLowerCase();
   throw new CliError(

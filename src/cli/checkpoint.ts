@@ -109,10 +109,10 @@ async function setTtl(ctx: CommandContext): Promise<number> {
   const ttl = ctx.options.ttl as number | undefined;
   const remove = ctx.options.remove === true;
   if (ttl !== undefined && remove) {
-    throw new UsageError("Give either --ttl SECONDS or --remove, not both", ctx.command);
+    throw new UsageError("Give either --ttl DURATION or --remove, not both", ctx.command);
   }
   if (ttl === undefined && !remove) {
-    throw new UsageError("Missing --ttl SECONDS or --remove", ctx.command);
+    throw new UsageError("Missing --ttl DURATION or --remove", ctx.command);
   }
   const path = checkpointPathArg(ctx);
   await setCheckpointTtl(configOf(ctx), path, remove ? null : ttl!);

@@ -347,7 +347,7 @@ export const GROUPS: readonly GroupSpec[] = [
             type: "string",
             short: "o",
             valueName: "PATH",
-            description: "Where to save it (default ./<session-id>.pftrace)",
+            description: "File to save it to, or a directory for <session-id>.pftrace (default .)",
           },
           "url-only": { type: "boolean", description: "Print the signed URL; do not download" },
         },

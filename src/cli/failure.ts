@@ -15,7 +15,6 @@ import {
   FileSystemError,
   IntegrityError,
   InternalServerError,
-  InvalidBillingWindowError,
   InvalidTinkerPathError,
   NotFoundError,
   PermissionDeniedError,
@@ -43,10 +42,6 @@ const HINTS: readonly HintRule[] = [
   [
     ConfigError,
     "Set TINKER_API_KEY (or pass --api-key), TINKER_CREDENTIAL_CMD, or store a key with 'tinker auth login'; TINKER_BASE_URL or --base-url picks the server. 'tinkex auth status' shows what is found.",
-  ],
-  [
-    InvalidBillingWindowError,
-    "START and END are UTC hours (e.g. 2026-07-13T00:00:00Z), END after START and at most 14 days later, START not in the future. Nothing was sent.",
   ],
   [
     BadRequestError,
@@ -107,6 +102,8 @@ export function describeFailure(error: unknown): FailureReport {
     return { message: String(error), hint: "" };
   }
   if (error instanceof FileSystemError) return fileSystemFailure(error);
+  const file = fileFailure(error);
+  if (file) return file;
   const rule = HINTS.find(([cls]) => error instanceof cls);
   return {
     message: error instanceof ApiStatusError
@@ -114,7 +111,8 @@ export function describeFailure(error: unknown): FailureReport {
       : error instanceof DestinationExistsError
       ? `Cannot download: ${error.destination} already exists`
       : error.message,
-    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ?? rule?.[1] ??
+    hint: (error instanceof ConnectionError ? connectionHint(error) : undefined) ??
+      (error instanceof NotFoundError ? notFoundHint(error) : undefined) ?? rule?.[1] ??
       "This looks like a bug in tinkex: please report it with the command you ran.",
   };
 }
@@ -128,6 +126,45 @@ function fileSystemFailure(error: FileSystemError): FailureReport {
       ? "Free some space there, or choose another -o DIR; nothing was left behind."
       : "Choose another -o DIR (one you can write to); nothing was left behind.",
   };
+}
+
+/**
+ * A file-system error (`--csv`, `-o`, `--data`, … naming a missing directory, a directory, a
+ * file it may not write) in the CLI's words: the path and why, not "a bug in tinkex".
+ */
+function fileFailure(error: Error): FailureReport | undefined {
+  const { code, path } = error as { code?: unknown; path?: unknown };
+  const known = fileErrorOf(code);
+  if (!known) return undefined;
+  const where = typeof path === "string" ? path : /'([^']*)'/.exec(error.message)?.[1];
+  return { message: `Cannot use ${where ?? "the path"}: ${known[0]}`, hint: known[1] };
+}
+
+/** Why a file-system call failed and what to do, by the error's `code` (`ENOENT`, …). */
+export function fileErrorOf(code: unknown): readonly [string, string] | undefined {
+  return typeof code === "string" && Object.hasOwn(FILE_ERRORS, code)
+    ? FILE_ERRORS[code]
+    : undefined;
+}
+
+const CHECK_PATH = "Check the path, or choose another.";
+const FILE_ERRORS: Record<string, readonly [string, string]> = {
+  ENOENT: ["no such file or directory", "Check the path: its directory must exist."],
+  ENOTDIR: ["a part of the path is not a directory", CHECK_PATH],
+  EISDIR: ["it is a directory", "Give a file's path, not a directory's."],
+  EEXIST: ["it already exists", CHECK_PATH],
+  EACCES: ["permission denied", "Choose a path this user may write, or fix its permissions."],
+  EPERM: ["operation not permitted", "Choose a path this user may write, or fix its permissions."],
+  EROFS: ["the file system is read-only", "Choose a path on a writable file system."],
+  ENOSPC: ["no space left on the device", "Free some space, or choose another disk."],
+};
+
+/** For a session that is not there, where session ids are listed; else undefined. */
+function notFoundHint(error: NotFoundError): string | undefined {
+  const path = URL.canParse(error.url) ? new URL(error.url).pathname : "";
+  return /\/sessions\/[^/]+/.test(path)
+    ? "Check the session id: 'tinkex session list' shows yours."
+    : undefined;
 }
 
 /** Where the server was expected, for refused and unresolvable connections; else undefined. */

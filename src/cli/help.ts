@@ -2,6 +2,7 @@
  * Help text for the root, each group and each command, generated from the command tree.
  * @module
  */
+import { alternatives } from "./args.ts";
 import {
   type CommandSpec,
   GLOBAL_OPTIONS,
@@ -95,7 +96,7 @@ export function describeOption(spec: OptionSpec): string {
   if (choices.every((c) => new RegExp(`\\b${c}\\b`).test(spec.description))) {
     return spec.description;
   }
-  return `${spec.description}: ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+  return `${spec.description}: ${alternatives(choices)}`;
 }
 
 function listing(rows: readonly (readonly [string, string])[]): string[] {

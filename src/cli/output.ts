@@ -76,7 +76,7 @@ function retryCause(status: number | undefined, error: unknown): string {
 }
 
 /** A config error in the words of the command line: which flag or variable to fix. */
-function configFailure(ctx: CommandContext, error: ConfigError): CliError | ConfigError {
+export function configFailure(ctx: CommandContext, error: ConfigError): CliError | ConfigError {
   const command = `tinkex ${ctx.command.join(" ")}`;
   const key = ctx.globals.apiKey ?? ctx.io.env("TINKER_API_KEY");
   if ((key === undefined || key === "") && /no API key/i.test(error.message)) {

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import process from "node:process";
 import { CliError } from "./errors.ts";
+import { fileErrorOf } from "./failure.ts";
 import { formatSize, plural } from "./format.ts";
 import { isJson, note, printJson, printLine, warn } from "./output.ts";
 import { serveKeys } from "./serve_keys.ts";
@@ -119,8 +120,14 @@ function startFailure(
     typeof path === "string" && where.dataDir !== undefined &&
     resolve(path).startsWith(resolve(where.dataDir))
   ) {
+    // mkdir on a file: EEXIST for the directory itself, ENOTDIR below it.
+    const why = code === "EEXIST"
+      ? "it is a file, not a directory"
+      : code === "ENOTDIR"
+      ? "a part of it is a file, not a directory"
+      : fileErrorOf(code)?.[0] ?? text;
     return new CliError(
-      `Cannot use --data ${where.dataDir}: ${text}`,
+      `Cannot use --data ${where.dataDir}: ${why}`,
       "Pass a directory (created if missing) that this user may write.",
     );
   }

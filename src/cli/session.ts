@@ -10,6 +10,7 @@ import { listingCursor, pageOptions, takeListing } from "./paging.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 import { exportTraceCommand, setProjectCommand } from "./session_account.ts";
 import { metadataText } from "./views.ts";
+import { escapeControls } from "./sanitize.ts";
 
 async function list(ctx: CommandContext): Promise<number> {
   const config = configOf(ctx);
@@ -35,12 +36,12 @@ async function info(ctx: CommandContext): Promise<number> {
   const section = (title: string, ids: readonly string[] | undefined) => {
     const list = ids ?? [];
     printLine(ctx, s.bold(`${title} (${list.length}):`) + (list.length === 0 ? " none" : ""));
-    for (const item of list) printLine(ctx, `  ${item}`);
+    for (const item of list) printLine(ctx, `  ${escapeControls(item)}`);
   };
   printLine(ctx, `${s.bold("Session:")} ${id}`);
   section("Training runs", session.training_run_ids);
   section("Samplers", session.sampler_ids);
-  printLine(ctx, `${s.bold("Metadata:")} ${metadataText(session.user_metadata)}`);
+  printLine(ctx, `${s.bold("Metadata:")} ${escapeControls(metadataText(session.user_metadata))}`);
   return 0;
 }
 

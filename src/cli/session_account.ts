@@ -24,8 +24,7 @@ export async function exportTraceCommand(ctx: CommandContext): Promise<number> {
     else printLine(ctx, url);
     return 0;
   }
-  const destination = (ctx.options.output as string | undefined) ??
-    `${id.replace(/[^\w.-]/g, "_")}.pftrace`;
+  const destination = await traceDestination(ctx.options.output as string | undefined, id);
   const bytes = await downloadTo(url, destination);
   if (isJson(ctx)) {
     printJson(ctx, { session_id: id, destination, file_size_bytes: bytes });
@@ -33,6 +32,20 @@ export async function exportTraceCommand(ctx: CommandContext): Promise<number> {
     printPairs(ctx, [["Session ID", id], ["Saved to", destination], ["Size", formatSize(bytes)]]);
   }
   return 0;
+}
+
+/**
+ * Where the trace goes: `-o PATH`, or `<session-id>.pftrace` in the current directory or in
+ * `-o DIR` (an existing directory, or a path ending in `/`), as `cp` does.
+ */
+async function traceDestination(output: string | undefined, id: string): Promise<string> {
+  const name = `${id.replace(/[^\w.-]/g, "_")}.pftrace`;
+  if (output === undefined) return name;
+  const { join, sep } = await import("node:path");
+  if (output.endsWith("/") || output.endsWith(sep)) return join(output, name);
+  const { stat } = await import("node:fs/promises");
+  const isDirectory = await stat(output).then((s) => s.isDirectory(), () => false);
+  return isDirectory ? join(output, name) : output;
 }
 
 /** Fetch the signed URL (no API key) into `path`, via a temp file renamed when complete. */

@@ -9,6 +9,7 @@ import { type IterateOptions, walkArray, walkPages } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
 import { checkTtl } from "./ttl.ts";
 import type { Checkpoint, CheckpointsListResponse } from "../protocol/types.ts";
+import { idSegment } from "./id_segment.ts";
 
 /** Options of {@link listCheckpoints}. */
 export interface ListCheckpointsOptions extends RequestOptions {
@@ -39,7 +40,7 @@ export async function listCheckpoints(
   if (opts.runId !== undefined) {
     return await requestJson<CheckpointsListResponse>(config, {
       method: "GET",
-      path: `/api/v1/training_runs/${encodeURIComponent(opts.runId)}/checkpoints`,
+      path: `/api/v1/training_runs/${idSegment(opts.runId, "training run id")}/checkpoints`,
     }, opts);
   }
   return await listUserCheckpoints(config, opts);

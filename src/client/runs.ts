@@ -7,6 +7,7 @@ import { requestJson, type RequestOptions } from "./http/request.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import { parseTinkerPath } from "../protocol/paths.ts";
 import type { AccessScope, TrainingRun, TrainingRunsResponse } from "../protocol/types.ts";
+import { idSegment } from "./id_segment.ts";
 
 /** Options of {@link listTrainingRuns}. */
 export interface ListTrainingRunsOptions extends RequestOptions {
@@ -96,7 +97,7 @@ export async function getTrainingRun(
 ): Promise<TrainingRun> {
   return await requestJson<TrainingRun>(config, {
     method: "GET",
-    path: `/api/v1/training_runs/${encodeURIComponent(runId)}`,
+    path: `/api/v1/training_runs/${idSegment(runId, "training run id")}`,
     query: { access_scope: opts.accessScope },
   }, opts);
 }

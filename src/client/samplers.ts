@@ -9,6 +9,7 @@ import { createSession, nextSamplingSeqId, type Session } from "./sessions.ts";
 import { InvalidTinkerPathError } from "../protocol/errors.ts";
 import { parseTinkerPath } from "../protocol/paths.ts";
 import type { GetSamplerResponse } from "../protocol/types.ts";
+import { idSegment } from "./id_segment.ts";
 
 /** What to sample from: a sampler checkpoint, or a base model. */
 export type SamplerSource = { modelPath: string; baseModel?: string } | { baseModel: string };
@@ -85,6 +86,6 @@ export async function getSampler(
 ): Promise<GetSamplerResponse> {
   return await requestJson<GetSamplerResponse>(config, {
     method: "GET",
-    path: `/api/v1/samplers/${encodeURIComponent(samplerId)}`,
+    path: `/api/v1/samplers/${idSegment(samplerId, "sampler id")}`,
   }, opts);
 }

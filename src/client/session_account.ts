@@ -7,6 +7,7 @@ import type { TinkerConfig } from "./config.ts";
 import { TraceExportFailedError } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { requestJson, type RequestOptions } from "./http/request.ts";
+import { idSegment } from "./id_segment.ts";
 
 /**
  * Move a session, with all its training runs and samplers, into a project. Clearing the project
@@ -27,7 +28,7 @@ export async function assignSessionProject(
 ): Promise<void> {
   await requestJson(config, {
     method: "PUT",
-    path: `/api/v1/sessions/${encodeURIComponent(sessionId)}/project`,
+    path: `/api/v1/sessions/${idSegment(sessionId, "session id")}/project`,
     body: { project_id: projectId },
   }, opts);
 }
@@ -66,7 +67,10 @@ export async function exportSessionTrace(
   for (let first = true;; first = false) {
     const poll = await requestJson<{ status?: string; url?: string | null; error?: string | null }>(
       config,
-      { method: "GET", path: `/api/v1/sessions/${encodeURIComponent(sessionId)}/trace_export` },
+      {
+        method: "GET",
+        path: `/api/v1/sessions/${idSegment(sessionId, "session id")}/trace_export`,
+      },
       opts,
     );
     if (poll.status === "ready" && typeof poll.url === "string") return poll.url;

@@ -8,6 +8,7 @@ import { type FutureOptions, submitAndWait } from "./training/futures.ts";
 import { TINKER_SDK_VERSION } from "../protocol/version.ts";
 import { type IterateOptions, walkPages } from "./pagination.ts";
 import type { AccessScope, SessionResponse, SessionsListResponse } from "../protocol/types.ts";
+import { idSegment } from "./id_segment.ts";
 
 /** Options of {@link listSessions}. */
 export interface ListSessionsOptions extends RequestOptions {
@@ -79,7 +80,7 @@ export async function getSession(
 ): Promise<SessionResponse> {
   return await requestJson<SessionResponse>(config, {
     method: "GET",
-    path: `/api/v1/sessions/${encodeURIComponent(sessionId)}`,
+    path: `/api/v1/sessions/${idSegment(sessionId, "session id")}`,
     query: { access_scope: opts.accessScope },
   }, opts);
 }
@@ -179,7 +180,7 @@ export async function finishSession(
   }
   const res = await sendRequest(config, {
     method: "POST",
-    path: `/api/v1/sessions/${encodeURIComponent(sessionId)}/finish`,
+    path: `/api/v1/sessions/${idSegment(sessionId, "session id")}/finish`,
     body: { reason: { type: reason }, detail: opts.detail ?? null },
   }, opts);
   await res.body?.cancel();
