@@ -1,7 +1,7 @@
 /**
  * The CLI in a real terminal (tmux), read off the screen as a person sees it: the delete
  * prompt answered n, y and Ctrl-C; the progress display through a cut connection; Ctrl-C
- * during a download; Ctrl-C stopping `tinkex serve`.
+ * during a download (the partial state kept); Ctrl-C stopping `tinkex serve`.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -120,11 +120,14 @@ Deno.test("in a terminal: progress through a cut connection ends on the summary,
   }
 });
 
-Deno.test("in a terminal: Ctrl-C during a download marks the bar cancelled, prints Cancelled., leaves nothing", async () => {
+Deno.test("in a terminal: Ctrl-C during a download marks the bar cancelled, says the partial state is kept, no destination", async () => {
   let stalled!: () => void;
   const stall = new Promise<void>((resolve) => stalled = resolve);
   const fx = startFixture({
-    archive: tar([{ name: "model.safetensors", body: noise(400_000, 3) }]),
+    archive: tar([
+      { name: "adapter_config.json", body: noise(50_000, 2) },
+      { name: "model.safetensors", body: noise(400_000, 3) },
+    ]),
     stallAfter: [150_000],
     onStall: () => stalled(),
   });
@@ -137,13 +140,18 @@ Deno.test("in a terminal: Ctrl-C during a download marks the bar cancelled, prin
     try {
       await stall;
       await term.waitFor(/^Downloading \[/m);
+      // Ctrl-C once the first member is journaled (the client may lag the store's bytes).
+      while (!journaled(out)) await new Promise((r) => setTimeout(r, 10));
       await term.keys("C-c");
       const { code, screen } = await term.exit();
       assert.equal(code, 130, screen);
       assert.match(screen, /^Downloading \[.*\(cancelled\)$/m);
-      assert.match(screen, /^Cancelled\.\n\[exit 130\]$/m);
+      assert.match(screen, /^Cancelled\. Partial download kept in /m);
+      assert.match(screen.replaceAll("\n", ""), /or --clean-partials\[exit 130\]$/m);
       assert.doesNotMatch(screen, /Error:/);
-      assert.deepEqual([...Deno.readDirSync(out)], [], "no destination, no temp directory");
+      const left = [...Deno.readDirSync(out)].map((e) => e.name);
+      assert.equal(left.length, 1, `only the partial state: ${left}`);
+      assert.match(left[0], /^\.tinkex-[0-9a-f]{10}-partial$/, "no destination");
     } finally {
       await term.close();
     }
@@ -189,3 +197,10 @@ Deno.test("in a terminal: Ctrl-C stops tinkex serve cleanly (exit 0)", async () 
     await term.close();
   }
 });
+
+/** Whether a partial directory in `out` holds a journal yet. */
+function journaled(out: string): boolean {
+  return [...Deno.readDirSync(out)].some((d) =>
+    [...Deno.readDirSync(`${out}/${d.name}`)].some((f) => f.name.startsWith("journal-"))
+  );
+}

@@ -9,6 +9,7 @@ import {
   download,
   type DownloadManifest,
   IntegrityError,
+  UnsafeArchiveError,
   verifyDownload,
 } from "../mod.ts";
 import { serve } from "../server.ts";
@@ -251,6 +252,16 @@ async function interrupted(out: string, bytes: number): Promise<void> {
   }, out);
   assert.deepEqual(names(out), [PARTIAL]);
 }
+
+Deno.test("keepPartial keeps nothing after a failure a later run cannot get past (an archive over maxBytes)", async () => {
+  await withFixture({}, async (fx, out) => {
+    await assert.rejects(
+      download(fx.config, TINKER_PATH, { outputDir: out, keepPartial: true, maxBytes: 8 * MiB }),
+      UnsafeArchiveError,
+    );
+    assert.deepEqual(names(out), [], "the journaled first members are not kept");
+  });
+});
 
 Deno.test("a run that stopped early in a member continues at that member's header", async () => {
   await withFixture({}, async (fx, out) => {

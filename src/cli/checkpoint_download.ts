@@ -5,7 +5,8 @@
  * `--include/--exclude` select members, `--dry-run` only says what would happen, `--quiet`
  * prints only destinations, `--clean-partials` removes what interrupted downloads left.
  * `tinkex checkpoint verify DIR…` checks destinations against their manifests.
- * Ctrl-C cancels cleanly.
+ * Ctrl-C stops at once and keeps the partial state for the same command to continue
+ * (`--no-resume`: nothing is kept).
  * @module
  */
 import {
@@ -21,7 +22,8 @@ import {
   verifyDownload,
 } from "../../mod.ts";
 import { stat } from "node:fs/promises";
-import { CliError, UsageError } from "./errors.ts";
+import { Cancelled, CliError, UsageError } from "./errors.ts";
+import { EXIT_INTERRUPTED } from "./interrupt.ts";
 import { formatSize, plural } from "./format.ts";
 import { announceBuilding, configOf, isJson, printJson, printLine } from "./output.ts";
 import { createProgress, type ProgressDisplay } from "./progress.ts";
@@ -45,7 +47,9 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
   const notes = (text: string): void => display?.note(text); // above the bar, not inside it
   const config = configOf(ctx, notes);
   const combined = combinedProgress(display, paths.length);
-  // Ctrl-C stops every download cleanly: nothing is left behind.
+  // Ctrl-C stops every download: no destination appears half-done, and unless --no-resume
+  // the partial state stays for the same command to continue.
+  const resume = o["no-resume"] !== true;
   const signal = ctx.cancellation();
   const controller = new AbortController();
   signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
@@ -58,7 +62,8 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
         const result = await download(config, path, {
           outputDir,
           force: o.force === true,
-          resume: o["no-resume"] !== true,
+          resume,
+          keepPartial: resume,
           include: o.include as string[] | undefined,
           exclude: o.exclude as string[] | undefined,
           onProgress: combined(i),
@@ -69,8 +74,9 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
         results[i] = { tinker_path: path, ...result };
       },
       controller,
-    ).catch((e) => {
+    ).catch(async (e) => {
       display?.finish({ ok: false, cancelled: signal.aborted });
+      if (signal.aborted && resume) throw await cancelledKeeping(outputDir ?? ".", paths);
       throw e;
     });
     display?.finish({ ok: true });
@@ -86,6 +92,19 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
   } finally {
     display?.finish();
   }
+}
+
+/** `Cancelled.`, naming the partial state of `paths` that Ctrl-C left for the next run. */
+async function cancelledKeeping(outputDir: string, paths: string[]): Promise<Cancelled> {
+  const kept = (await cleanPartialDownloads(outputDir, { dryRun: true }).catch(() => []))
+    .filter((p) => p.tinker_path !== undefined && paths.includes(p.tinker_path));
+  if (kept.length === 0) return new Cancelled("Cancelled.", EXIT_INTERRUPTED, true);
+  return new Cancelled(
+    `Cancelled. Partial download kept in ${kept.map((p) => p.path).join(", ")}; ` +
+      "run the same command again to resume, or --clean-partials",
+    EXIT_INTERRUPTED,
+    true,
+  );
 }
 
 /** `tinkex checkpoint verify DIR…`: exit 1 when a destination does not match its manifest. */

@@ -128,7 +128,8 @@ const CHECKPOINT_COMMANDS: readonly CommandSpec[] = [
       },
       "no-resume": {
         type: "boolean",
-        description: "Start over instead of continuing an interrupted download",
+        description:
+          "Start over instead of continuing an interrupted download; keep nothing on Ctrl-C",
       },
       "clean-partials": {
         type: "boolean",

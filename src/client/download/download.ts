@@ -6,7 +6,13 @@
  * @module
  */
 import { resolveConfig, type TinkerConfig } from "../config.ts";
-import { DestinationExistsError, TinkerError, UnsafeArchiveError } from "../errors.ts";
+import {
+  AbortError,
+  ConnectionError,
+  DestinationExistsError,
+  TinkerError,
+  UnsafeArchiveError,
+} from "../errors.ts";
 import { throwIfAborted } from "../http/abort.ts";
 import { downloadDirName, parseTinkerPath } from "../../protocol/paths.ts";
 import {
@@ -62,8 +68,9 @@ export interface DownloadOptions
    */
   resume?: boolean;
   /**
-   * On an error or abort, keep the partial state for a later `download()` to continue instead
-   * of removing it (default false: nothing is left behind).
+   * When the transfer is interrupted (abort, connection failure, timeout), keep the partial
+   * state for a later `download()` to continue instead of removing it (default false: nothing
+   * is left behind). Other failures (a hostile or corrupt archive, a full disk) still remove it.
    */
   keepPartial?: boolean;
   /** Extract only members matching one of these globs (`*` and `?` within a path segment, `**` across; a pattern without `/` also matches the file name). */
@@ -305,7 +312,8 @@ async function downloadOnce(
       };
     } catch (e) {
       if (!(e instanceof UnverifiableResumeError) || restart >= maxRestarts) {
-        keep = partial !== undefined && opts.keepPartial === true;
+        keep = opts.keepPartial === true && partial?.hasJournal() === true &&
+          isInterruption(e, opts.signal);
         throw e;
       }
       opts.onResume?.({
@@ -319,6 +327,11 @@ async function downloadOnce(
       if (!keep) await disk.remove(temp).catch(() => {});
     }
   }
+}
+
+/** A failure the same download could get past when run again: worth keeping its partial state. */
+function isInterruption(e: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || e instanceof AbortError || e instanceof ConnectionError;
 }
 
 async function makeTemp(disk: Disk, target: Target): Promise<string> {

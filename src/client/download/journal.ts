@@ -77,6 +77,8 @@ export interface PartialDir {
   open(reset: boolean): Promise<string>;
   /** Save the journal (to the older of its two files). */
   save(journal: Journal): Promise<void>;
+  /** Whether it holds a journal a later run can continue from (none saved yet: nothing to keep). */
+  hasJournal(): boolean;
   /** Let go of it (the directory itself is removed or renamed by the caller). */
   release(): void;
 }
@@ -111,11 +113,15 @@ export async function takePartialDir(
   }
   const journal = created ? undefined : await readJournal(fs, dir);
   let saved = journal?.seq ?? 0;
+  let hasJournal = journal !== undefined;
   return {
     dir,
     journal,
     async open(reset: boolean): Promise<string> {
-      if (reset) await fs.rm(dir, { recursive: true, force: true });
+      if (reset) {
+        hasJournal = false;
+        await fs.rm(dir, { recursive: true, force: true });
+      }
       await fs.mkdir(dir, { recursive: true });
       await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
       return dir;
@@ -126,7 +132,9 @@ export async function takePartialDir(
       // read has been seen to swallow that fetch's abort.)
       const seq = ++saved;
       await fs.writeFile(`${dir}/${JOURNAL_NAMES[seq % 2]}`, JSON.stringify({ ...j, seq }));
+      hasJournal = true;
     },
+    hasJournal: () => hasJournal,
     release(): void {
       inUse.delete(dir);
     },
