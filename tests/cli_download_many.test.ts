@@ -105,6 +105,18 @@ Deno.test("tinkex checkpoint download: several paths, latest, quiet, dry-run, se
       await assert.rejects(Deno.stat(stale));
     });
 
+    await t.step("an invalid --exclude class is a usage error; nothing written", async () => {
+      const out = `${tmp}/bad-pattern`;
+      const r = await runCliInProcess(
+        ["checkpoint", "download", tinkerPaths[0], "-o", out, "--exclude", "[z-a]"],
+        env,
+      );
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /Cannot select members with "\[z-a\]"/);
+      assert.doesNotMatch(r.stderr, /bug in tinkex/);
+      await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+    });
+
     await t.step("no path and no --run-id is a usage error", async () => {
       const r = await runCliInProcess(["checkpoint", "download", "-o", tmp], env);
       assert.equal(r.code, 2);

@@ -194,6 +194,36 @@ async function journalReaches(out: string, check: (j: Record<string, unknown>) =
   throw new Error("the journal never got there");
 }
 
+Deno.test("include patterns with many * against names an archive chose: matched in linear time", async () => {
+  // A backtracking regex takes ~40 s for this pattern on 40 "a"s and ages on 60.
+  const name = "a".repeat(60);
+  const fx = startFixture({
+    archive: tar([{ name, body: noise(10, 1) }, { name: "b.json", body: noise(10, 2) }]),
+  });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-runs-" });
+  try {
+    const r = await download(fx.config, TINKER_PATH, {
+      outputDir: out,
+      include: ["*a*a*a*a*a*a*a*a*a*a*a*a*a*b", "*.json"],
+    });
+    assert.deepEqual(r.files.map((f) => f.path), ["b.json"]);
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("an invalid class in a pattern is a RangeError before any request", async () => {
+  await withFixture({}, async (fx, out) => {
+    await assert.rejects(
+      download(fx.config, TINKER_PATH, { outputDir: out, exclude: ["[z-a]*"] }),
+      (e) => e instanceof RangeError && /Cannot select members with "\[z-a\]\*"/.test(e.message),
+    );
+    assert.equal(fx.archiveRequests, 0);
+    assert.deepEqual(names(out), []);
+  });
+});
+
 Deno.test("kill -9 mid-download, then download() again: continues from the journal, byte-identical", async () => {
   // The first connection stops sending after 30 MiB (inside the 40 MiB member) and stays open.
   await withFixture({ stallAfter: [30 * MiB] }, async (fx, out) => {

@@ -77,6 +77,10 @@ export async function downloadCommand(ctx: CommandContext): Promise<number> {
     ).catch(async (e) => {
       display?.finish({ ok: false, cancelled: signal.aborted });
       if (signal.aborted && resume) throw await cancelledKeeping(outputDir ?? ".", paths);
+      // An --include/--exclude the module refused before any request: the user's to fix.
+      if (e instanceof RangeError && e.message.startsWith("Cannot select members")) {
+        throw new UsageError(e.message, ctx.command);
+      }
       throw e;
     });
     display?.finish({ ok: true });

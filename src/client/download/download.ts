@@ -159,6 +159,7 @@ export async function downloadWith(
   const outputDir = disk.resolve(opts.outputDir ?? ".");
   const destination = disk.join(outputDir, name);
   const selection: MemberSelection = { include: opts.include, exclude: opts.exclude };
+  memberSelector(selection); // an invalid pattern is a RangeError before any request
   if (!opts.force && await disk.exists(destination)) {
     const done = await completed(nodeFs(), destination, path, selection);
     if (done === undefined) throw new DestinationExistsError(destination);
