@@ -136,6 +136,40 @@ Deno.test("verifyDownload reports missing, changed and extra files; no manifest 
   });
 });
 
+Deno.test("a symlink in a file's place is not that file: verify says missing, a download is not skipped", async () => {
+  await withFixture({}, async (fx, out) => {
+    const { destination } = await download(fx.config, TINKER_PATH, { outputDir: out });
+    // Same size, elsewhere: following the link would see a match.
+    const elsewhere = `${out}/elsewhere.json`;
+    await Deno.writeFile(elsewhere, FILES["adapter_config.json"]);
+    await Deno.remove(`${destination}/adapter_config.json`);
+    await Deno.symlink(elsewhere, `${destination}/adapter_config.json`);
+    const r = await verifyDownload(destination);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.missing, ["adapter_config.json"]);
+    await assert.rejects(
+      download(fx.config, TINKER_PATH, { outputDir: out }),
+      DestinationExistsError,
+    );
+  });
+});
+
+Deno.test("a manifest edited to list files outside the destination is not a manifest", async () => {
+  await withFixture({}, async (fx, out) => {
+    const { destination } = await download(fx.config, TINKER_PATH, { outputDir: out });
+    const file = `${destination}/.tinkex-manifest.json`;
+    const m = JSON.parse(await Deno.readTextFile(file)) as DownloadManifest;
+    await Deno.writeTextFile(`${out}/outside`, "x");
+    m.files.push({ path: "../outside", size: 1 });
+    await Deno.writeTextFile(file, JSON.stringify(m));
+    await assert.rejects(verifyDownload(destination), IntegrityError);
+    await assert.rejects(
+      download(fx.config, TINKER_PATH, { outputDir: out }),
+      DestinationExistsError,
+    );
+  });
+});
+
 Deno.test("include/exclude: skipped members are not written; the manifest records the selection", async () => {
   await withFixture({}, async (fx, out) => {
     const r = await download(fx.config, TINKER_PATH, {

@@ -203,6 +203,7 @@ export async function downloadWith(
 /** The part of `node:fs/promises` the manifest and the journal use. */
 type NodeFs = Parameters<typeof readManifest>[0] & Parameters<typeof takePartialDir>[0] & {
   open(path: string, flags: string): Promise<ResumedHandle>;
+  stat(path: string): Promise<{ size: number }>;
 };
 
 /** The part of a file handle a resumed member's writes use. */

@@ -39,7 +39,7 @@ export interface DownloadManifest {
 interface Fs {
   readFile(path: string, encoding: "utf8"): Promise<string>;
   writeFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
-  stat(path: string): Promise<{ size: number; isFile(): boolean }>;
+  lstat(path: string): Promise<{ size: number; isFile(): boolean }>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
 }
 
@@ -72,10 +72,18 @@ export async function readManifest(fs: Fs, dir: string): Promise<DownloadManifes
     if (m?.tinkex_manifest !== 1 || typeof m.tinker_path !== "string" || !Array.isArray(m.files)) {
       return undefined;
     }
-    return m;
+    // A manifest edited to point outside the destination is not one a download wrote.
+    return m.files.every(isMemberFile) ? m : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A file entry as a download writes it: a relative path inside the destination and a size. */
+function isMemberFile(f: unknown): boolean {
+  const { path, size } = (f ?? {}) as Partial<DownloadedFile>;
+  return typeof path === "string" && typeof size === "number" && path !== "" &&
+    !path.startsWith("/") && path.split("/").every((s) => s !== "" && s !== "." && s !== "..");
 }
 
 /** Whether a manifest records this checkpoint downloaded with this selection. */
@@ -106,7 +114,7 @@ export interface VerifyResult {
   destination: string;
   /** The manifest read from it. */
   manifest: DownloadManifest;
-  /** Files of the manifest that are not there. */
+  /** Files of the manifest that are not there (or not as regular files: a symlink counts). */
   missing: string[];
   /** Files whose size differs from the manifest's. */
   wrongSize: { path: string; expected: number; actual: number }[];
@@ -141,7 +149,8 @@ export async function verifyDownload(dir: string): Promise<VerifyResult> {
   const wrongSize: VerifyResult["wrongSize"] = [];
   for (const f of manifest.files) {
     try {
-      const info = await fs.stat(`${destination}/${f.path}`);
+      // Not followed: a symlink put in a file's place is not the file the archive had.
+      const info = await fs.lstat(`${destination}/${f.path}`);
       if (!info.isFile()) missing.push(f.path);
       else if (info.size !== f.size) {
         wrongSize.push({ path: f.path, expected: f.size, actual: info.size });
@@ -162,7 +171,8 @@ export async function verifyDownload(dir: string): Promise<VerifyResult> {
 export async function filesMatch(fs: Fs, dir: string, files: DownloadedFile[]): Promise<boolean> {
   for (const f of files) {
     try {
-      if ((await fs.stat(`${dir}/${f.path}`)).size !== f.size) return false;
+      const info = await fs.lstat(`${dir}/${f.path}`);
+      if (!info.isFile() || info.size !== f.size) return false;
     } catch {
       return false;
     }
