@@ -122,6 +122,24 @@ Deno.test("a body trickling a few bytes a window is dropped, and attempts run ou
   assert.deepEqual(r.left, []);
 });
 
+Deno.test("a store that sends one new byte per connection, then nothing: attempts run out", async () => {
+  const archive = tar([{ name: "big.bin", body: noise(200_000) }]);
+  // Request i sends the archive's first i + 1 bytes (the client skips those it has), then hangs.
+  const r = await attempt(
+    {
+      body: (i) =>
+        new ReadableStream<Uint8Array>({
+          start: (c) => c.enqueue(archive.slice(0, i + 1)),
+          pull: () => new Promise(() => {}),
+        }, { highWaterMark: 0 }),
+    },
+    { stallTimeoutMs: 200, maxResumeAttempts: 2 },
+  );
+  assert.ok(r.error instanceof ConnectionError, String(r.error));
+  assert.equal(r.blobRequests, 3, "bounded: the first request and two resumes");
+  assert.deepEqual(r.left, []);
+});
+
 Deno.test("deadlineMs bounds the whole download: TimeoutError, nothing left", async () => {
   // A steady body, fast enough for the throughput rule, that never ends.
   const chunk = noise(4096, 3);
