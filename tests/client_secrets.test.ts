@@ -11,6 +11,7 @@ import {
   openArchiveStream,
   PermissionDeniedError,
   retrieveFuture,
+  UnsafeUrlError,
 } from "../mod.ts";
 import { API_KEY, startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { json, startRecordingServer, testConfig } from "./_recording_server.ts";
@@ -104,6 +105,31 @@ Deno.test("a store that echoes the signature in its 403 body: cut out", async ()
   } finally {
     await api.close();
     await store.close();
+  }
+});
+
+Deno.test("a refused archive URL: its query and a data: payload appear nowhere in the error", async () => {
+  const refused = [
+    "ftp://store.example/blob?X-Custom-Auth=CUSTOMSECRET1&sig=SIGSECRET1",
+    "data:application/x-tar;base64,DATASECRET2",
+    "javascript:alert('JSSECRET3')",
+  ];
+  for (const location of refused) {
+    const api = startRecordingServer(() =>
+      new Response(null, { status: 302, headers: { location } })
+    );
+    const out = await Deno.makeTempDir();
+    try {
+      const error = await download(testConfig(api.baseUrl), "tinker://r1/weights/a", {
+        outputDir: out,
+      }).catch((e) => e);
+      assert.ok(error instanceof UnsafeUrlError, String(error));
+      assert.match(error.message, /only https:/);
+      assertNoSecrets(error, ["CUSTOMSECRET1", "SIGSECRET1", "DATASECRET2", "JSSECRET3", KEY]);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
   }
 });
 

@@ -8,7 +8,7 @@ import { sleep } from "./http/abort.ts";
 import { retryAfterMs } from "../protocol/retry.ts";
 import { type RequestOptions, sendRequest } from "./http/request.ts";
 import { isRedirect } from "./http/redirects.ts";
-import { Redactor, secretHeaderValues } from "./http/redact.ts";
+import { Redactor, secretHeaderValues, shownUrl } from "./http/redact.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
 import type { CheckpointArchiveUrlResponse } from "../protocol/types.ts";
 
@@ -97,7 +97,7 @@ export function checkArchiveUrl(url: string | URL, apiBaseUrl: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UnsafeUrlError(String(url), `Cannot fetch the archive URL: ${url} is not a URL`);
+    throw new UnsafeUrlError("(not a URL)", "Cannot fetch the archive URL: it is not a URL");
   }
   if (parsed.protocol === "https:") return parsed;
   if (parsed.protocol === "http:") {
@@ -105,14 +105,18 @@ export function checkArchiveUrl(url: string | URL, apiBaseUrl: string): URL {
       return parsed;
     }
     throw new UnsafeUrlError(
-      parsed.href,
-      `Cannot fetch the archive URL ${parsed.href}: it is plain http while the API is https, ` +
+      shownUrl(parsed),
+      `Cannot fetch the archive URL ${
+        shownUrl(parsed)
+      }: it is plain http while the API is https, ` +
         "so anyone on the way could read or change the archive; ask the service for an https URL",
     );
   }
   throw new UnsafeUrlError(
-    parsed.href,
-    `Cannot fetch the archive URL ${parsed.href}: only https: (and http: from a local server) ` +
+    shownUrl(parsed),
+    `Cannot fetch the archive URL ${
+      shownUrl(parsed)
+    }: only https: (and http: from a local server) ` +
       `archive URLs are fetched, not ${parsed.protocol}; the service sent something unexpected`,
   );
 }

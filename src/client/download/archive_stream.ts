@@ -19,7 +19,7 @@ import {
 } from "../errors.ts";
 import { type ArchiveUrlOptions, checkArchiveUrl, getArchiveUrl } from "../archive_url.ts";
 import { sleep, throwIfAborted } from "../http/abort.ts";
-import { Redactor, secretHeaderValues, urlSecrets } from "../http/redact.ts";
+import { Redactor, secretHeaderValues, shownUrl, urlSecrets } from "../http/redact.ts";
 import { fetchFollowing } from "../http/redirects.ts";
 import { readErrorBody, USER_AGENT } from "../http/request.ts";
 import {
@@ -314,7 +314,7 @@ class ArchiveFetcher {
       if (this.#deadlineHit) {
         throw new TimeoutError(
           "GET",
-          safeUrl(this.#url ?? ""),
+          shownUrl(this.#url ?? ""),
           this.#opts.deadlineMs as number,
           undefined,
           `Cannot download the archive: its deadline of ${this.#opts.deadlineMs} ms passed at ` +
@@ -688,7 +688,7 @@ class ArchiveFetcher {
       // echoes of the signed URL is cut out.
       body: this.#redactor.value(typeof body === "string" ? body.slice(0, 500) : body),
       method: "GET",
-      url: safeUrl(url),
+      url: shownUrl(url),
       requestId: res.headers.get("x-request-id") ?? undefined,
     };
     if (res.status === 403) {
@@ -729,7 +729,7 @@ class ArchiveFetcher {
   /** A failed fetch or body read: an abort by the caller, else a resumable network failure. */
   #networkFailure(e: unknown): Error {
     if (this.#signal.aborted) return new AbortError(this.#signal.reason);
-    const url = safeUrl(this.#url ?? "");
+    const url = shownUrl(this.#url ?? "");
     const reason = this.#watch?.tripped ?? "the connection broke";
     const at = `at byte ${this.#offset}${this.#total === undefined ? "" : ` of ${this.#total}`}`;
     return new Resumable(
@@ -783,15 +783,5 @@ class ArchiveFetcher {
     const reader = this.#reader;
     this.#reader = undefined;
     reader?.cancel().catch(() => {});
-  }
-}
-
-/** The signed URL without its query (where the signature lives), for messages. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}${u.search ? "?…" : ""}`;
-  } catch {
-    return "(signed URL)";
   }
 }

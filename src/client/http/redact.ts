@@ -84,3 +84,20 @@ export function urlSecrets(url: string): string[] {
     return [];
   }
 }
+
+/**
+ * A signed URL as errors show it: origin and path, its query (where signatures live, under
+ * names no list can foresee) cut to `?…`; for a scheme that is not http(s) (`data:`,
+ * `javascript:`, …) only the scheme, since the rest may be the payload itself.
+ */
+export function shownUrl(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:" && u.protocol !== "file:") {
+      return `${u.protocol}…`;
+    }
+    return `${u.protocol === "file:" ? "file://" : u.origin}${u.pathname}${u.search ? "?…" : ""}`;
+  } catch {
+    return "(signed URL)";
+  }
+}
