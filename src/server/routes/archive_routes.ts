@@ -84,7 +84,7 @@ async function serveObject(ctx: RequestContext): Promise<Response> {
   try {
     // RFC 9530: the whole archive's SHA-256 (also on a 206), for clients to record and compare.
     const info = await handle.stat();
-    const digest = await reprDigest(store.objectPath(objectId), info.size, info.mtimeMs);
+    const digest = await reprDigest(handle, objectId, info.size, info.mtimeMs);
     const res = await objectResponse(ctx.request, handle, {
       objectId,
       contentType: "application/x-tar",
