@@ -101,7 +101,10 @@ Deno.test("races: first downloads of a lazily built archive racing its delete le
       const url = await archiveUrl(s, path);
       const outcomes = await race(url, () => api(s, "DELETE", ckptPath(path)));
       for (const o of outcomes) {
-        assert.ok(o.status === 200 || o.status === 206 || o.status === 404, `${o.status} ${o.text}`);
+        assert.ok(
+          o.status === 200 || o.status === 206 || o.status === 404,
+          `${o.status} ${o.text}`,
+        );
         assert.ok(!o.text.includes(s.dataDir));
       }
     }
