@@ -12,6 +12,7 @@ import { AUDIT_EVENT_TYPES, auditLogOf } from "../account/audit_log.ts";
 import { billingEvents, currentStorage } from "../account/usage.ts";
 import { traceExportStatus, traceFile, traceObjectId } from "../account/trace_export.ts";
 import { identityOf } from "../auth/accounts.ts";
+import { ownSession } from "./training_routes.ts";
 
 const PROJECT_ID = /^[\w.:-]{1,128}$/;
 
@@ -72,15 +73,6 @@ function isCalendarDay(day: string): boolean {
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day;
 }
 
-/** The session, if the caller owns it; else a 404 (no existence leak). */
-function ownSession(ctx: RequestContext) {
-  const session = ctx.server.store.session(ctx.params.id);
-  if (!session || session.owner !== ctx.user) {
-    throw notFound(`Session ${JSON.stringify(ctx.params.id)} not found`);
-  }
-  return session;
-}
-
 async function assignProject(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.request);
   const projectId = body.project_id;
@@ -90,7 +82,7 @@ async function assignProject(ctx: RequestContext): Promise<Response> {
   if (!PROJECT_ID.test(projectId)) {
     throw badRequest('Field "project_id" must be 1–128 letters, digits or . _ : -');
   }
-  const session = ownSession(ctx);
+  const session = ownSession(ctx, ctx.params.id);
   const from = session.project_id ?? null;
   await ctx.server.store.updateSession(session.id, (draft) => {
     draft.project_id = projectId;
@@ -108,7 +100,7 @@ async function assignProject(ctx: RequestContext): Promise<Response> {
 }
 
 async function traceExport(ctx: RequestContext): Promise<Response> {
-  const session = ownSession(ctx);
+  const session = ownSession(ctx, ctx.params.id);
   const origin = `${
     ctx.server.options.publicUrl ?? ctx.url.origin
   }${ctx.prefix}/api/v1/trace_files`;
