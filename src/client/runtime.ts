@@ -1,12 +1,20 @@
 /**
- * Runtime detection without touching `node:` modules, so it loads on the edge too.
+ * Runtime detection without touching `node:` modules, so it loads on the edge too; Node
+ * built-ins (the file system, child processes) are reached through `process.getBuiltinModule`
+ * (Node ≥ 20.16, Deno 2, Bun 1) rather than `import("node:…")`, so bundlers for browsers and edge
+ * runtimes (esbuild, Vite, Wrangler) see no Node built-in to resolve or warn about.
  * @module
  */
+import { TinkerError } from "./errors.ts";
 
 interface RuntimeGlobals {
   Deno?: { version?: { deno?: string }; env?: { get(name: string): string | undefined } };
   Bun?: { version?: string; env?: Record<string, string | undefined> };
-  process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
+  process?: {
+    versions?: { node?: string };
+    env?: Record<string, string | undefined>;
+    getBuiltinModule?: (id: string) => unknown;
+  };
 }
 
 const g = globalThis as unknown as RuntimeGlobals;
@@ -28,4 +36,25 @@ export function readEnv(name: string): string | undefined {
     // Deno without --allow-env: behave as if unset.
   }
   return undefined;
+}
+
+const NO_FILE_SYSTEM = "Cannot download to disk";
+const NO_FILE_SYSTEM_ADVICE =
+  ". Use openArchiveStream() with archiveEntries() to read the archive without a file system";
+
+/**
+ * The runtime's built-in module `id` (e.g. `node:fs/promises`), typed by the caller with the
+ * part of it that it uses. `cannot` words the error for callers other than `download()`.
+ * @throws {TinkerError} where the runtime has none (browsers, edge runtimes, Node < 20.16).
+ */
+export function builtinModule<T>(id: string, cannot?: string): T {
+  const mod = g.process?.getBuiltinModule?.(id);
+  if (mod === undefined || mod === null) {
+    throw new TinkerError(
+      `${cannot ?? NO_FILE_SYSTEM}: this runtime has no ${id} (process.getBuiltinModule is ` +
+        `missing; Deno 2, Bun 1 and Node 20.16+ have it)${cannot ? "" : NO_FILE_SYSTEM_ADVICE}`,
+      { category: "user" },
+    );
+  }
+  return mod as T;
 }

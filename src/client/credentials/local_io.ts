@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { builtinModule } from "../download/file_system.ts";
+import { builtinModule } from "../runtime.ts";
 
 /** The parts of `node:fs/promises` used here. */
 interface Fs {

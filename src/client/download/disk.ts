@@ -1,12 +1,12 @@
 /**
  * The file system as `download()` uses it, in one small place: `node:fs/promises`, `node:path`,
  * `node:process` and `node:os` (present in Deno, Bun and Node), reached when a download starts
- * through `file_system.ts` (so the module loads and bundles where there is no file system).
+ * through `builtinModule` of `runtime.ts` (so the module loads and bundles where there is no file system).
  * Every failure becomes a typed {@link FileSystemError} (path, operation, code).
  * @module
  */
 import { FileSystemError, type FileSystemOperation } from "../errors.ts";
-import { builtinModule } from "./file_system.ts";
+import { builtinModule } from "../runtime.ts";
 
 /** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
 interface NodeFs {

@@ -28,7 +28,7 @@ import { codeOf, Disk, type DiskFile, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
-import { builtinModule } from "./file_system.ts";
+import { builtinModule } from "../runtime.ts";
 import {
   type Journal,
   JOURNAL_FILES,

@@ -8,7 +8,7 @@
  * @module
  */
 import type { DownloadedFile } from "./download.ts";
-import { builtinModule } from "./file_system.ts";
+import { builtinModule } from "../runtime.ts";
 import { shortHash } from "./names.ts";
 
 /** What a partial directory's `journal.json` holds. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { IntegrityError } from "../errors.ts";
-import { builtinModule } from "./file_system.ts";
+import { builtinModule } from "../runtime.ts";
 import type { DownloadedFile } from "./download.ts";
 import type { MemberSelection } from "./select.ts";
 
