@@ -12,6 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { spawnAnnounced } from "./proc.ts";
 
 /** A running capped store. */
 export interface CappedStore {
@@ -43,41 +44,20 @@ export function freePort(): number {
 
 /** Start the capped store in its own process. */
 export async function startCappedStore(opts: CappedStoreOptions): Promise<CappedStore> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--target",
-      String(opts.targetPort),
-      "--rate-mib",
-      String(opts.rateMiB),
-      "--latency-ms",
-      String(opts.latencyMs),
-      "--port",
-      String(opts.port ?? 0),
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("Cannot start the capped store: it exited before listening");
-    text += value;
-  }
-  const { port } = JSON.parse(text.slice(0, text.indexOf("\n"))) as { port: number };
-  const stdin = child.stdin.getWriter();
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    async close(): Promise<void> {
-      await stdin.close().catch(() => {});
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
+  const child = await spawnAnnounced<{ port: number }>([
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--target",
+    String(opts.targetPort),
+    "--rate-mib",
+    String(opts.rateMiB),
+    "--latency-ms",
+    String(opts.latencyMs),
+    "--port",
+    String(opts.port ?? 0),
+  ], "the capped store");
+  return { baseUrl: `http://127.0.0.1:${child.info.port}`, close: child.close };
 }
 
 /** Credit a connection may bank, in ms of its rate: makes up for timers that oversleep. */

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { spawnAnnounced } from "./proc.ts";
+
 /** A running benchmark server process. */
 export interface Fixture {
   /** Base URL on 127.0.0.1. */
@@ -33,28 +35,9 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
   if (opts.archiveBytes) args.push("--archive-bytes", String(opts.archiveBytes));
   if (opts.listCount) args.push("--list-count", String(opts.listCount));
   if (opts.publicUrl) args.push("--public-url", opts.publicUrl);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = await spawnAnnounced<Omit<Fixture, "close" | "pid">>(
     args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("Cannot start the benchmark server: it exited before listening");
-    text += value;
-  }
-  const info = JSON.parse(text.slice(0, text.indexOf("\n"))) as Omit<Fixture, "close" | "pid">;
-  const stdin = child.stdin.getWriter();
-  return {
-    ...info,
-    pid: child.pid,
-    async close(): Promise<void> {
-      await stdin.close().catch(() => {});
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
+    "the benchmark server",
+  );
+  return { ...child.info, pid: child.pid, close: child.close };
 }

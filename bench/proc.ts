@@ -71,3 +71,44 @@ export async function run(cmd: string, args: string[]): Promise<string> {
   }
   return new TextDecoder().decode(out.stdout);
 }
+
+/** A child started by {@link spawnAnnounced}: what it printed first, and how to stop it. */
+export interface AnnouncedChild<T> {
+  /** The JSON object on the child's first stdout line. */
+  info: T;
+  /** The child's pid. */
+  pid: number;
+  /** Close its stdin (its signal to stop) and wait for it to exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * Spawn `deno <args>` whose first stdout line is a JSON object announcing it is ready (e.g.
+ * `{"port": 1234}`); it stops when its stdin closes. `what` names it in the error.
+ */
+export async function spawnAnnounced<T>(args: string[], what: string): Promise<AnnouncedChild<T>> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`Cannot start ${what}: it exited before listening`);
+    text += value;
+  }
+  const info = JSON.parse(text.slice(0, text.indexOf("\n"))) as T;
+  const stdin = child.stdin.getWriter();
+  return {
+    info,
+    pid: child.pid,
+    async close(): Promise<void> {
+      await stdin.close().catch(() => {});
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
