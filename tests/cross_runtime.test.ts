@@ -101,8 +101,10 @@ async function fetchWhenUp(url: string): Promise<Response> {
 }
 
 Deno.test("download() where the runtime has no file system: a clear TinkerError, before any request", async () => {
-  const proc = (globalThis as unknown as { process: { getBuiltinModule?: unknown } }).process;
-  const saved = proc.getBuiltinModule;
+  // As in a browser, an edge runtime or Node < 20.16: no Deno namespace, no getBuiltinModule.
+  const g = globalThis as unknown as { process: { getBuiltinModule?: unknown } };
+  const savedDeno = Object.getOwnPropertyDescriptor(globalThis, "Deno")!;
+  const savedBuiltin = g.process.getBuiltinModule;
   let requests = 0;
   const config = {
     apiKey: "tml-no-fs-key",
@@ -112,15 +114,16 @@ Deno.test("download() where the runtime has no file system: a clear TinkerError,
       return Promise.reject(new Error("no request expected"));
     },
   };
-  proc.getBuiltinModule = undefined; // as in a browser, an edge runtime or Node < 20.16
+  g.process.getBuiltinModule = undefined;
+  Object.defineProperty(globalThis, "Deno", { value: undefined, configurable: true });
+  let outcome: unknown;
   try {
-    await assert.rejects(
-      download(config, "tinker://run-1:train:0/weights/0001"),
-      (e: unknown) =>
-        e instanceof TinkerError && /^Cannot download to disk: .*openArchiveStream/.test(e.message),
-    );
+    outcome = await download(config, "tinker://run-1:train:0/weights/0001").catch((e) => e);
   } finally {
-    proc.getBuiltinModule = saved;
+    Object.defineProperty(globalThis, "Deno", savedDeno);
+    g.process.getBuiltinModule = savedBuiltin;
   }
+  assert.ok(outcome instanceof TinkerError, String(outcome));
+  assert.match(outcome.message, /^Cannot download to disk: .*openArchiveStream/);
   assert.equal(requests, 0);
 });

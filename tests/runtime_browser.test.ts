@@ -96,6 +96,8 @@ Deno.test("browser: headless Chromium runs both bundles against tinkex serve --c
       }
       assert.equal(typeof r.adapterRank, "number");
       assert.equal(r.withoutCors, "ConnectionError", "a server without --cors is unreadable");
+      assert.match(r.noDisk, /^TinkerError: Cannot download to disk: .*openArchiveStream/);
+      assert.equal(r.noDiskRequests, 0, "download() made no request");
     }
   } finally {
     await noCors.close();

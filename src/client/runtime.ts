@@ -7,14 +7,20 @@
  */
 import { TinkerError } from "./errors.ts";
 
+/** The part of Node's global `process` used here (Node, Bun, and Deno's Node layer have it). */
+export interface NodeProcessGlobal {
+  /** Runtime versions. */
+  versions?: { node?: string };
+  /** The environment. */
+  env?: Record<string, string | undefined>;
+  /** A built-in module by id (Node ≥ 20.16, Deno 2, Bun 1). */
+  getBuiltinModule?: (id: string) => unknown;
+}
+
 interface RuntimeGlobals {
   Deno?: { version?: { deno?: string }; env?: { get(name: string): string | undefined } };
   Bun?: { version?: string; env?: Record<string, string | undefined> };
-  process?: {
-    versions?: { node?: string };
-    env?: Record<string, string | undefined>;
-    getBuiltinModule?: (id: string) => unknown;
-  };
+  process?: NodeProcessGlobal;
 }
 
 const g = globalThis as unknown as RuntimeGlobals;
@@ -44,11 +50,16 @@ const NO_FILE_SYSTEM_ADVICE =
 
 /**
  * The runtime's built-in module `id` (e.g. `node:fs/promises`), typed by the caller with the
- * part of it that it uses. `cannot` words the error for callers other than `download()`.
+ * part of it that it uses. `cannot` words the error for callers other than `download()`;
+ * `globals` are where to find `process` (default: the real ones).
  * @throws {TinkerError} where the runtime has none (browsers, edge runtimes, Node < 20.16).
  */
-export function builtinModule<T>(id: string, cannot?: string): T {
-  const mod = g.process?.getBuiltinModule?.(id);
+export function builtinModule<T>(
+  id: string,
+  cannot?: string,
+  globals: { process?: NodeProcessGlobal } = g,
+): T {
+  const mod = globals.process?.getBuiltinModule?.(id);
   if (mod === undefined || mod === null) {
     throw new TinkerError(
       `${cannot ?? NO_FILE_SYSTEM}: this runtime has no ${id} (process.getBuiltinModule is ` +

@@ -1,17 +1,13 @@
 /**
  * The two credential sources that need the machine: reading the credentials file and running
- * `TINKER_CREDENTIAL_CMD`. Loaded only by dynamic import, and the Node built-ins through
- * `process.getBuiltinModule`, so `mod.ts` still loads (and bundles) where there are none.
+ * `TINKER_CREDENTIAL_CMD`. Loaded only by dynamic import, the file through `local/system.ts` and
+ * the child process through `process.getBuiltinModule`, so `mod.ts` still loads (and bundles)
+ * where there are none.
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { localSystem } from "../local/system.ts";
 import { builtinModule } from "../runtime.ts";
-
-/** The parts of `node:fs/promises` used here. */
-interface Fs {
-  stat(path: string): Promise<{ isFile(): boolean; size: number; mode: number }>;
-  readFile(path: string, encoding: "utf8"): Promise<string>;
-}
 
 /** The part of a spawned child process used here. */
 interface Child {
@@ -43,7 +39,7 @@ export interface CredentialsFile {
 
 /** Read the credentials file; undefined when it does not exist. */
 export async function readCredentialsFile(path: string): Promise<CredentialsFile | undefined> {
-  const fs = builtinModule<Fs>("node:fs/promises", "Cannot read the credentials file");
+  const { fs } = localSystem("Cannot read the credentials file");
   let info;
   try {
     info = await fs.stat(path);

@@ -35,6 +35,7 @@ import { DEFAULT_MIN_BYTES_PER_SECOND, ThroughputWatch } from "./throughput.ts";
 import type { SignedUrl } from "./url_source.ts";
 import { contentLength, objectDigestOf, parseContentRange, validatorOf } from "./object_headers.ts";
 import {
+  type BodyReader,
   DEFAULT_CONNECTIONS,
   DEFAULT_WINDOW_BYTES,
   pieceBytesFor,
@@ -139,6 +140,24 @@ export function openArchiveStream(
   return archiveByteStream(config, path, opts);
 }
 
+/** The checkpoint's signed archive URL, asked for with the stream's options. */
+export function fetchArchiveUrl(
+  config: TinkerConfig,
+  path: string,
+  opts: ArchiveStreamOptions,
+  signal: AbortSignal,
+): Promise<SignedUrl> {
+  return getArchiveUrl(config, path, {
+    signal,
+    timeoutMs: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+    headers: opts.headers,
+    buildAttempts: opts.buildAttempts,
+    buildWaitMs: opts.buildWaitMs,
+    onBuilding: opts.onBuilding,
+  });
+}
+
 /** What the archive stream is built on, for callers inside the package (`download()`). */
 export interface ArchiveStreamDeps {
   /** Read the response into buffers of this pool (the consumer gives them back). */
@@ -149,7 +168,7 @@ export interface ArchiveStreamDeps {
    * Where the signed URL comes from, for the first and for each fresh one (after an expiry or
    * a 403); default: the checkpoint's archive URL. An external checkpoint lends one per file.
    */
-  urlSource?: () => Promise<SignedUrl>;
+  urlSource?: (signal: AbortSignal) => Promise<SignedUrl>;
   /**
    * Continue an earlier run: start at `offset` of the archive known by this validator and
    * size. A store whose archive changed since fails with {@link ArchiveChangedError} before
@@ -203,12 +222,25 @@ export class UnverifiableResumeError extends IntegrityError {
   }
 }
 
-/** While one connection's first bytes are timed: the body, where and when they started. */
+/** While one connection's first bytes are timed: where they started, and the time waited. */
 interface Probe {
-  body: ReadableStream<Uint8Array>;
   from: number;
   /** Time spent waiting for the network (not for the consumer), in ms. */
   waitMs: number;
+}
+
+/** Bytes per read of a BYOB reader handed to the parallel ranges (a usual network chunk). */
+const RANGE_READ_BYTES = 64 * 1024;
+
+/** `reader` read into a fresh buffer each time, as a default reader would. */
+function freshBuffers(reader: ReadableStreamBYOBReader): BodyReader {
+  return {
+    read: () =>
+      reader.read(new Uint8Array(RANGE_READ_BYTES)) as Promise<
+        ReadableStreamReadResult<Uint8Array>
+      >,
+    cancel: (reason) => reader.cancel(reason),
+  };
 }
 
 /** The state of one archive download across its requests. */
@@ -227,7 +259,7 @@ class ArchiveFetcher {
   /** Bytes one throughput window must bring. */
   readonly #windowBytes: number;
   readonly #pool?: BufferPool;
-  readonly #urlSource?: () => Promise<SignedUrl>;
+  readonly #urlSource?: (signal: AbortSignal) => Promise<SignedUrl>;
   #redactor: Redactor;
   #deadlineTimer?: ReturnType<typeof setTimeout>;
   #url?: string;
@@ -503,17 +535,10 @@ class ArchiveFetcher {
   }
 
   async #resolveUrl(): Promise<void> {
-    const o = this.#opts;
     const source = this.#urlSource;
-    const r = source ? await source() : await getArchiveUrl(this.#config, this.#path, {
-      signal: this.#signal,
-      timeoutMs: o.timeoutMs,
-      maxRetries: o.maxRetries,
-      headers: o.headers,
-      buildAttempts: o.buildAttempts,
-      buildWaitMs: o.buildWaitMs,
-      onBuilding: o.onBuilding,
-    });
+    const r = source
+      ? await source(this.#signal)
+      : await fetchArchiveUrl(this.#config, this.#path, this.#opts, this.#signal);
     // getArchiveUrl checked it already; a lent source's URL is checked here, before any request.
     if (source) checkArchiveUrl(r.url, this.#config.baseUrl);
     this.#url = r.url;
@@ -575,11 +600,9 @@ class ArchiveFetcher {
       throw new IntegrityError("the archive response has no body; download it again");
     }
     this.#pooledReads = false;
-    // Worth trying parallel ranges: read plainly (not into the pool), to hand the reader over.
-    this.#probe = this.#parallelAllowed(res)
-      ? { from: this.#offset, waitMs: 0, body: res.body }
-      : undefined;
-    if (this.#pool !== undefined && this.#probe === undefined) {
+    // Worth trying parallel ranges: this connection's first bytes are timed.
+    this.#probe = this.#parallelAllowed(res) ? { from: this.#offset, waitMs: 0 } : undefined;
+    if (this.#pool !== undefined) {
       try {
         const reader = res.body.getReader({ mode: "byob" });
         this.#pooledReads = true;
@@ -589,18 +612,6 @@ class ArchiveFetcher {
       }
     }
     return res.body.getReader();
-  }
-
-  /** After a probe that stays alone: read on in BYOB mode into pooled buffers, when possible. */
-  #poolReads(body: ReadableStream<Uint8Array>): void {
-    (this.#reader as ReadableStreamDefaultReader<Uint8Array>).releaseLock();
-    this.#pool?.restart();
-    try {
-      this.#reader = body.getReader({ mode: "byob" });
-      this.#pooledReads = true;
-    } catch {
-      this.#reader = body.getReader();
-    }
   }
 
   /** Whether the rest of the archive may come over parallel ranges (see `connections`). */
@@ -625,18 +636,19 @@ class ArchiveFetcher {
     if (bytes < PROBE_BYTES) return;
     this.#probe = undefined;
     const rate = bytes / Math.max(1, probe.waitMs) * 1000;
-    if (rate >= PARALLEL_BELOW_BYTES_PER_S) {
-      // Alone from here on: read into the pool, as any single stream does.
-      if (this.#pool !== undefined) this.#poolReads(probe.body);
-      return;
-    }
+    if (rate >= PARALLEL_BELOW_BYTES_PER_S) return; // alone from here on, as it was
     const connections = this.#opts.connections ?? DEFAULT_CONNECTIONS;
+    // The ranges buffer their chunks out of order: not into the pool, which recycles in order.
+    const first = this.#pooledReads
+      ? freshBuffers(this.#reader as ReadableStreamBYOBReader)
+      : this.#reader as ReadableStreamDefaultReader<Uint8Array>;
+    this.#pooledReads = false;
     this.#reader = new RangedReader({
       open: (start, end, signal) => this.#openRange(start, end, signal),
       validator: this.#validator as string,
       total: this.#total as number,
       start: this.#offset,
-      first: this.#reader as ReadableStreamDefaultReader<Uint8Array>,
+      first,
       connections,
       windowBytes: this.#opts.windowBytes ?? DEFAULT_WINDOW_BYTES,
       stallTimeoutMs: this.#stallMs,

@@ -1,42 +1,12 @@
 /**
- * The file system as `download()` uses it, in one small place: `node:fs/promises`, `node:path`,
- * `node:process` and `node:os` (present in Deno, Bun and Node), reached when a download starts
- * through `builtinModule` of `runtime.ts` (so the module loads and bundles where there is no file system).
+ * The file system as `download()` uses it, in one small place, over the local machine of
+ * `local/system.ts` (reached when a download starts, so the module loads and bundles where there
+ * is no file system).
  * Every failure becomes a typed {@link FileSystemError} (path, operation, code).
  * @module
  */
 import { FileSystemError, type FileSystemOperation } from "../errors.ts";
-import { builtinModule } from "../runtime.ts";
-
-/** The part of `node:fs/promises` used here (typed locally: no static `node:` reference). */
-interface NodeFs {
-  lstat(path: string): Promise<unknown>;
-  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
-  open(path: string, flags: string, mode?: number): Promise<NodeFileHandle>;
-  readdir(path: string): Promise<string[]>;
-  rename(from: string, to: string): Promise<void>;
-  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
-  rmdir(path: string): Promise<void>;
-}
-
-/** The part of a `node:fs/promises` file handle used here. */
-interface NodeFileHandle {
-  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  close(): Promise<void>;
-}
-
-/** The part of `node:path` used here. */
-interface NodePath {
-  resolve(...paths: string[]): string;
-  join(...paths: string[]): string;
-  dirname(path: string): string;
-}
-
-/** The part of `node:process` used here. */
-interface NodeProcess {
-  pid: number;
-  kill(pid: number, signal: number): void;
-}
+import { type LocalFs, type LocalPath, type LocalSystem, localSystem } from "../local/system.ts";
 
 /** An open file being written. */
 export interface DiskFile {
@@ -62,29 +32,25 @@ export function fsError(operation: FileSystemOperation, path: string, e: unknown
 
 /** `download()`'s view of the file system. Raw calls keep their errors (callers map them). */
 export class Disk {
-  readonly #fs: NodeFs;
-  readonly #path: NodePath;
-  readonly #process: NodeProcess;
+  readonly #fs: LocalFs;
+  readonly #path: LocalPath;
+  readonly #system: LocalSystem;
   /** This process's id. */
   readonly pid: number;
   /** This machine's host name. */
   readonly host: string;
 
-  private constructor(fs: NodeFs, path: NodePath, proc: NodeProcess, pid: number, host: string) {
-    this.#fs = fs;
-    this.#path = path;
-    this.#process = proc;
-    this.pid = pid;
-    this.host = host;
+  private constructor(system: LocalSystem) {
+    this.#fs = system.fs;
+    this.#path = system.path;
+    this.#system = system;
+    this.pid = system.pid;
+    this.host = system.hostname();
   }
 
   /** Reach the file system (throws a `TinkerError` where the runtime has none). */
   static open(): Disk {
-    const fs = builtinModule<NodeFs>("node:fs/promises");
-    const path = builtinModule<NodePath>("node:path");
-    const proc = builtinModule<NodeProcess>("node:process");
-    const os = builtinModule<{ hostname(): string }>("node:os");
-    return new Disk(fs, path, proc, proc.pid, os.hostname());
+    return new Disk(localSystem());
   }
 
   /** `path.resolve`. */
@@ -120,8 +86,7 @@ export class Disk {
     operation: FileSystemOperation = "write",
   ): Promise<string | undefined> {
     try {
-      const first = await this.#fs.mkdir(dir, { recursive: true });
-      return typeof first === "string" ? first : undefined;
+      return await this.#fs.mkdir(dir, { recursive: true });
     } catch (e) {
       throw fsError(operation, dir, e);
     }
@@ -183,11 +148,6 @@ export class Disk {
 
   /** Whether process `pid` of this machine is alive (a process we may not signal is). */
   isAlive(pid: number): boolean {
-    try {
-      this.#process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return codeOf(e) !== "ESRCH";
-    }
+    return this.#system.isAlive(pid);
   }
 }

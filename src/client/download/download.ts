@@ -21,6 +21,7 @@ import {
   type ArchiveObject,
   type ArchiveStreamOptions,
   DEFAULT_MAX_RESUME_ATTEMPTS,
+  fetchArchiveUrl,
   UnverifiableResumeError,
 } from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -28,7 +29,7 @@ import { codeOf, Disk, type DiskFile, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
-import { builtinModule } from "../runtime.ts";
+import { type LocalFs, localSystem } from "../local/system.ts";
 import {
   type Journal,
   JOURNAL_FILES,
@@ -48,6 +49,7 @@ import { fitName, shortHash, tempName, tempOwnerOf, tempPrefix } from "./names.t
 import { type ProgressCallback, type ProgressSink, ProgressThrottle } from "./progress.ts";
 import { type MemberSelection, memberSelector } from "./select.ts";
 import { spanEnd, TarOffsets, type TarSpan } from "./tar_offsets.ts";
+import { UrlInAdvance } from "./url_source.ts";
 
 /** Options of {@link download}. */
 export interface DownloadOptions
@@ -161,16 +163,17 @@ export async function downloadWith(
   const selection: MemberSelection = { include: opts.include, exclude: opts.exclude };
   memberSelector(selection); // an invalid pattern is a RangeError before any request
   if (!opts.force && await disk.exists(destination)) {
-    const done = await completed(nodeFs(), destination, path, selection);
+    const done = await completed(localFs(), destination, path, selection);
     if (done === undefined) throw new DestinationExistsError(destination);
     new ProgressThrottle(opts.onProgress).report({ phase: "done", transferredBytes: 0 });
     return { destination, files: done.files, bytes: 0, skipped: true };
   }
   throwIfAborted(opts.signal);
-  const created = await disk.makeDirs(outputDir, "create the output directory");
   let placed = false;
   let partial: PartialDir | undefined;
+  let created: string | undefined;
   try {
+    created = await disk.makeDirs(outputDir, "create the output directory");
     const owner = { pid: disk.pid, host: await shortHash(disk.host, 6) };
     const prefix = await tempPrefix(name);
     await reclaimStale(disk, outputDir, prefix, owner.host);
@@ -178,7 +181,7 @@ export async function downloadWith(
     const resumable = opts.resume !== false && parseTinkerPath(path).kind !== "external_weights";
     try {
       partial = resumable
-        ? await takePartialDir(nodeFs(), disk.join(outputDir, `${prefix}partial`), owner.host)
+        ? await takePartialDir(localFs(), disk.join(outputDir, `${prefix}partial`), owner.host)
         : undefined;
     } catch (e) {
       throw fsError("create a temporary directory in", outputDir, e);
@@ -200,26 +203,8 @@ export async function downloadWith(
   }
 }
 
-/** The part of `node:fs/promises` the manifest and the journal use. */
-type NodeFs = Parameters<typeof readManifest>[0] & Parameters<typeof takePartialDir>[0] & {
-  open(path: string, flags: string): Promise<ResumedHandle>;
-  stat(path: string): Promise<{ size: number }>;
-};
-
-/** The part of a file handle a resumed member's writes use. */
-interface ResumedHandle {
-  truncate(length: number): Promise<void>;
-  write(
-    data: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): Promise<{ bytesWritten: number }>;
-  close(): Promise<void>;
-}
-
-function nodeFs(): NodeFs {
-  return builtinModule<NodeFs>("node:fs/promises");
+function localFs(): LocalFs {
+  return localSystem().fs;
 }
 
 /** Where one download goes. */
@@ -252,82 +237,93 @@ async function downloadOnce(
   const deadlineAt = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs;
   const maxRestarts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
   const { partial, selection } = target;
-  const fs = nodeFs();
-  for (let restart = 0;; restart++) {
-    const temp = partial ? await partial.open(restart > 0) : await makeTemp(disk, target);
-    let keep = false;
-    try {
-      // A fresh start after a restart gets what is left of the deadline.
-      const left = restart === 0 || deadlineAt === undefined
-        ? opts.deadlineMs
-        : Math.max(0, deadlineAt - Date.now());
-      const run = (journal?: Journal): Promise<Extracted> =>
-        extract(
-          config,
-          path,
-          temp,
-          disk,
-          { ...opts, deadlineMs: left },
-          deps.pool,
-          progress,
-          destination,
-          {
-            journal,
-            partial,
-            selection,
-            fs,
-          },
-        );
-      let journal = await usableJournal(fs, partial, path, selection);
-      let extracted: Extracted;
+  const fs = localFs();
+  let url: UrlInAdvance | undefined;
+  try {
+    for (let restart = 0;; restart++) {
+      const temp = partial ? await partial.open(restart > 0) : await makeTemp(disk, target);
+      // The disk took the working directory: the archive's URL is asked for now, while the rest
+      // is set up (a disk that fails makes no request; an external checkpoint has its own URLs).
+      if (restart === 0 && parseTinkerPath(path).kind !== "external_weights") {
+        url = new UrlInAdvance((signal) => fetchArchiveUrl(config, path, opts, signal));
+      }
+      let keep = false;
       try {
-        extracted = await run(journal);
+        // A fresh start after a restart gets what is left of the deadline.
+        const left = restart === 0 || deadlineAt === undefined
+          ? opts.deadlineMs
+          : Math.max(0, deadlineAt - Date.now());
+        const run = (journal?: Journal): Promise<Extracted> =>
+          extract(
+            config,
+            path,
+            temp,
+            disk,
+            { ...opts, deadlineMs: left },
+            deps.pool,
+            progress,
+            destination,
+            {
+              journal,
+              partial,
+              selection,
+              fs,
+              url,
+            },
+          );
+        let journal = await usableJournal(fs, partial, path, selection);
+        let extracted: Extracted;
+        try {
+          extracted = await run(journal);
+        } catch (e) {
+          // The archive changed since the interrupted run: its partial state is useless.
+          if (journal === undefined || !(e instanceof ArchiveChangedError)) throw e;
+          await partial!.open(true);
+          journal = undefined;
+          extracted = await run();
+        }
+        throwIfAborted(opts.signal);
+        const bytes = extracted.bytes;
+        await writeManifest(fs, temp, {
+          tinkex_manifest: 1,
+          tinker_path: path,
+          validator: extracted.object?.validator,
+          archive_bytes: extracted.object?.total ?? bytes,
+          archive_digest: extracted.object?.digest,
+          ...(opts.include?.length ? { include: opts.include } : {}),
+          ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
+          files: extracted.files,
+          completed_at: new Date().toISOString(),
+        });
+        for (const f of WORK_FILES) await disk.remove(disk.join(temp, f));
+        await place(disk, temp, destination, opts.force === true);
+        progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
+        return {
+          destination,
+          files: extracted.files,
+          bytes,
+          skipped: false,
+          ...(journal ? { resumedFrom: resumeOffset(journal) } : {}),
+        };
       } catch (e) {
-        // The archive changed since the interrupted run: its partial state is useless.
-        if (journal === undefined || !(e instanceof ArchiveChangedError)) throw e;
-        await partial!.open(true);
-        journal = undefined;
-        extracted = await run();
+        if (!(e instanceof UnverifiableResumeError) || restart >= maxRestarts) {
+          keep = opts.keepPartial === true && partial?.hasJournal() === true &&
+            isInterruption(e, opts.signal);
+          throw e;
+        }
+        opts.onResume?.({
+          resume: restart + 1,
+          attempt: restart + 1,
+          offset: 0,
+          reason: "starting over: the server gave no validator to resume against",
+          delayMs: 0,
+        });
+      } finally {
+        if (!keep) await disk.remove(temp).catch(() => {});
       }
-      throwIfAborted(opts.signal);
-      const bytes = extracted.bytes;
-      await writeManifest(fs, temp, {
-        tinkex_manifest: 1,
-        tinker_path: path,
-        validator: extracted.object?.validator,
-        archive_bytes: extracted.object?.total ?? bytes,
-        archive_digest: extracted.object?.digest,
-        ...(opts.include?.length ? { include: opts.include } : {}),
-        ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
-        files: extracted.files,
-        completed_at: new Date().toISOString(),
-      });
-      for (const f of WORK_FILES) await disk.remove(disk.join(temp, f));
-      await place(disk, temp, destination, opts.force === true);
-      progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
-      return {
-        destination,
-        files: extracted.files,
-        bytes,
-        skipped: false,
-        ...(journal ? { resumedFrom: resumeOffset(journal) } : {}),
-      };
-    } catch (e) {
-      if (!(e instanceof UnverifiableResumeError) || restart >= maxRestarts) {
-        keep = opts.keepPartial === true && partial?.hasJournal() === true &&
-          isInterruption(e, opts.signal);
-        throw e;
-      }
-      opts.onResume?.({
-        resume: restart + 1,
-        attempt: restart + 1,
-        offset: 0,
-        reason: "starting over: the server gave no validator to resume against",
-        delayMs: 0,
-      });
-    } finally {
-      if (!keep) await disk.remove(temp).catch(() => {});
     }
+  } finally {
+    url?.cancel();
   }
 }
 
@@ -373,7 +369,7 @@ export interface Extracted {
 
 /** The manifest of a destination that already holds this checkpoint and selection, intact. */
 async function completed(
-  fs: NodeFs,
+  fs: LocalFs,
   destination: string,
   path: string,
   selection: MemberSelection,
@@ -388,7 +384,7 @@ async function completed(
  * its files are still there as it says; otherwise the partial directory is emptied.
  */
 async function usableJournal(
-  fs: NodeFs,
+  fs: LocalFs,
   partial: PartialDir | undefined,
   path: string,
   selection: MemberSelection,
@@ -412,7 +408,7 @@ async function usableJournal(
 }
 
 /** Remove the regular files under `root` that `keep` does not list (work files stay). */
-async function removeFilesNotIn(fs: NodeFs, root: string, prefix: string, keep: Set<string>) {
+async function removeFilesNotIn(fs: LocalFs, root: string, prefix: string, keep: Set<string>) {
   for (const e of await fs.readdir(prefix ? `${root}/${prefix}` : root, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isDirectory()) await removeFilesNotIn(fs, root, rel, keep);
@@ -439,7 +435,9 @@ interface ResumeState {
   /** Which members to write. */
   selection: MemberSelection;
   /** The file system, for the journal and resumed members. */
-  fs: NodeFs;
+  fs: LocalFs;
+  /** The archive's signed URL, asked for in advance. */
+  url?: UrlInAdvance;
 }
 
 /** A file's progress is journaled at most this often (bytes written). */
@@ -493,6 +491,7 @@ async function extract(
       pool,
       progress: fromStream,
       onObject: (o) => object = o,
+      urlSource: (signal) => state.url?.take(signal) ?? fetchArchiveUrl(config, path, opts, signal),
       resumeAt: journal
         ? { offset: resumeOffset(journal), validator: journal.validator, total: journal.total }
         : undefined,
@@ -677,7 +676,7 @@ async function write(
   member: ArchiveEntry,
   pool: BufferPool,
   dirs: Set<string>,
-  fs?: NodeFs,
+  fs?: LocalFs,
   resumeAt = 0,
   onWritten?: (written: number) => Promise<void>,
 ): Promise<void> {
@@ -712,7 +711,7 @@ async function write(
 }
 
 /** A member's file from an interrupted run, cut to `length` bytes and written on from there. */
-async function resumedFile(fs: NodeFs, path: string, length: number): Promise<DiskFile> {
+async function resumedFile(fs: LocalFs, path: string, length: number): Promise<DiskFile> {
   const handle = await fs.open(path, "r+");
   await handle.truncate(length);
   let position = length;

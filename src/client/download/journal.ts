@@ -8,7 +8,7 @@
  * @module
  */
 import type { DownloadedFile } from "./download.ts";
-import { builtinModule } from "../runtime.ts";
+import { type LocalFs, localSystem } from "../local/system.ts";
 import { shortHash } from "./names.ts";
 
 /** What a partial directory's `journal.json` holds. */
@@ -52,14 +52,8 @@ export interface Journal {
   };
 }
 
-/** The part of `node:fs/promises` used here. */
-export interface JournalFs {
-  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
-  readFile(path: string, encoding: "utf8"): Promise<string>;
-  writeFile(path: string, data: string): Promise<void>;
-  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
-  readdir(path: string): Promise<string[]>;
-}
+/** The part of the local file system used here. */
+export type JournalFs = Pick<LocalFs, "mkdir" | "readFile" | "writeFile" | "rm" | "readdir">;
 
 const OWNER = "owner";
 /** The journal is written to these in turn; the one with the higher `seq` that parses wins. */
@@ -142,7 +136,7 @@ export async function takePartialDir(
 }
 
 function pid(): number {
-  return builtinModule<{ pid: number }>("node:process").pid;
+  return localSystem().pid;
 }
 
 /** The name of the owner marker inside a download's working directory (not a member). */
@@ -194,16 +188,9 @@ function processAlive(
 ): boolean {
   if (!Number.isSafeInteger(id) || id <= 0) return false;
   if (ownerHost !== host) return true;
-  const process = builtinModule<{ pid: number; kill(pid: number, signal: number): void }>(
-    "node:process",
-  );
-  if (id === process.pid) return !ignoreOwn && inUse.has(dir);
-  try {
-    process.kill(id, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code !== "ESRCH"; // EPERM: alive, someone else's
-  }
+  const system = localSystem();
+  if (id === system.pid) return !ignoreOwn && inUse.has(dir);
+  return system.isAlive(id);
 }
 
 /** One partial download found by {@link cleanPartialDownloads}. */
@@ -246,10 +233,8 @@ export async function cleanPartialDownloads(
   outputDir: string,
   opts: CleanPartialsOptions = {},
 ): Promise<PartialDownload[]> {
-  const fs = builtinModule<JournalFs>("node:fs/promises");
-  const paths = builtinModule<{ resolve(p: string): string }>("node:path");
-  const os = builtinModule<{ hostname(): string }>("node:os");
-  const host = await shortHash(os.hostname(), 6);
+  const { fs, path: paths, hostname } = localSystem();
+  const host = await shortHash(hostname(), 6);
   const root = paths.resolve(outputDir);
   let names: string[];
   try {

@@ -6,7 +6,7 @@
  * @module
  */
 import { IntegrityError } from "../errors.ts";
-import { builtinModule } from "../runtime.ts";
+import { type LocalFs, localSystem } from "../local/system.ts";
 import type { DownloadedFile } from "./download.ts";
 import type { MemberSelection } from "./select.ts";
 
@@ -35,18 +35,8 @@ export interface DownloadManifest {
   completed_at: string;
 }
 
-/** The part of `node:fs/promises` used here. */
-interface Fs {
-  readFile(path: string, encoding: "utf8"): Promise<string>;
-  writeFile(path: string, data: string, options?: { mode?: number }): Promise<void>;
-  lstat(path: string): Promise<{ size: number; isFile(): boolean }>;
-  readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
-}
-
-interface DirEntry {
-  name: string;
-  isDirectory(): boolean;
-}
+/** The part of the local file system used here. */
+type Fs = Pick<LocalFs, "readFile" | "writeFile" | "lstat" | "readdir">;
 
 /** Write the manifest into `dir`. */
 export async function writeManifest(
@@ -135,9 +125,8 @@ export interface VerifyResult {
  * @throws {IntegrityError} when the directory has no readable manifest.
  */
 export async function verifyDownload(dir: string): Promise<VerifyResult> {
-  const fs = builtinModule<Fs>("node:fs/promises", `Cannot verify ${dir}`);
-  const paths = builtinModule<{ resolve(p: string): string }>("node:path");
-  const destination = paths.resolve(dir);
+  const { fs, path } = localSystem(`Cannot verify ${dir}`);
+  const destination = path.resolve(dir);
   const manifest = await readManifest(fs, destination);
   if (manifest === undefined) {
     throw new IntegrityError(

@@ -1,12 +1,14 @@
 /**
  * The browser test's page script, bundled by esbuild and by Vite: lists checkpoints from
  * `tinkex serve` (another origin, allowed with `--cors`), gets an archive URL where the redirect
- * is opaque, streams the archive's member list and reads one member. The outcome lands in
+ * is opaque, streams the archive's member list and reads one member, and finds that `download()`
+ * refuses at once (there is no file system). The outcome lands in
  * `globalThis.tinkexResult` for the driver to read.
  * @module
  */
 import {
   archiveEntries,
+  download,
   getArchiveUrl,
   listCheckpoints,
   openArchiveStream,
@@ -40,7 +42,22 @@ async function runPage(): Promise<unknown> {
     withoutCors = await listCheckpoints({ apiKey, baseUrl: other, maxRetries: 0 })
       .then(() => "readable", (e: Error) => e.name);
   }
+  // No file system here: download() says so, before any request.
+  let noDiskRequests = 0;
+  const counting: TinkerConfig = {
+    ...config,
+    fetch: (input, init) => {
+      noDiskRequests++;
+      return fetch(input, init);
+    },
+  };
+  const noDisk = await download(counting, target.tinker_path).then(
+    () => "downloaded",
+    (e: Error) => `${e.name}: ${e.message}`,
+  );
   return {
+    noDisk,
+    noDiskRequests,
     total: cursor?.total_count,
     paths: checkpoints.map((c) => c.tinker_path),
     target: target.tinker_path,
