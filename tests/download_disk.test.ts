@@ -8,6 +8,7 @@ import {
   type DownloadResult,
   FileSystemError,
   UnsafeArchiveError,
+  verifyDownload,
 } from "../mod.ts";
 import { runCliInProcess } from "./_cli_helpers.ts";
 import { API_KEY, DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
@@ -34,21 +35,40 @@ async function withOut(fn: (out: string) => Promise<void>): Promise<void> {
 
 const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
 
-Deno.test("4 concurrent downloads to one destination: one succeeds, 3 DestinationExistsError", async () => {
+Deno.test("4 concurrent downloads to one destination: all succeed with one copy, nothing left over", async () => {
   const fx = startFixture({ archive: ARCHIVE });
   try {
     await withOut(async (out) => {
-      const runs = await Promise.allSettled(
+      const results = await Promise.all(
         Array.from({ length: 4 }, () => download(fx.config, TINKER_PATH, { outputDir: out })),
       );
-      const ok = runs.filter((r) => r.status === "fulfilled");
-      const failed = runs.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
-      assert.equal(ok.length, 1);
-      for (const f of failed) {
-        assert.ok(f.reason instanceof DestinationExistsError, String(f.reason));
+      for (const r of results) {
+        assert.equal(r.destination, `${out}/${DIR_NAME}`);
+        assert.deepEqual(r.files.map((f) => f.path), ["sub/model.bin", "config.json"]);
       }
       assert.deepEqual(names(out), [DIR_NAME], "no temporary or old directory left");
       assert.deepEqual(await Deno.readFile(`${out}/${DIR_NAME}/sub/model.bin`), BIG);
+      assert.equal((await verifyDownload(`${out}/${DIR_NAME}`)).ok, true);
+    });
+  } finally {
+    await fx.close();
+  }
+});
+
+Deno.test("concurrent downloads of different selections to one destination: the first placed wins, the other is DestinationExistsError", async () => {
+  const fx = startFixture({ archive: ARCHIVE });
+  try {
+    await withOut(async (out) => {
+      const runs = await Promise.allSettled([
+        download(fx.config, TINKER_PATH, { outputDir: out }),
+        download(fx.config, TINKER_PATH, { outputDir: out, include: ["config.json"] }),
+      ]);
+      const ok = runs.filter((r) => r.status === "fulfilled");
+      const failed = runs.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+      assert.equal(ok.length, 1);
+      assert.equal(failed.length, 1);
+      assert.ok(failed[0].reason instanceof DestinationExistsError, String(failed[0].reason));
+      assert.deepEqual(names(out), [DIR_NAME], "no temporary or old directory left");
     });
   } finally {
     await fx.close();

@@ -127,7 +127,8 @@ export interface DownloadResult {
  * console.log(result.destination, result.files.length, result.bytes);
  * ```
  * @throws {DestinationExistsError} before any request when the destination exists and `force`
- *   is not set (or when another download put it there first).
+ *   is not set (or when another download put something else there first: the same checkpoint
+ *   and selection, placed by a concurrent download, is a success).
  * @throws {UnsafeArchiveError} when the archive holds a dangerous member or exceeds a limit.
  * @throws {IntegrityError} when the archive arrived incomplete or inconsistent.
  * @throws {FileSystemError} when the disk refuses (permission, read-only, full, …).
@@ -296,7 +297,12 @@ async function downloadOnce(
           completed_at: new Date().toISOString(),
         });
         for (const f of WORK_FILES) await disk.remove(disk.join(temp, f));
-        await place(disk, temp, destination, opts.force === true);
+        // Another download of this very checkpoint and selection may have placed it first: as
+        // good as ours (its files are checked), so this one succeeds too.
+        await place(disk, temp, destination, opts.force === true).catch(async (e) => {
+          if (!(e instanceof DestinationExistsError)) throw e;
+          if (await completed(fs, destination, path, selection) === undefined) throw e;
+        });
         progress.report({ phase: "done", transferredBytes: bytes, totalBytes: bytes });
         return {
           destination,
