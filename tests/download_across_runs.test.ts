@@ -258,29 +258,41 @@ Deno.test("an invalid class in a pattern is a RangeError before any request", as
   });
 });
 
+/** A download() in a child process, killed (-9) once its journal has 16 MiB of a member. */
+async function killedMidMember(fx: Fixture, out: string): Promise<Record<string, unknown>> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./_download_child.ts", import.meta.url).pathname,
+      fx.baseUrl,
+      API_KEY,
+      TINKER_PATH,
+      out,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const j = await journalReaches(out, (j) => {
+    const current = j.current as { written: number } | undefined;
+    return (current?.written ?? 0) >= 16 * MiB;
+  });
+  child.kill("SIGKILL");
+  await child.status;
+  assert.deepEqual(names(out), [PARTIAL], "the killed run left its partial state only");
+  return j;
+}
+
+/** Where the 40 MiB member's data starts in ARCHIVE. */
+const BIG_DATA_START = 512 + Object.values(FILES).slice(0, 2).reduce(
+  (n, b) => n + 512 + Math.ceil(b.length / 512) * 512,
+  512,
+);
+
 Deno.test("kill -9 mid-download, then download() again: continues from the journal, byte-identical", async () => {
   // The first connection stops sending after 30 MiB (inside the 40 MiB member) and stays open.
   await withFixture({ stallAfter: [30 * MiB] }, async (fx, out) => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./_download_child.ts", import.meta.url).pathname,
-        fx.baseUrl,
-        API_KEY,
-        TINKER_PATH,
-        out,
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const j = await journalReaches(out, (j) => {
-      const current = j.current as { written: number } | undefined;
-      return (current?.written ?? 0) >= 16 * MiB;
-    });
-    child.kill("SIGKILL");
-    await child.status;
-    assert.deepEqual(names(out), [PARTIAL], "the killed run left its partial state only");
+    const j = await killedMidMember(fx, out);
     const current = j.current as { dataStart: number; written: number };
 
     const r = await download(fx.config, TINKER_PATH, { outputDir: out });
@@ -293,6 +305,23 @@ Deno.test("kill -9 mid-download, then download() again: continues from the journ
     await assertFiles(r.destination);
     assert.deepEqual(r.files.map((f) => f.path), Object.keys(FILES));
     assert.deepEqual(names(out), [DIR_NAME]);
+    assert.equal((await verifyDownload(r.destination)).ok, true);
+  });
+});
+
+Deno.test("kill -9 right after a journal save inside a member: the journal never claims bytes not on disk", async () => {
+  // The store stops a little past 16 MiB of the big member: the journal has just been saved, and
+  // the bytes after it are the last ones the run got (a writer that gathers writes holds them).
+  await withFixture({ stallAfter: [BIG_DATA_START + 16 * MiB + 256 * 1024] }, async (fx, out) => {
+    const j = await killedMidMember(fx, out);
+    const current = j.current as { path: string; dataStart: number; written: number };
+    assert.equal(current.dataStart, BIG_DATA_START);
+    const onDisk = (await Deno.stat(`${out}/${PARTIAL}/${current.path}`)).size;
+    assert.ok(onDisk >= current.written, `journal says ${current.written}, disk has ${onDisk}`);
+
+    const r = await download(fx.config, TINKER_PATH, { outputDir: out });
+    assert.equal(r.resumedFrom, current.dataStart + current.written, "continued, not restarted");
+    await assertFiles(r.destination);
     assert.equal((await verifyDownload(r.destination)).ok, true);
   });
 });
@@ -332,10 +361,7 @@ Deno.test("a run that stopped early in a member continues at that member's heade
     await interrupted(out, 4 * MiB); // inside the big member, before 16 MiB of it are on disk
     const r = await download(fx.config, TINKER_PATH, { outputDir: out });
     // The first two files were complete: the resume starts at the big member's header.
-    const small = Object.values(FILES).slice(0, 2).reduce(
-      (n, b) => n + 512 + Math.ceil(b.length / 512) * 512,
-      512,
-    );
+    const small = BIG_DATA_START - 512; // its header
     assert.equal(r.resumedFrom, small);
     assert.equal(fx.blobRequests[0].range, `bytes=${small}-`);
     await assertFiles(r.destination);

@@ -12,6 +12,8 @@ import { type LocalFs, type LocalPath, type LocalSystem, localSystem } from "../
 export interface DiskFile {
   /** Write all of `chunk`. */
   write(chunk: Uint8Array): Promise<void>;
+  /** Every byte written so far handed to the file system (before a journal vouches for them). */
+  flush(): Promise<void>;
   /** Close the file. */
   close(): Promise<void>;
 }
@@ -123,6 +125,7 @@ export class Disk {
           written += bytesWritten;
         }
       },
+      flush: async () => await handle.flush?.(),
       close: () => handle.close(),
     };
   }

@@ -451,6 +451,9 @@ const JOURNAL_EVERY_BYTES = 16 * 2 ** 20;
 /** Zeros standing in for the part of a member already on disk, when a resume replays it. */
 const ZEROS = new Uint8Array(2 ** 20);
 
+/** Told after each chunk how much of a member is written; `flush` puts it all in the file. */
+type OnWritten = (written: number, flush: () => Promise<void>) => Promise<void>;
+
 /** Writes one checked member (and its parent directories) into the destination being built. */
 export type WriteMember = (member: ArchiveEntry, pool: BufferPool) => Promise<void>;
 
@@ -470,7 +473,7 @@ async function extract(
     member: ArchiveEntry,
     memberPool: BufferPool,
     resumeAt = 0,
-    onWritten?: (written: number) => Promise<void>,
+    onWritten?: OnWritten,
   ): Promise<void> => {
     try {
       await write(disk, root, member, memberPool, dirs, state.fs, resumeAt, onWritten);
@@ -556,9 +559,10 @@ async function extract(
       for await (const chunk of member.body) pool.releaseBefore(chunk.buffer);
     } else {
       let journaled = resumeAt;
-      await writeMember(member, pool, resumeAt, async (written) => {
+      await writeMember(member, pool, resumeAt, async (written, flush) => {
         if (span === undefined || written - journaled < JOURNAL_EVERY_BYTES) return;
         journaled = written;
+        await flush(); // the journal vouches only for bytes in the file
         await save(span.headerStart, {
           path: member.path,
           headerStart: span.headerStart,
@@ -684,7 +688,7 @@ async function write(
   dirs: Set<string>,
   fs?: LocalFs,
   resumeAt = 0,
-  onWritten?: (written: number) => Promise<void>,
+  onWritten?: OnWritten,
 ): Promise<void> {
   const target = disk.join(root, ...member.path.split("/"));
   const dir = member.type === "directory" ? target : disk.dirname(target);
@@ -709,7 +713,7 @@ async function write(
       if (skip === chunk.length) continue;
       await file.write(skip > 0 ? chunk.subarray(skip) : chunk);
       if (skip === 0) pool.releaseBefore(chunk.buffer);
-      await onWritten?.(position);
+      await onWritten?.(position, () => file.flush());
     }
   } finally {
     await file.close();
@@ -735,6 +739,7 @@ async function resumedFile(fs: LocalFs, path: string, length: number): Promise<D
       }
       position += chunk.length;
     },
+    flush: async () => await handle.flush?.(),
     close: () => handle.close(),
   };
 }

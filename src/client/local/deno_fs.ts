@@ -94,7 +94,8 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  * next one fills: each of Deno's async writes costs a trip to its blocking pool (~50 µs), so
  * the 64 KiB writes of an extraction took twice as long as the data's copy
  * (`bench/stages.ts`). The bytes are copied, so the caller may reuse its buffer at once; a
- * failed write is reported by the next call (at the latest by `close`).
+ * failed write is reported by the next call (at the latest by `close`). Until `flush` or `close`
+ * resolves, up to 2 MiB written are not in the file yet.
  */
 function bufferedHandle(file: DenoFile): LocalFileHandle {
   let buffer = new Uint8Array(0);
@@ -144,6 +145,10 @@ function bufferedHandle(file: DenoFile): LocalFileHandle {
       }
       position += length;
       return { bytesWritten: length };
+    },
+    async flush() {
+      await flush();
+      await settled();
     },
     async truncate(length) {
       await flush();

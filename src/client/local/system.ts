@@ -48,6 +48,12 @@ export interface LocalFileHandle {
   ): Promise<{ bytesWritten: number }>;
   /** Cut or extend the file to `length` bytes. */
   truncate(length: number): Promise<void>;
+  /**
+   * Hand every byte written so far to the file system (a process killed after this loses none
+   * of them). Only a handle that gathers writes has it: Node's writes reach the file system
+   * before they resolve.
+   */
+  flush?(): Promise<void>;
   /** Close it. */
   close(): Promise<void>;
 }
