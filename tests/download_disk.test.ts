@@ -341,6 +341,48 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "no inode left, at each step in turn (partial dir, members, journal, manifest) → FileSystemError ENOSPC; nothing left",
+  ignore: noMount !== undefined,
+  fn: async () => {
+    const fx = startFixture({
+      archive: tar([{ name: "a.bin", body: noise(1000, 3) }, {
+        name: "b.bin",
+        body: noise(1000, 4),
+      }]),
+    });
+    try {
+      // The mount's root, dl/ and the working directory take 3 inodes; each file made after that
+      // (owner, members, journals, manifest) one more, so each count fails a later step.
+      for (let inodes = 2; inodes <= 9; inodes++) {
+        for (const resume of [true, false]) {
+          await withTmpfs(`size=1m,nr_inodes=${inodes}`, async (mnt) => {
+            const run = `nr_inodes=${inodes} resume=${resume}`;
+            const outcome = await download(fx.config, TINKER_PATH, {
+              outputDir: `${mnt}/dl`,
+              resume,
+            })
+              .then(() => undefined, (e: unknown) => e);
+            if (outcome === undefined) {
+              assert.deepEqual(names(`${mnt}/dl`), [DIR_NAME], run);
+              return;
+            }
+            assert.ok(
+              outcome instanceof FileSystemError && outcome.code === "ENOSPC" &&
+                outcome.message.includes(`${mnt}/dl`),
+              `${run}: ${outcome}`,
+            );
+            assert.deepEqual(names(mnt), [], `${run}: nothing is left, not even dl/`);
+          });
+        }
+      }
+    } finally {
+      await fx.close();
+    }
+  },
+});
+
+Deno.test({
   name: "the CLI says what to do about a read-only -o DIR, not 'a bug in tinkex'",
   ignore: noMount !== undefined,
   fn: async () => {

@@ -295,6 +295,8 @@ async function downloadOnce(
           ...(opts.exclude?.length ? { exclude: opts.exclude } : {}),
           files: extracted.files,
           completed_at: new Date().toISOString(),
+        }).catch((e) => {
+          throw fsError("write", destination, e);
         });
         for (const f of WORK_FILES) await disk.remove(disk.join(temp, f));
         // Another download of this very checkpoint and selection may have placed it first: as
@@ -540,6 +542,8 @@ async function extract(
       entries,
       extracted,
       current: writing,
+    }).catch((e) => {
+      throw fsError("write", destination, e);
     });
   };
   for await (const member of archiveEntries(source, { ...opts, ...limits })) {

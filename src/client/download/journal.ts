@@ -88,13 +88,13 @@ export async function takePartialDir(
 ): Promise<PartialDir | undefined> {
   if (inUse.has(dir)) return undefined;
   inUse.add(dir); // reserved at once: a concurrent call in this process sees it
-  let created = true;
+  let created = false;
   try {
     try {
       await fs.mkdir(dir);
+      created = true;
     } catch (e) {
       if ((e as { code?: string }).code !== "EEXIST") throw e;
-      created = false;
     }
     if (!created && await ownerAlive(fs, dir, host, true)) {
       inUse.delete(dir);
@@ -102,6 +102,8 @@ export async function takePartialDir(
     }
     await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
   } catch (e) {
+    // A directory made here but not marked ours (the disk is full) is nobody's: not left behind.
+    if (created) await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
     inUse.delete(dir);
     throw e;
   }
