@@ -1,10 +1,13 @@
 // Archive URLs: redirects with Expires, JSON bodies, and waiting while the archive is built.
 import assert from "node:assert/strict";
 import {
+  AbortError,
   CheckpointMismatchError,
+  download,
   getArchiveUrl,
   InternalServerError,
   NotFoundError,
+  TimeoutError,
   validateCheckpoint,
 } from "../mod.ts";
 import { json, startRecordingServer, testConfig } from "./_recording_server.ts";
@@ -138,5 +141,54 @@ Deno.test("validateCheckpoint returns weights info, or names every mismatching f
     assert.match(err.message, /tinker:\/\/s:train:0\/weights\/0001 is not compatible/);
   } finally {
     await srv.close();
+  }
+});
+
+/** A 200 JSON answer whose body starts and then never goes on (until the client hangs up). */
+function stalledJson(status = 200): Response {
+  let stop = () => {};
+  const cancelled = new Promise<void>((r) => stop = r);
+  let sent = false;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (!sent) {
+          sent = true;
+          return c.enqueue(new TextEncoder().encode('{"url": "https://store.exa'));
+        }
+        await cancelled;
+      },
+      cancel: () => stop(),
+    }),
+    { status, headers: { "content-type": "application/json" } },
+  );
+}
+
+Deno.test("a JSON answer whose body stalls is bounded too: timeoutMs, the signal, download()'s deadline", async () => {
+  for (const status of [200, 503]) {
+    const srv = startRecordingServer(() => stalledJson(status));
+    try {
+      const config = testConfig(srv.baseUrl);
+      await assert.rejects(
+        getArchiveUrl(config, PATH, { timeoutMs: 200, maxRetries: 0, buildAttempts: 1 }),
+        TimeoutError,
+      );
+      await assert.rejects(
+        getArchiveUrl(config, PATH, { signal: AbortSignal.timeout(200), buildAttempts: 1 }),
+        AbortError,
+      );
+      const out = await Deno.makeTempDir({ prefix: "tinkex-url-" });
+      try {
+        await assert.rejects(
+          download(config, PATH, { outputDir: `${out}/dl`, deadlineMs: 200, buildAttempts: 1 }),
+          TimeoutError,
+        );
+        assert.deepEqual([...Deno.readDirSync(out)], [], "nothing is left");
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    } finally {
+      await srv.close();
+    }
   }
 });

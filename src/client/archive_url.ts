@@ -6,7 +6,7 @@ import { joinUrl, resolveConfig, type ResolvedConfig, type TinkerConfig } from "
 import { apiErrorFor, UnsafeUrlError } from "./errors.ts";
 import { sleep } from "./http/abort.ts";
 import { retryAfterMs } from "../protocol/retry.ts";
-import { type RequestOptions, sendRequest } from "./http/request.ts";
+import { type RequestOptions, requestReading } from "./http/request.ts";
 import { isRedirect } from "./http/redirects.ts";
 import { Redactor, secretHeaderValues, shownUrl } from "./http/redact.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
@@ -51,12 +51,17 @@ export async function getArchiveUrl(
   const attempts = Math.max(1, opts.buildAttempts ?? 6);
   const redactor = new Redactor([resolved.apiKey, ...secretHeaderValues(resolved.headers)]);
   for (let attempt = 1;; attempt++) {
-    const res = await sendRequest(resolved, {
-      method: "GET",
-      path,
-      // 0: an opaque redirect (browsers hide a manual redirect's status and Location).
-      passStatus: (s) => isRedirect(s) || s === 503 || s === 0,
-    }, opts);
+    const { res, text } = await requestReading(
+      resolved,
+      {
+        method: "GET",
+        path,
+        // 0: an opaque redirect (browsers hide a manual redirect's status and Location).
+        passStatus: (s) => isRedirect(s) || s === 503 || s === 0,
+      },
+      opts,
+      readAnswer,
+    );
     if (res.type === "opaqueredirect") {
       const followed = await followedArchiveUrl(resolved, path, opts, redactor);
       checkArchiveUrl(followed.url, resolved.baseUrl);
@@ -66,19 +71,18 @@ export async function getArchiveUrl(
       if (attempt >= attempts) {
         throw apiErrorFor({
           status: 503,
-          body: redactor.value(await res.text().catch(() => "")),
+          body: redactor.value(text),
           method: "GET",
           url: joinUrl(resolved.baseUrl, path),
           requestId: res.headers.get("x-request-id") ?? undefined,
         });
       }
-      await res.body?.cancel();
       const waitMs = opts.buildWaitMs ?? retryAfterMs(res.headers) ?? DEFAULT_BUILD_WAIT_MS;
       opts.onBuilding?.({ attempt, waitMs });
       await sleep(waitMs, opts.signal);
       continue;
     }
-    const found = await archiveUrlFrom(res, joinUrl(resolved.baseUrl, path), redactor);
+    const found = archiveUrlFrom(res, text, joinUrl(resolved.baseUrl, path), redactor);
     checkArchiveUrl(found.url, resolved.baseUrl);
     return found;
   }
@@ -134,20 +138,42 @@ async function followedArchiveUrl(
   opts: RequestOptions,
   redactor: Redactor,
 ): Promise<CheckpointArchiveUrlResponse> {
-  const res = await sendRequest(config, { method: "GET", path, redirect: "follow" }, opts);
+  const { res, text } = await requestReading(
+    config,
+    { method: "GET", path, redirect: "follow" },
+    opts,
+    readAnswer,
+  );
   // Not redirected this time: the JSON form.
-  if (!res.redirected) return await archiveUrlFrom(res, joinUrl(config.baseUrl, path), redactor);
-  await res.body?.cancel().catch(() => {});
+  if (!res.redirected) return archiveUrlFrom(res, text, joinUrl(config.baseUrl, path), redactor);
   return { url: res.url, expires: new Date(Date.now() + DEFAULT_URL_LIFETIME_MS).toISOString() };
 }
 
-async function archiveUrlFrom(
+/** An answer of the archive endpoint and its body's text (none read after a redirect). */
+interface Answer {
+  res: Response;
+  text: string;
+}
+
+/**
+ * Read the answer's body while the request's signal and timeout hold; a redirect's is not read
+ * (a followed one's is the archive itself).
+ */
+async function readAnswer(res: Response): Promise<Answer> {
+  if (res.type === "opaqueredirect" || isRedirect(res.status) || res.redirected) {
+    await res.body?.cancel().catch(() => {});
+    return { res, text: "" };
+  }
+  return { res, text: await res.text() };
+}
+
+function archiveUrlFrom(
   res: Response,
+  text: string,
   requestUrl: string,
   redactor: Redactor,
-): Promise<CheckpointArchiveUrlResponse> {
+): CheckpointArchiveUrlResponse {
   if (isRedirect(res.status)) {
-    await res.body?.cancel();
     const location = res.headers.get("location");
     if (!location) {
       throw apiErrorFor({
@@ -159,7 +185,6 @@ async function archiveUrlFrom(
     }
     return { url: new URL(location, requestUrl).href, expires: expiresFrom(res.headers) };
   }
-  const text = await res.text();
   let body: Partial<CheckpointArchiveUrlResponse> | undefined;
   try {
     body = JSON.parse(text);

@@ -86,6 +86,20 @@ export async function sendRequest(
   return await withRetries(config, spec, opts, (res) => Promise.resolve(res));
 }
 
+/**
+ * Send a request with retries and `read` its answer (status 2xx or accepted by `passStatus`)
+ * while the call's signal and timeout still hold: a body that stalls is bounded like the
+ * request, and a failure while reading is retried like a fetch failure.
+ */
+export async function requestReading<T>(
+  config: TinkerConfig,
+  spec: RequestSpec,
+  opts: RequestOptions,
+  read: (res: Response) => Promise<T>,
+): Promise<T> {
+  return await withRetries(config, spec, opts, read);
+}
+
 /** Send a request and parse its JSON body (an empty body gives `{}`). */
 export async function requestJson<T>(
   config: TinkerConfig,
