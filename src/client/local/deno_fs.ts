@@ -88,6 +88,12 @@ function asStat(info: DenoFileInfo): LocalStat {
 
 /** Bytes gathered before one write to the file (two such buffers per open file). */
 const WRITE_BUFFER_BYTES = 1 << 20;
+/**
+ * The first buffer's size, doubled as the file grows: a small file (a config, one of thousands
+ * in an archive) does not cost two zeroed 1 MiB allocations (10,000 small files took twice as
+ * long as through Deno's Node layer).
+ */
+const FIRST_BUFFER_BYTES = 64 * 1024;
 
 /**
  * A file handle over a Deno file that gathers small writes into 1 MiB ones, written while the
@@ -119,6 +125,15 @@ function bufferedHandle(file: DenoFile): LocalFileHandle {
       failure = { error };
     });
   };
+  /** A bigger buffer to gather into, what is gathered kept (full size once the spare is). */
+  const grow = (): void => {
+    const size = spare.length === WRITE_BUFFER_BYTES
+      ? WRITE_BUFFER_BYTES
+      : Math.min(WRITE_BUFFER_BYTES, Math.max(FIRST_BUFFER_BYTES, 2 * buffer.length));
+    const bigger = new Uint8Array(size);
+    bigger.set(buffer.subarray(0, used));
+    buffer = bigger;
+  };
   const settled = async (): Promise<void> => {
     await pending;
     if (failure) throw failure.error;
@@ -132,16 +147,13 @@ function bufferedHandle(file: DenoFile): LocalFileHandle {
         position = to;
       }
       if (failure) throw failure.error;
-      if (buffer.length === 0) {
-        buffer = new Uint8Array(WRITE_BUFFER_BYTES);
-        spare = new Uint8Array(WRITE_BUFFER_BYTES);
-      }
       for (let at = offset; at < offset + length;) {
+        if (used === buffer.length) grow();
         const n = Math.min(offset + length - at, buffer.length - used);
         buffer.set(data.subarray(at, at + n), used);
         used += n;
         at += n;
-        if (used === buffer.length) await flush();
+        if (used === WRITE_BUFFER_BYTES) await flush();
       }
       position += length;
       return { bytesWritten: length };
