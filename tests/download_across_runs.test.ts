@@ -326,6 +326,22 @@ Deno.test("kill -9 right after a journal save inside a member: the journal never
   });
 });
 
+Deno.test("a symlink in the partial directory's place is not followed: nothing is written where it points", async () => {
+  await withFixture({}, async (fx, out) => {
+    const elsewhere = await Deno.makeTempDir({ prefix: "tinkex-elsewhere-" });
+    try {
+      await Deno.symlink(elsewhere, `${out}/${PARTIAL}`);
+      const r = await download(fx.config, TINKER_PATH, { outputDir: out });
+      assert.deepEqual(names(elsewhere), [], "no owner, journal or member written through it");
+      assert.ok((await Deno.lstat(r.destination)).isDirectory, "the destination is a directory");
+      await assertFiles(r.destination);
+      assert.deepEqual(names(out), [DIR_NAME]);
+    } finally {
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  });
+});
+
 /**
  * Leave partial state as an interrupted run does: a store that stops sending after `bytes`, one
  * attempt only, `keepPartial`.

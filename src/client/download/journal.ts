@@ -53,7 +53,10 @@ export interface Journal {
 }
 
 /** The part of the local file system used here. */
-export type JournalFs = Pick<LocalFs, "mkdir" | "readFile" | "writeFile" | "rm" | "readdir">;
+export type JournalFs = Pick<
+  LocalFs,
+  "mkdir" | "lstat" | "readFile" | "writeFile" | "rm" | "readdir"
+>;
 
 const OWNER = "owner";
 /** The journal is written to these in turn; the one with the higher `seq` that parses wins. */
@@ -95,6 +98,12 @@ export async function takePartialDir(
       created = true;
     } catch (e) {
       if ((e as { code?: string }).code !== "EEXIST") throw e;
+    }
+    // Not a directory (a symlink to one elsewhere, a file): not ours, and never written through.
+    if (!created && !(await fs.lstat(dir)).isDirectory()) {
+      await fs.rm(dir, { force: true });
+      await fs.mkdir(dir);
+      created = true;
     }
     if (!created && await ownerAlive(fs, dir, host, true)) {
       inUse.delete(dir);
