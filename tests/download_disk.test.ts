@@ -199,9 +199,10 @@ async function modesUnder(umask: string): Promise<Record<string, number>> {
   }
 }
 
-Deno.test("modes follow the umask: 022 → 755/644, 027 → 750/640", async () => {
+Deno.test("modes follow the umask: 022 → 755/644, 027 → 750/640, 077 → 700/600", async () => {
   assert.deepEqual(await modesUnder("022"), { destination: 0o755, dir: 0o755, file: 0o644 });
   assert.deepEqual(await modesUnder("027"), { destination: 0o750, dir: 0o750, file: 0o640 });
+  assert.deepEqual(await modesUnder("077"), { destination: 0o700, dir: 0o700, file: 0o600 });
 });
 
 Deno.test("an output directory created for a failed download is removed again", async () => {
