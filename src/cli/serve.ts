@@ -20,6 +20,12 @@ async function serve(ctx: CommandContext): Promise<number> {
   const keys = serveKeys(ctx);
   const port = (options.port as number | undefined) ?? 8080;
   const hostname = options.host as string | undefined;
+  if (options["credential-source"] === "credential_cmd" && (options.jwt ?? "off") === "off") {
+    throw new CliError(
+      "Cannot start the local server: --credential-source credential_cmd needs JWT auth",
+      "Add --jwt on or --jwt required (clients read credential_default_source only with JWT auth).",
+    );
+  }
   const server = await start({
     dataDir,
     port,
@@ -29,6 +35,10 @@ async function serve(ctx: CommandContext): Promise<number> {
     publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
     jwtAuth: options.jwt as "off" | "on" | "required" | undefined,
+    credentialDefaultSource: options["credential-source"] as
+      | "api_key"
+      | "credential_cmd"
+      | undefined,
     adminKeys: options["admin-key"] as string[] | undefined,
     baseModels: options["base-model"] as string[] | undefined,
     corsOrigins: options.cors as string[] | undefined,
