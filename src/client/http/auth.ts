@@ -17,15 +17,24 @@ import { requestJson } from "./request.ts";
 /** A JWT is replaced once it has less than this left (the SDK's background refresh point). */
 export const JWT_REFRESH_BEFORE_EXPIRY_MS = 300_000;
 
-interface AuthState {
-  /** The credential, for API-key auth from a `getApiKey` source (asked once). */
-  credential?: Promise<string>;
-  /** The server's client config (asked once). */
-  flags?: Promise<ClientConfigResponse>;
+/** The JWT exchanged for one credential source. */
+interface JwtSlot {
   /** The current JWT and its expiry (epoch ms; 0 when unreadable). */
   jwt?: { token: string; expiresAt: number };
   /** The exchange in flight, shared by concurrent calls. */
   exchanging?: Promise<string>;
+}
+
+interface AuthState extends JwtSlot {
+  /** The credential, for API-key auth from a `getApiKey` source (asked once). */
+  credential?: Promise<string>;
+  /** The server's client config (asked once). */
+  flags?: Promise<ClientConfigResponse>;
+  /**
+   * JWTs exchanged for a `getDynamicCredential` source: another principal's, possibly, so never
+   * shared with a config of the same key without that source.
+   */
+  dynamic?: WeakMap<object, JwtSlot>;
   /** Credentials and JWTs obtained so far (newest last), which no error may show. */
   secrets?: string[];
 }
@@ -78,7 +87,18 @@ export async function authHeaderFor(config: ResolvedConfig, signal?: AbortSignal
  */
 export function forgetJwt(config: ResolvedConfig, token: string): void {
   const state = stateOf(config);
-  if (state.jwt?.token === token) state.jwt = undefined;
+  const slots = [state, state.dynamic?.get(config.getDynamicCredential ?? state)];
+  for (const slot of slots) if (slot?.jwt?.token === token) slot.jwt = undefined;
+}
+
+/** Where the JWT of `config` under `plan` is kept. */
+function slotOf(config: ResolvedConfig, state: AuthState, plan: AuthPlan): JwtSlot {
+  const source = config.getDynamicCredential;
+  if (!plan.dynamic || !source) return state;
+  const slots = state.dynamic ??= new WeakMap();
+  let slot = slots.get(source);
+  if (!slot) slots.set(source, slot = {});
+  return slot;
 }
 
 /** The credential itself (never a JWT): for the exchange, and for `GET /api/v1/auth/apikey/me`. */
@@ -214,20 +234,21 @@ async function jwtFor(
   plan: AuthPlan,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  const current = state.jwt;
+  const slot = slotOf(config, state, plan);
+  const current = slot.jwt;
   if (current && current.expiresAt - Date.now() > JWT_REFRESH_BEFORE_EXPIRY_MS) {
     return current.token;
   }
-  state.exchanging ??= exchange(config, state, plan).then((jwt) => {
-    state.jwt = jwt;
+  slot.exchanging ??= exchange(config, state, plan).then((jwt) => {
+    slot.jwt = jwt;
     remember(state, jwt.token);
     return jwt.token;
-  }).finally(() => state.exchanging = undefined);
+  }).finally(() => slot.exchanging = undefined);
   try {
-    return await abortable(state.exchanging, signal);
+    return await abortable(slot.exchanging, signal);
   } catch (e) {
     // A failed refresh falls back to a JWT that is still valid, as the SDK does.
-    const still = state.jwt;
+    const still = slot.jwt;
     if (!(e instanceof AbortError) && still && still.expiresAt > Date.now()) return still.token;
     throw e;
   }
