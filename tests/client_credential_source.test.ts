@@ -324,6 +324,25 @@ Deno.test("server: credential_default_source is announced only with JWT auth, an
   try {
     const flags = await getClientConfig({ apiKey: ALICE, baseUrl: off.baseUrl });
     assert.deepEqual(flags, { pjwt_auth_enabled: false, credential_default_source: "api_key" });
+    // A server without the route: the defaults; other flags pass through.
+    const srv = startRecordingServer((r) =>
+      r.path === "/api/v1/client/config" && r.headers.get("x-api-key") === BOB
+        ? json({ pjwt_auth_enabled: true, sample_no_retries: true })
+        : json({ detail: "Not Found" }, 404)
+    );
+    try {
+      assert.deepEqual(await getClientConfig({ apiKey: ALICE, baseUrl: srv.baseUrl }), {
+        pjwt_auth_enabled: false,
+        credential_default_source: "api_key",
+      });
+      assert.deepEqual(await getClientConfig({ apiKey: BOB, baseUrl: srv.baseUrl }), {
+        pjwt_auth_enabled: true,
+        credential_default_source: "api_key",
+        sample_no_retries: true,
+      });
+    } finally {
+      await srv.close();
+    }
     const res = await fetch(`${on.baseUrl}/api/v1/client/config`, {
       method: "POST",
       headers: { "x-api-key": ALICE, "content-type": "application/json" },
