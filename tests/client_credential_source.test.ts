@@ -255,18 +255,27 @@ Deno.test("tinkex serve --credential-source credential_cmd: the CLI and auth sta
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /--credential-source credential_cmd needs JWT auth/);
 
-  const server = await startServeProcess([
-    "--jwt",
-    "required",
-    "--credential-source",
-    "credential_cmd",
-    "--api-key",
-    ALICE,
-    "--api-key",
-    BOB,
-    "--seed",
-  ]);
+  const server = await startServeProcess(
+    [
+      "--jwt",
+      "required",
+      "--credential-source",
+      "credential_cmd",
+      "--api-key",
+      ALICE,
+      "--api-key",
+      BOB,
+      "--seed",
+    ],
+    {},
+    { json: false },
+  );
   try {
+    // The banner's export line sets the command, not TINKER_API_KEY.
+    assert.match(
+      server.bannerText,
+      new RegExp(`export TINKER_BASE_URL=\\S+ TINKER_CREDENTIAL_CMD='printf %s ${ALICE}'\n`),
+    );
     const env = { TINKER_API_KEY: ALICE, TINKER_BASE_URL: server.baseUrl };
     const status = await runCliProcess(["auth", "status", "--json"], {
       ...env,

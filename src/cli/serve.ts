@@ -82,7 +82,11 @@ async function serve(ctx: CommandContext): Promise<number> {
       }`,
     );
     const keyHint = keys.shown[0] ?? "<one of your keys>";
-    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keyHint}\n`);
+    // A server requiring dynamic credentials exchanges only what the command prints.
+    const credential = options["credential-source"] === "credential_cmd"
+      ? `TINKER_CREDENTIAL_CMD='printf %s ${keyHint}'`
+      : `TINKER_API_KEY=${keyHint}`;
+    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} ${credential}\n`);
     printLine(ctx, "Press Ctrl+C to stop.");
   }
   await signalled;
