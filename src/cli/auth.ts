@@ -116,27 +116,15 @@ async function status(ctx: CommandContext): Promise<number> {
       ["Credential", redactKey(used.apiKey)],
       ["Source", `${SOURCE_TEXT[used.source]}${dynamic ? `, as ${rule}` : ""}`],
       ...storedPairs(used),
-      ...(unused
-        ? [["Not used", `${SOURCE_TEXT[unused.source]} (${redactKey(unused.apiKey)})`]] as [
-          string,
-          string,
-        ][]
-        : []),
-      ...(required && !dynamic ? [["Required", rule]] as [string, string][] : []),
+      ...rowIf(unused, (u) => ["Not used", `${SOURCE_TEXT[u.source]} (${redactKey(u.apiKey)})`]),
+      ...rowIf(required && !dynamic, () => ["Required", rule]),
       ["Base URL", config.baseUrl],
       ["Accessible", accessible ? "yes" : "no"],
-      ...(accessible
-        ? [["Auth", auth === "jwt" ? "JWT (exchanged for the credential)" : "API key"]] as [
-          string,
-          string,
-        ][]
-        : []),
-      ...(identity
-        ? [["User", `${identity.user_urn}${identity.email ? ` (${identity.email})` : ""}`]] as [
-          string,
-          string,
-        ][]
-        : []),
+      ...rowIf(
+        accessible,
+        () => ["Auth", auth === "jwt" ? "JWT (exchanged for the credential)" : "API key"],
+      ),
+      ...rowIf(identity, (i) => ["User", `${i.user_urn}${i.email ? ` (${i.email})` : ""}`]),
       ...keyPairs(keyInfo, accessible, dynamic !== undefined),
     ]);
   }
@@ -178,6 +166,14 @@ async function describeKey(
     if (dynamic && e instanceof ApiStatusError && e.status < 500) return null;
     throw e;
   });
+}
+
+/** One labelled row when `value` is set (truthy), none otherwise. */
+function rowIf<T>(
+  value: T | null | undefined | false,
+  row: (value: T) => [string, string],
+): [string, string][] {
+  return value ? [row(value)] : [];
 }
 
 function credentialJson(c: ResolvedCredential): Record<string, unknown> {
