@@ -190,6 +190,10 @@ export type { StoredKeyInfo } from "./src/client/credentials/credentials_file.ts
 export type { AuthMode } from "./src/client/config.ts";
 export { getApiKeyInfo, whoami } from "./src/client/auth_info.ts";
 export type { ApiKeyInfo, WhoamiResponse } from "./src/client/auth_info.ts";
+// The server's credential_default_source (requiring TINKER_CREDENTIAL_CMD), as the SDK follows it.
+export { getClientConfig } from "./src/client/server_info.ts";
+export type { ClientConfigResponse } from "./src/protocol/types.ts";
+export type { CredentialDefaultSource } from "./src/client/credentials/resolve.ts";
 export {
   checkBillingWindow,
   getBillingUsage,

@@ -15,7 +15,7 @@ export interface Fixture {
   dataDir: string;
   /** Process id of the server. */
   pid: number;
-  /** Stop the server and wait until it removed its data directory. */
+  /** Stop the server and wait until it removed its data directory (unless one was given). */
   close(): Promise<void>;
 }
 
@@ -27,6 +27,8 @@ export interface FixtureOptions {
   listCount?: number;
   /** Where signed archive URLs point (e.g. a capped store in front of the server). */
   publicUrl?: string;
+  /** A data directory to use and keep (default: a temporary one, removed on close). */
+  dataDir?: string;
 }
 
 /** Start the server in its own process and wait until it listens. */
@@ -35,6 +37,7 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<Fixture> 
   if (opts.archiveBytes) args.push("--archive-bytes", String(opts.archiveBytes));
   if (opts.listCount) args.push("--list-count", String(opts.listCount));
   if (opts.publicUrl) args.push("--public-url", opts.publicUrl);
+  if (opts.dataDir) args.push("--data", opts.dataDir);
   const child = await spawnAnnounced<Omit<Fixture, "close" | "pid">>(
     args,
     "the benchmark server",

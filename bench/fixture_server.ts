@@ -5,6 +5,7 @@
  *
  * ```sh
  * deno run -A bench/fixture_server.ts --archive-bytes 268435456 --list-count 10000
+ * deno run -A bench/fixture_server.ts --archive-bytes 268435456 --data /var/tmp/d   # kept
  * ```
  * @module
  */
@@ -17,15 +18,18 @@ const { values } = parseArgs({
     "archive-bytes": { type: "string" },
     "list-count": { type: "string" },
     "public-url": { type: "string" },
+    data: { type: "string" },
   },
 });
 const archiveBytes = values["archive-bytes"] ? Number(values["archive-bytes"]) : 0;
 const listCount = values["list-count"] ? Number(values["list-count"]) : 0;
 
 // One run holding one checkpoint of about `archiveBytes` (a training checkpoint: adapter and
-// optimizer state), built before the port is announced.
+// optimizer state), built before the port is announced. A given data directory is kept (and
+// seeded only when empty).
 const server = await serve({
   port: 0,
+  dataDir: values.data,
   publicUrl: values["public-url"],
   seed: archiveBytes > 0 ? { runs: 1, checkpointsPerRun: 1, checkpointBytes: archiveBytes } : false,
 });

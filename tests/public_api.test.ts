@@ -186,6 +186,10 @@ const PINNED: Record<string, readonly string[]> = {
     "getInfo",
     "getSampler",
     "getServerCapabilities",
+    // The server's credential_default_source, as the SDK follows it.
+    "ClientConfigResponse",
+    "CredentialDefaultSource",
+    "getClientConfig",
   ],
   "server.ts": [
     "DEFAULT_API_KEY",

@@ -183,8 +183,21 @@ Deno.test({
           runId: modelId,
         });
         const before = (await api(s, "GET", "/api/v1/checkpoints")).body;
+        // An archive without a stored digest (as an older server built it): computed on a full
+        // disk too, though it cannot be stored.
+        const keepUrl = await archiveUrl(s, keep);
+        const keepId = /\/archives\/([0-9a-f-]{36})\.tar/.exec(keepUrl)![1];
+        Deno.removeSync(`${dataDir}/digests/${keepId}.json`);
         const objectsAtFull = [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name).sort();
+        const digestsAtFull = [...Deno.readDirSync(`${dataDir}/digests`)].map((e) => e.name).sort();
         fillDisk(mountDir);
+        const served = await fetch(keepUrl);
+        const bytes = new Uint8Array(await served.arrayBuffer());
+        const sha = btoa(
+          String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))),
+        );
+        assert.equal(served.status, 200);
+        assert.equal(served.headers.get("repr-digest"), `sha-256=:${sha}:`);
 
         const full = (res: Awaited<ReturnType<typeof api>>) => {
           assertError(res, 507, /disk is full \(no space left on device\)/);
@@ -216,12 +229,17 @@ Deno.test({
           [...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name).sort(),
           objectsAtFull,
         );
+        assert.deepEqual(
+          [...Deno.readDirSync(`${dataDir}/digests`)].map((e) => e.name).sort(),
+          digestsAtFull,
+        );
 
         // A delete needs no room: it frees its archive, and the space is usable again.
         const objectsBefore = [...Deno.readDirSync(`${dataDir}/objects`)].length;
         const deleted = await api(s, "DELETE", ckptPath(drop));
         assert.equal(deleted.status, 200, deleted.text);
         assert.equal([...Deno.readDirSync(`${dataDir}/objects`)].length, objectsBefore - 1);
+        assert.equal([...Deno.readDirSync(`${dataDir}/digests`)].length, digestsAtFull.length - 1);
         assertError(await api(s, "GET", ckptPath(drop)), 404);
         const ttl = await api(s, "PUT", ckptPath(keep, "/ttl"), { body: { ttl_seconds: 7200 } });
         assert.equal(ttl.status, 200, "the freed space serves the next write");

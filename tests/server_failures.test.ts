@@ -108,9 +108,40 @@ Deno.test("races: first downloads of a lazily built archive racing its delete le
         assert.ok(!o.text.includes(s.dataDir));
       }
     }
-    // Every object that a build finished after its delete was removed again.
+    // Every object that a build finished after its delete was removed again, digest and all.
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual([...Deno.readDirSync(`${s.dataDir}/objects`)].map((e) => e.name), []);
+    assert.deepEqual([...Deno.readDirSync(`${s.dataDir}/digests`)].map((e) => e.name), []);
+  });
+});
+
+Deno.test("races: first downloads of an archive without a stored digest racing its delete are 404 or complete", async () => {
+  await withTempDir(async (dataDir) => {
+    const made = await withServer({ dataDir }, async (s) => {
+      const { modelId } = await createModel(s);
+      const out: { path: string; reference: Uint8Array }[] = [];
+      for (let i = 0; i < 8; i++) {
+        const path = (await save(s, modelId, `d${i}`, { seq: i + 1 })).body.path;
+        out.push({
+          path,
+          reference: new Uint8Array(await (await fetch(await archiveUrl(s, path))).arrayBuffer()),
+        });
+      }
+      return out;
+    });
+    // As an older server left them: archives without digest files, computed on first use.
+    Deno.removeSync(`${dataDir}/digests`, { recursive: true });
+    await withServer({ dataDir }, async (s) => {
+      for (const { path, reference } of made) {
+        const url = await archiveUrl(s, path);
+        const outcomes = await race(url, () => api(s, "DELETE", ckptPath(path)));
+        for (const o of outcomes) assertSound(o, reference, dataDir);
+      }
+      // No digest outlived its archive (one computed while the delete ran is not kept).
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/objects`)].map((e) => e.name), []);
+      assert.deepEqual([...Deno.readDirSync(`${dataDir}/digests`)].map((e) => e.name), []);
+    });
   });
 });
 
@@ -167,6 +198,10 @@ Deno.test("races: copy_weights racing a delete of its source is 404 or a whole c
     // Nothing left on disk but the copies' stored forms (no half-made or orphaned objects).
     await new Promise((r) => setTimeout(r, 50));
     assert.equal([...Deno.readDirSync(`${s.dataDir}/objects`)].length, copies.length);
+    for (const digest of Deno.readDirSync(`${s.dataDir}/digests`)) {
+      const archive = `${s.dataDir}/objects/${digest.name.replace(/\.json$/, ".tar")}`;
+      assert.ok(Deno.statSync(archive).isFile, `${digest.name} has its archive`);
+    }
     assert.deepEqual([...Deno.readDirSync(`${s.dataDir}/tmp`)], []);
   });
 });

@@ -1,16 +1,20 @@
 /**
  * `tinkex auth status`: which credential is in use and where it came from (the key redacted),
- * whether the server takes it (and with JWT auth, who it says you are), and what
+ * under the server's rule (`credential_default_source: "credential_cmd"` takes the command's
+ * credential), whether the server takes it (and with JWT auth, who it says you are), and what
  * `GET /api/v1/auth/apikey/me` says about the key.
  * @module
  */
 import {
   type ApiKeyInfo,
+  ApiStatusError,
+  type ClientConfigResponse,
   ConfigError,
   configFromEnv,
   ConnectionError,
   type CredentialSource,
   getApiKeyInfo,
+  getClientConfig,
   JwtUnavailableError,
   listSessions,
   NotFoundError,
@@ -23,7 +27,14 @@ import {
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
 import { describeFailure } from "./failure.ts";
-import { configFailure, isJson, printJson, printPairs, warn } from "./output.ts";
+import {
+  configFailure,
+  dynamicCredentialOf,
+  isJson,
+  printJson,
+  printPairs,
+  warn,
+} from "./output.ts";
 import type { CommandContext, GroupModule } from "./spec.ts";
 import { rememberSecret } from "./secrets.ts";
 
@@ -50,6 +61,8 @@ async function status(ctx: CommandContext): Promise<number> {
     throw inCliWords(e);
   });
   rememberSecret(credential.apiKey);
+  // Asked for only when the server requires dynamic credentials, by the first JWT exchange.
+  let dynamic: ResolvedCredential | undefined;
   let config: ResolvedConfig;
   try {
     // The credential is already in hand: the config uses it as is (no second command run).
@@ -57,32 +70,38 @@ async function status(ctx: CommandContext): Promise<number> {
       baseUrl: ctx.globals.baseUrl,
       auth: "auto",
       getApiKey: () => Promise.resolve(credential.apiKey),
+      getDynamicCredential: async () => (dynamic ??= await dynamicCredentialOf(ctx)).apiKey,
     }, { env: ctx.io.env });
   } catch (e) {
     throw inCliWords(e);
   }
   let failure: unknown;
+  let flags: ClientConfigResponse | null = null;
   let identity: WhoamiResponse | null = null;
   let keyInfo: ApiKeyInfo | null = null;
   let auth: "jwt" | "api-key" = "api-key";
   try {
+    flags = await getClientConfig(config);
     identity = await whoami(config).catch((e) => {
       if (e instanceof JwtUnavailableError) return null;
       throw e;
     });
     if (identity) auth = "jwt";
-    keyInfo = await getApiKeyInfo(config).catch((e) => {
-      if (e instanceof NotFoundError) return null; // a server without the route
-      throw e;
-    });
+    keyInfo = await describeKey(ctx, config, dynamic);
     if (!keyInfo) await listSessions(config, { limit: 1 }); // still prove the key works
   } catch (e) {
     failure = e;
   }
   const accessible = failure === undefined;
+  // The server's rule picks the credential sent; the one found first then goes unused.
+  const used = dynamic ?? credential;
+  const unused = dynamic && dynamic.source !== credential.source ? credential : undefined;
+  const required = flags?.pjwt_auth_enabled && flags.credential_default_source === "credential_cmd";
   if (isJson(ctx)) {
     printJson(ctx, {
-      credential: credentialJson(credential),
+      credential: credentialJson(used),
+      credential_default_source: flags?.pjwt_auth_enabled ? flags.credential_default_source : null,
+      unused_credential: unused ? credentialJson(unused) : null,
       base_url: config.baseUrl,
       auth: accessible ? auth : null,
       accessible,
@@ -91,28 +110,29 @@ async function status(ctx: CommandContext): Promise<number> {
       error: accessible ? null : describeFailure(failure).message,
     });
   } else {
+    const rule =
+      "the server requires dynamic credentials (credential_default_source: credential_cmd)";
     printPairs(ctx, [
-      ["Credential", redactKey(credential.apiKey)],
-      ["Source", SOURCE_TEXT[credential.source]],
-      ...storedPairs(credential),
+      ["Credential", redactKey(used.apiKey)],
+      ["Source", `${SOURCE_TEXT[used.source]}${dynamic ? `, as ${rule}` : ""}`],
+      ...storedPairs(used),
+      ...rowIf(unused, (u) => ["Not used", `${SOURCE_TEXT[u.source]} (${redactKey(u.apiKey)})`]),
+      ...rowIf(required && !dynamic, () => ["Required", rule]),
       ["Base URL", config.baseUrl],
       ["Accessible", accessible ? "yes" : "no"],
-      ...(accessible
-        ? [["Auth", auth === "jwt" ? "JWT (exchanged for the credential)" : "API key"]] as [
-          string,
-          string,
-        ][]
-        : []),
-      ...(identity
-        ? [["User", `${identity.user_urn}${identity.email ? ` (${identity.email})` : ""}`]] as [
-          string,
-          string,
-        ][]
-        : []),
-      ...keyPairs(keyInfo, accessible),
+      ...rowIf(
+        accessible,
+        () => ["Auth", auth === "jwt" ? "JWT (exchanged for the credential)" : "API key"],
+      ),
+      ...rowIf(identity, (i) => ["User", `${i.user_urn}${i.email ? ` (${i.email})` : ""}`]),
+      ...keyPairs(keyInfo, accessible, dynamic !== undefined),
     ]);
   }
   if (!accessible) {
+    if (failure instanceof CliError || failure instanceof ConfigError) {
+      // No credential the server would take (e.g. it requires TINKER_CREDENTIAL_CMD): nothing sent.
+      throw failure instanceof ConfigError ? inCliWords(failure) : failure;
+    }
     const { message, hint } = describeFailure(failure);
     const unreached = failure instanceof ConnectionError || failure instanceof TimeoutError;
     throw new CliError(
@@ -123,6 +143,37 @@ async function status(ctx: CommandContext): Promise<number> {
     );
   }
   return 0;
+}
+
+/**
+ * What `GET /api/v1/auth/apikey/me` says of the credential sent: the dynamic one when the server
+ * requires it (which need not be an API key, so a refusal means "not described"), else the key.
+ */
+async function describeKey(
+  ctx: CommandContext,
+  config: ResolvedConfig,
+  dynamic: ResolvedCredential | undefined,
+): Promise<ApiKeyInfo | null> {
+  const keyConfig = dynamic
+    ? configFromEnv({
+      baseUrl: config.baseUrl,
+      auth: "api-key",
+      getApiKey: () => Promise.resolve(dynamic.apiKey),
+    }, { env: ctx.io.env })
+    : config;
+  return await getApiKeyInfo(keyConfig).catch((e) => {
+    if (e instanceof NotFoundError) return null; // a server without the route
+    if (dynamic && e instanceof ApiStatusError && e.status < 500) return null;
+    throw e;
+  });
+}
+
+/** One labelled row when `value` is set (truthy), none otherwise. */
+function rowIf<T>(
+  value: T | null | undefined | false,
+  row: (value: T) => [string, string],
+): [string, string][] {
+  return value ? [row(value)] : [];
 }
 
 function credentialJson(c: ResolvedCredential): Record<string, unknown> {
@@ -142,8 +193,13 @@ function storedPairs(c: ResolvedCredential): [string, string][] {
   return [["File", c.path], ["Stored key", `${c.stored.keyId}${name} (${c.stored.type})`]];
 }
 
-function keyPairs(info: ApiKeyInfo | null, accessible: boolean): [string, string][] {
+function keyPairs(
+  info: ApiKeyInfo | null,
+  accessible: boolean,
+  dynamic: boolean,
+): [string, string][] {
   if (!accessible) return [];
+  if (!info && dynamic) return [["Key", "not an API key the server describes"]];
   if (!info) return [["Key", "this server does not describe keys (no /api/v1/auth/apikey/me)"]];
   return [
     ["Key", `${info.name} (id ${info.key_id})`],

@@ -517,6 +517,13 @@ export const GROUPS: readonly GroupSpec[] = [
           choices: ["off", "on", "required"],
           description: "JWT auth: off (default), on (keys are exchanged for JWTs), required",
         },
+        "credential-source": {
+          type: "string",
+          valueName: "SOURCE",
+          choices: ["api_key", "credential_cmd"],
+          description:
+            "With --jwt: api_key (default) or credential_cmd (clients exchange TINKER_CREDENTIAL_CMD's output)",
+        },
         "admin-key": {
           type: "string",
           multiple: true,
@@ -539,7 +546,10 @@ export const GROUPS: readonly GroupSpec[] = [
         },
       },
       globals: ["format", "json", "help"],
-      examples: ["tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed"],
+      examples: [
+        "tinkex serve --data ./tinker-data --port 8000 --api-key tml-local --seed",
+        "tinkex serve --jwt required --credential-source credential_cmd",
+      ],
     },
   },
   {

@@ -9,6 +9,7 @@ import {
   ConnectionError,
   resolveCredential,
   type ResolvedConfig,
+  type ResolvedCredential,
   TimeoutError,
 } from "../../mod.ts";
 import { CliError } from "./errors.ts";
@@ -55,6 +56,7 @@ function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): R
         return apiKey;
       }
       : undefined,
+    getDynamicCredential: async () => (await dynamicCredentialOf(ctx, onWarning)).apiKey,
     baseUrl: ctx.globals.baseUrl,
     auth: "auto",
     onRetry: ({ retry, delayMs, status, error }) => {
@@ -65,6 +67,27 @@ function configFromEnvFor(ctx: CommandContext, notes: (text: string) => void): R
       );
     },
   }, { env: ctx.io.env, onWarning });
+}
+
+/**
+ * The credential a server requiring dynamic credentials (`credential_default_source:
+ * "credential_cmd"`) is sent, by the SDK's rule: a JWT key, else `TINKER_CREDENTIAL_CMD`'s output
+ * (run each time). Remembered so that errors redact it.
+ */
+export async function dynamicCredentialOf(
+  ctx: CommandContext,
+  onWarning: (message: string) => void = (message) => warn(ctx, message),
+): Promise<ResolvedCredential> {
+  const found = await resolveCredential({
+    apiKey: ctx.globals.apiKey,
+    env: ctx.io.env,
+    onWarning,
+    credentialDefaultSource: "credential_cmd",
+  }).catch((e) => {
+    throw e instanceof ConfigError ? configFailure(ctx, e) : e;
+  });
+  rememberSecret(found.apiKey);
+  return found;
 }
 
 /** Why a request is retried, in a few words: `HTTP 503`, `timed out`, `connection refused`. */
@@ -85,6 +108,14 @@ export function configFailure(ctx: CommandContext, error: ConfigError): CliError
       "Set TINKER_API_KEY=tml-… or pass --api-key tml-… (or set TINKER_CREDENTIAL_CMD, or run " +
         "'tinker auth login'); for 'tinkex serve' it is tml-local-dev-key. " +
         "'tinkex auth status' shows what is found.",
+    );
+  }
+  if (/requires dynamic credentials/.test(error.message)) {
+    return new CliError(
+      error.message,
+      "This server (credential_default_source: credential_cmd) exchanges only what " +
+        "TINKER_CREDENTIAL_CMD prints, or a key that is a JWT (eyJ…): a tml- key in " +
+        "TINKER_API_KEY or --api-key is not used. 'tinkex auth status' shows what is found.",
     );
   }
   if (/base URL/.test(error.message)) {

@@ -20,6 +20,12 @@ async function serve(ctx: CommandContext): Promise<number> {
   const keys = serveKeys(ctx);
   const port = (options.port as number | undefined) ?? 8080;
   const hostname = options.host as string | undefined;
+  if (options["credential-source"] === "credential_cmd" && (options.jwt ?? "off") === "off") {
+    throw new CliError(
+      "Cannot start the local server: --credential-source credential_cmd needs JWT auth",
+      "Add --jwt on or --jwt required (clients read credential_default_source only with JWT auth).",
+    );
+  }
   const server = await start({
     dataDir,
     port,
@@ -29,6 +35,10 @@ async function serve(ctx: CommandContext): Promise<number> {
     publicUrl: options["public-url"] as string | undefined,
     seed: options.seed === true,
     jwtAuth: options.jwt as "off" | "on" | "required" | undefined,
+    credentialDefaultSource: options["credential-source"] as
+      | "api_key"
+      | "credential_cmd"
+      | undefined,
     adminKeys: options["admin-key"] as string[] | undefined,
     baseModels: options["base-model"] as string[] | undefined,
     corsOrigins: options.cors as string[] | undefined,
@@ -72,7 +82,11 @@ async function serve(ctx: CommandContext): Promise<number> {
       }`,
     );
     const keyHint = keys.shown[0] ?? "<one of your keys>";
-    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} TINKER_API_KEY=${keyHint}\n`);
+    // A server requiring dynamic credentials exchanges only what the command prints.
+    const credential = options["credential-source"] === "credential_cmd"
+      ? `TINKER_CREDENTIAL_CMD='printf %s ${keyHint}'`
+      : `TINKER_API_KEY=${keyHint}`;
+    printLine(ctx, `\nexport TINKER_BASE_URL=${server.baseUrl} ${credential}\n`);
     printLine(ctx, "Press Ctrl+C to stop.");
   }
   await signalled;

@@ -5,7 +5,12 @@
 import { ConfigError } from "./errors.ts";
 import { readEnv } from "./runtime.ts";
 import { isValidApiKey } from "../protocol/api_key.ts";
-import { NO_CREDENTIAL_MESSAGE, planCredential, readStoredDefault } from "./credentials/resolve.ts";
+import {
+  NO_CREDENTIAL_MESSAGE,
+  planCredential,
+  readStoredDefault,
+  resolveCredential,
+} from "./credentials/resolve.ts";
 
 /** The hosted service, used when no base URL is given. */
 export const DEFAULT_BASE_URL = "https://tinker.thinkingmachines.dev/services/tinker-prod";
@@ -53,6 +58,14 @@ export interface TinkerConfig {
    */
   getApiKey?: () => Promise<string>;
   /**
+   * The credential for a server that requires dynamic credentials (its client config says
+   * `credential_default_source: "credential_cmd"`, with JWT auth on): called for every JWT
+   * exchange instead of `apiKey` / `getApiKey`. {@link configFromEnv} makes it from
+   * `TINKER_CREDENTIAL_CMD` by the SDK's rule. Without it such a server is sent `apiKey` only
+   * when that is a JWT (`eyJ…`); anything else is a `ConfigError`, before the key is sent.
+   */
+  getDynamicCredential?: () => Promise<string>;
+  /**
    * `api-key` (default with an `apiKey`), `jwt`, or `auto` (default with `getApiKey`: ask the
    * server once per process whether it wants JWTs).
    */
@@ -81,6 +94,8 @@ export interface ResolvedConfig {
   readonly apiKey?: string;
   /** The credential source used when there is no `apiKey`. */
   readonly getApiKey?: () => Promise<string>;
+  /** The credential for servers that require dynamic credentials. */
+  readonly getDynamicCredential?: () => Promise<string>;
   /** How requests authenticate. */
   readonly auth: AuthMode;
   /** Base URL without a trailing slash. */
@@ -131,6 +146,12 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
       "Cannot call Tinker: the API key is malformed (Tinker keys start with 'tml-'); nothing was sent",
     );
   }
+  const dynamic = config.getDynamicCredential;
+  if (dynamic !== undefined && typeof dynamic !== "function") {
+    throw new ConfigError(
+      "Cannot use getDynamicCredential: expected a function returning a promise",
+    );
+  }
   const baseUrl = normalizeBaseUrl(config.baseUrl);
   const fetchImpl = config.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") {
@@ -158,6 +179,7 @@ export function resolveConfig(config: TinkerConfig): ResolvedConfig {
     auth: authMode(config.auth, hasKey),
   } as ResolvedConfig;
   if (!hasKey) Object.defineProperty(resolved, "getApiKey", { value: config.getApiKey });
+  if (dynamic) Object.defineProperty(resolved, "getDynamicCredential", { value: dynamic });
   return hideApiKey(resolved, hasKey ? config.apiKey : undefined);
 }
 
@@ -189,7 +211,8 @@ export interface ConfigFromEnvOptions {
  * through the shell; its trimmed stdout), the default key of `~/.tinker/credentials.json`
  * (`tinker auth login`; `~` is `HOME`). The command runs and the file is read at the first
  * request, not here (so this stays synchronous); configs from either use `auth: "auto"`.
- * Overrides win. Reads the process environment under Deno (needs `--allow-env`), Bun and Node,
+ * A server requiring dynamic credentials (`credential_default_source: "credential_cmd"`) is
+ * sent the command's credential instead, as the SDK does (`getDynamicCredential`). Overrides win. Reads the process environment under Deno (needs `--allow-env`), Bun and Node,
  * or `options.env`.
  *
  * @example
@@ -218,6 +241,8 @@ export function configFromEnv(
   return resolveConfig({
     ...overrides,
     ...credential,
+    getDynamicCredential: overrides.getDynamicCredential ??
+      dynamicCredentialFromEnv(overrides.apiKey, env, options.onWarning),
     baseUrl: overrides.baseUrl ?? (env("TINKER_BASE_URL") || undefined),
     headers: { ...headers, ...overrides.headers },
   });
@@ -262,6 +287,23 @@ function credentialFromEnv(
     case "none":
       throw new ConfigError(NO_CREDENTIAL_MESSAGE);
   }
+}
+
+/** The SDK's rule for servers that require dynamic credentials, applied at each exchange. */
+function dynamicCredentialFromEnv(
+  apiKey: string | undefined,
+  env: (name: string) => string | undefined,
+  onWarning: ((message: string) => void) | undefined,
+): () => Promise<string> {
+  return async () => {
+    const found = await resolveCredential({
+      apiKey,
+      env,
+      onWarning,
+      credentialDefaultSource: "credential_cmd",
+    });
+    return found.apiKey;
+  };
 }
 
 function envReader(source: EnvSource | undefined): (name: string) => string | undefined {

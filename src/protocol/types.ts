@@ -208,3 +208,20 @@ export interface GetInfoResponse {
   /** Fields added by newer service versions. */
   [extra: string]: unknown;
 }
+
+/**
+ * What `POST /api/v1/client/config` answers: the service's feature flags for this caller. Every
+ * flag has a default, so `{}` is a valid answer; the two that decide authentication are filled in.
+ */
+export interface ClientConfigResponse {
+  /** Whether credentials are exchanged for JWTs at `POST /api/v1/auth/token` (default false). */
+  pjwt_auth_enabled: boolean;
+  /**
+   * With JWT auth on, where the exchanged credential comes from: `api_key` (default: the usual
+   * order) or `credential_cmd` (the organization requires dynamic credentials: the output of
+   * `TINKER_CREDENTIAL_CMD`, or a key that is itself a JWT). Other values read as `api_key`.
+   */
+  credential_default_source: string;
+  /** The other flags (transport and batching tuning of the training SDK), as sent. */
+  [extra: string]: unknown;
+}

@@ -91,6 +91,13 @@ export interface ServerOptions {
    * the API).
    */
   jwtAuth?: "off" | "on" | "required";
+  /**
+   * What client config says in `credential_default_source` (with `jwtAuth` on or required):
+   * `api_key` (default) or `credential_cmd`, an organization requiring dynamic credentials, so
+   * the SDK (and tinkex) exchange only the output of `TINKER_CREDENTIAL_CMD` (or a JWT key) —
+   * even when `TINKER_API_KEY` is set. The exchange itself still takes any of `apiKeys`.
+   */
+  credentialDefaultSource?: "api_key" | "credential_cmd";
   /** Lifetime of minted JWTs in seconds (default 3600). */
   jwtTtlSeconds?: number;
   /** Keys whose users hold the admin role (audit log, the organization's usage); default the first key. */
@@ -135,6 +142,7 @@ export interface ResolvedServerOptions {
   archiveBuildDelayMs: number;
   futureTtlMs: number;
   jwtAuth: "off" | "on" | "required";
+  credentialDefaultSource: "api_key" | "credential_cmd";
   jwtTtlSeconds: number;
   adminKeys: string[];
   storageUsdPerGigabyteMonth: number;
@@ -189,7 +197,12 @@ function accountOptions(
   apiKeys: string[],
 ): Pick<
   ResolvedServerOptions,
-  "jwtAuth" | "jwtTtlSeconds" | "adminKeys" | "storageUsdPerGigabyteMonth" | "traceExportDelayMs"
+  | "jwtAuth"
+  | "credentialDefaultSource"
+  | "jwtTtlSeconds"
+  | "adminKeys"
+  | "storageUsdPerGigabyteMonth"
+  | "traceExportDelayMs"
 > {
   const jwtAuth = options.jwtAuth ?? "off";
   if (!["off", "on", "required"].includes(jwtAuth)) {
@@ -197,10 +210,23 @@ function accountOptions(
       `Cannot start the server: jwtAuth must be off, on or required, got ${jwtAuth}`,
     );
   }
+  const credentialDefaultSource = options.credentialDefaultSource ?? "api_key";
+  if (!["api_key", "credential_cmd"].includes(credentialDefaultSource)) {
+    throw new TypeError(
+      `Cannot start the server: credentialDefaultSource must be api_key or credential_cmd, got ${credentialDefaultSource}`,
+    );
+  }
+  if (credentialDefaultSource === "credential_cmd" && jwtAuth === "off") {
+    // Clients read it only with JWT auth on: announcing it alone would change nothing.
+    throw new TypeError(
+      "Cannot start the server: credentialDefaultSource credential_cmd needs jwtAuth on or required",
+    );
+  }
   const jwtTtlSeconds = nonNegative("jwtTtlSeconds", options.jwtTtlSeconds, 3600);
   if (jwtTtlSeconds < 1) throw new TypeError("Cannot start the server: jwtTtlSeconds must be ≥ 1");
   return {
     jwtAuth,
+    credentialDefaultSource,
     jwtTtlSeconds,
     adminKeys: options.adminKeys ?? apiKeys.slice(0, 1),
     storageUsdPerGigabyteMonth: nonNegative(

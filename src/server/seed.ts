@@ -5,13 +5,8 @@
  * @module
  */
 import { type CheckpointKind, formatTinkerPath } from "../protocol/paths.ts";
-import {
-  archiveSize,
-  buildArchive,
-  DEFAULT_HIDDEN,
-  hiddenForSize,
-} from "./archive/build_archive.ts";
-import { specOf } from "./archive/archive_store.ts";
+import { archiveSize, DEFAULT_HIDDEN, hiddenForSize } from "./archive/build_archive.ts";
+import { buildStoredArchive, specOf } from "./archive/archive_store.ts";
 import type { ServerContext } from "./http/context.ts";
 import type { SeedOptions } from "./options.ts";
 import {
@@ -110,11 +105,7 @@ export async function seedStore(server: ServerContext, opts: SeedOptions): Promi
         public: (i === 0 && j === perRun - 1) || (owner !== users[0] && j === 0),
         expires_at: i === 1 && j === 0 ? now + 7 * DAY : null,
       });
-      ckpt.size_bytes = await buildArchive(
-        specOf(ckpt),
-        store.objectPath(ckpt.object_id),
-        store.tmpDir,
-      );
+      ckpt.size_bytes = await buildStoredArchive(store, ckpt);
       ckpt.built = true;
       run.checkpoints[checkpointKey(kind, ckpt.name)] = ckpt;
       if (kind === "weights") run.optimizer_step = ckpt.optimizer_step!;

@@ -3,25 +3,38 @@
  * (`pjwt_auth_enabled` from `POST /api/v1/client/config`) — a short-lived JWT exchanged for it at
  * `POST /api/v1/auth/token`. One state per process for each base URL and credential: one
  * discovery, one exchange for any number of concurrent calls, a new JWT before the old expires.
+ * When the server also says `credential_default_source: "credential_cmd"`, the exchanged
+ * credential follows the SDK's stricter rule (`getDynamicCredential`).
  * @module
  */
 import type { ResolvedConfig } from "../config.ts";
-import { AbortError, ApiStatusError, TinkerError } from "../errors.ts";
+import { DYNAMIC_CREDENTIAL_REQUIRED_MESSAGE } from "../credentials/resolve.ts";
+import { AbortError, ApiStatusError, ConfigError, TinkerError } from "../errors.ts";
+import type { ClientConfigResponse } from "../../protocol/types.ts";
 import { TINKER_SDK_VERSION } from "../../protocol/version.ts";
 import { requestJson } from "./request.ts";
 
 /** A JWT is replaced once it has less than this left (the SDK's background refresh point). */
 export const JWT_REFRESH_BEFORE_EXPIRY_MS = 300_000;
 
-interface AuthState {
-  /** The credential, for API-key auth from a `getApiKey` source (asked once). */
-  credential?: Promise<string>;
-  /** Whether the server wants JWTs (asked once). */
-  mode?: Promise<"api-key" | "jwt">;
+/** The JWT exchanged for one credential source. */
+interface JwtSlot {
   /** The current JWT and its expiry (epoch ms; 0 when unreadable). */
   jwt?: { token: string; expiresAt: number };
   /** The exchange in flight, shared by concurrent calls. */
   exchanging?: Promise<string>;
+}
+
+interface AuthState extends JwtSlot {
+  /** The credential, for API-key auth from a `getApiKey` source (asked once). */
+  credential?: Promise<string>;
+  /** The server's client config (asked once). */
+  flags?: Promise<ClientConfigResponse>;
+  /**
+   * JWTs exchanged for a `getDynamicCredential` source: another principal's, possibly, so never
+   * shared with a config of the same key without that source.
+   */
+  dynamic?: WeakMap<object, JwtSlot>;
   /** Credentials and JWTs obtained so far (newest last), which no error may show. */
   secrets?: string[];
 }
@@ -53,12 +66,19 @@ function stateOf(config: ResolvedConfig): AuthState {
   return state;
 }
 
+/** How requests made with a config authenticate, and where an exchanged credential comes from. */
+interface AuthPlan {
+  mode: "api-key" | "jwt";
+  /** The server requires dynamic credentials (`credential_default_source: "credential_cmd"`). */
+  dynamic: boolean;
+}
+
 /** The `X-API-Key` value for a request made with `config`. */
 export async function authHeaderFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
   const state = stateOf(config);
-  const mode = await modeOf(config, state, signal);
-  if (mode === "api-key") return await credentialFor(config, signal);
-  return await jwtFor(config, state, signal);
+  const plan = await planOf(config, state, signal);
+  if (plan.mode === "api-key") return await credentialFor(config, signal);
+  return await jwtFor(config, state, plan, signal);
 }
 
 /**
@@ -67,14 +87,25 @@ export async function authHeaderFor(config: ResolvedConfig, signal?: AbortSignal
  */
 export function forgetJwt(config: ResolvedConfig, token: string): void {
   const state = stateOf(config);
-  if (state.jwt?.token === token) state.jwt = undefined;
+  const slots = [state, state.dynamic?.get(config.getDynamicCredential ?? state)];
+  for (const slot of slots) if (slot?.jwt?.token === token) slot.jwt = undefined;
+}
+
+/** Where the JWT of `config` under `plan` is kept. */
+function slotOf(config: ResolvedConfig, state: AuthState, plan: AuthPlan): JwtSlot {
+  const source = config.getDynamicCredential;
+  if (!plan.dynamic || !source) return state;
+  const slots = state.dynamic ??= new WeakMap();
+  let slot = slots.get(source);
+  if (!slot) slots.set(source, slot = {});
+  return slot;
 }
 
 /** The credential itself (never a JWT): for the exchange, and for `GET /api/v1/auth/apikey/me`. */
 export async function credentialFor(config: ResolvedConfig, signal?: AbortSignal): Promise<string> {
   if (config.apiKey !== undefined) return config.apiKey;
   const state = stateOf(config);
-  state.credential ??= freshCredential(config, state).catch((e) => {
+  state.credential ??= freshCredential(state, config.getApiKey!).catch((e) => {
     state.credential = undefined;
     throw e;
   });
@@ -95,13 +126,25 @@ export async function identityJwt(
     if (typeof iss === "string" && iss.startsWith("passport-")) return key;
   }
   const state = stateOf(config);
-  if (await modeOf(config, state, signal) === "api-key") return undefined;
-  return await jwtFor(config, state, signal);
+  const plan = await planOf(config, state, signal);
+  if (plan.mode === "api-key") return undefined;
+  return await jwtFor(config, state, plan, signal);
 }
 
 /** Whether `config` ends up sending JWTs (asks the server once, for `auto`). */
 export async function usesJwt(config: ResolvedConfig, signal?: AbortSignal): Promise<boolean> {
-  return await modeOf(config, stateOf(config), signal) === "jwt";
+  return (await planOf(config, stateOf(config), signal)).mode === "jwt";
+}
+
+/**
+ * The server's client config as the auth of `config` follows it: asked once per state (shared
+ * with the `auto` discovery), every default filled in for a server that will not answer.
+ */
+export async function clientConfigOf(
+  config: ResolvedConfig,
+  signal?: AbortSignal,
+): Promise<ClientConfigResponse> {
+  return await flagsOf(config, stateOf(config), signal);
 }
 
 /**
@@ -126,60 +169,86 @@ export function readClaims(jwt: string): Record<string, unknown> | undefined {
   }
 }
 
-async function modeOf(
+/**
+ * `auto` asks the server; `api-key` and `jwt` do not (so they know nothing of its
+ * `credential_default_source`, and a forced `jwt` exchanges the usual credential).
+ */
+async function planOf(
   config: ResolvedConfig,
   state: AuthState,
   signal: AbortSignal | undefined,
-): Promise<"api-key" | "jwt"> {
-  if (config.auth !== "auto") return config.auth;
-  state.mode ??= discover(config).catch((e) => {
-    state.mode = undefined;
+): Promise<AuthPlan> {
+  if (config.auth !== "auto") return { mode: config.auth, dynamic: false };
+  const flags = await flagsOf(config, state, signal);
+  if (!flags.pjwt_auth_enabled) return { mode: "api-key", dynamic: false };
+  return { mode: "jwt", dynamic: flags.credential_default_source === "credential_cmd" };
+}
+
+async function flagsOf(
+  config: ResolvedConfig,
+  state: AuthState,
+  signal: AbortSignal | undefined,
+): Promise<ClientConfigResponse> {
+  state.flags ??= discover(config).catch((e) => {
+    state.flags = undefined;
     throw e;
   });
-  return await abortable(state.mode, signal);
+  return await abortable(state.flags, signal);
 }
 
 /**
- * Ask the server for its feature flags. A server without the route, or one that refuses the
- * question for any reason but the credential (400, 404, 422, 5xx…), is taken to want API keys:
- * the calls themselves then say whether the key works. A refused credential (401/403) fails.
+ * Ask the server for its feature flags, with the usual credential (as the SDK does, whatever
+ * the answer then says about the exchanged one). A server without the route, or one that refuses
+ * the question for any reason but the credential (400, 404, 422, 5xx…), is taken to want API
+ * keys: the calls themselves then say whether the key works. A refused credential (401/403) fails.
  */
-async function discover(config: ResolvedConfig): Promise<"api-key" | "jwt"> {
+async function discover(config: ResolvedConfig): Promise<ClientConfigResponse> {
   const credential = await credentialFor(config);
+  let flags: Record<string, unknown> = {};
   try {
-    const flags = await requestJson<Record<string, unknown>>(config, {
+    const body = await requestJson<unknown>(config, {
       method: "POST",
       path: "/api/v1/client/config",
       // The service resolves flags per SDK version: ask as the official SDK tinkex follows.
       body: { sdk_version: TINKER_SDK_VERSION },
       credential,
     });
-    return flags.pjwt_auth_enabled === true ? "jwt" : "api-key";
+    if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+      flags = body as Record<string, unknown>;
+    }
   } catch (e) {
-    if (e instanceof ApiStatusError && e.status !== 401 && e.status !== 403) return "api-key";
-    throw e;
+    if (!(e instanceof ApiStatusError) || e.status === 401 || e.status === 403) throw e;
   }
+  return {
+    ...flags,
+    pjwt_auth_enabled: flags.pjwt_auth_enabled === true,
+    credential_default_source: typeof flags.credential_default_source === "string"
+      ? flags.credential_default_source
+      : "api_key",
+  };
 }
 
 async function jwtFor(
   config: ResolvedConfig,
   state: AuthState,
+  plan: AuthPlan,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  const current = state.jwt;
+  const slot = slotOf(config, state, plan);
+  const current = slot.jwt;
   if (current && current.expiresAt - Date.now() > JWT_REFRESH_BEFORE_EXPIRY_MS) {
     return current.token;
   }
-  state.exchanging ??= exchange(config, state).then((jwt) => {
-    state.jwt = jwt;
+  slot.exchanging ??= exchange(config, state, plan).then((jwt) => {
+    slot.jwt = jwt;
     remember(state, jwt.token);
     return jwt.token;
-  }).finally(() => state.exchanging = undefined);
+  }).finally(() => slot.exchanging = undefined);
   try {
-    return await abortable(state.exchanging, signal);
+    return await abortable(slot.exchanging, signal);
   } catch (e) {
     // A failed refresh falls back to a JWT that is still valid, as the SDK does.
-    const still = state.jwt;
+    const still = slot.jwt;
     if (!(e instanceof AbortError) && still && still.expiresAt > Date.now()) return still.token;
     throw e;
   }
@@ -188,9 +257,12 @@ async function jwtFor(
 async function exchange(
   config: ResolvedConfig,
   state: AuthState,
+  plan: AuthPlan,
 ): Promise<{ token: string; expiresAt: number }> {
   // A credential command runs again for every exchange: its credentials may be short-lived.
-  const credential = config.apiKey ?? await freshCredential(config, state);
+  const credential = plan.dynamic
+    ? await dynamicCredential(config, state)
+    : config.apiKey ?? await freshCredential(state, config.getApiKey!);
   const body = await requestJson<{ jwt?: unknown }>(config, {
     method: "POST",
     path: "/api/v1/auth/token",
@@ -207,8 +279,26 @@ async function exchange(
   return { token: body.jwt, expiresAt: Number.isFinite(exp) ? exp * 1000 : 0 };
 }
 
-async function freshCredential(config: ResolvedConfig, state: AuthState): Promise<string> {
-  const value = await config.getApiKey!();
+/**
+ * The credential a server requiring dynamic credentials is sent: `getDynamicCredential`'s (run
+ * for each exchange), else the key when it is a JWT, else nothing is sent (the SDK's rule).
+ */
+async function dynamicCredential(config: ResolvedConfig, state: AuthState): Promise<string> {
+  if (config.getDynamicCredential) {
+    return await freshCredential(state, config.getDynamicCredential);
+  }
+  const key = config.apiKey ?? await credentialFor(config);
+  if (key.startsWith("eyJ")) return key;
+  throw new ConfigError(
+    `${DYNAMIC_CREDENTIAL_REQUIRED_MESSAGE} In code: build the config with configFromEnv(), or pass { getDynamicCredential }.`,
+  );
+}
+
+async function freshCredential(
+  state: AuthState,
+  source: () => Promise<string>,
+): Promise<string> {
+  const value = await source();
   if (typeof value === "string") remember(state, value);
   if (typeof value !== "string" || value === "" || /\s/.test(value)) {
     throw new TinkerError(

@@ -1,10 +1,11 @@
 /**
  * Archive objects on disk: built at save time, or lazily on first use for cheap benchmark
- * records. Concurrent requests for the same object share one build.
+ * records. Concurrent requests for the same object share one build. Each carries its digest.
  * @module
  */
-import { type FileHandle, open, rm, stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { type ArchiveSpec, buildArchive } from "./build_archive.ts";
+import { ArchiveDigests } from "./digest.ts";
 import type { CheckpointRecord } from "../store/records.ts";
 import type { CheckpointRef, Store } from "../store/record_store.ts";
 
@@ -19,9 +20,19 @@ export function specOf(ckpt: CheckpointRecord): ArchiveSpec {
   };
 }
 
-/** Makes sure a checkpoint's archive exists on disk. */
+/** Build the archive of a checkpoint into the store, with its digest file; returns its size. */
+export function buildStoredArchive(store: Store, ckpt: CheckpointRecord): Promise<number> {
+  return buildArchive(specOf(ckpt), {
+    archive: store.objectPath(ckpt.object_id),
+    digest: store.digestPath(ckpt.object_id),
+    tmpDir: store.tmpDir,
+  });
+}
+
+/** Makes sure a checkpoint's archive exists on disk, and tells its digest. */
 export class Archives {
   readonly #store: Store;
+  readonly #digests = new ArchiveDigests();
   readonly #building = new Map<string, Promise<void>>();
   readonly #firstAsked = new Map<string, number>();
 
@@ -49,9 +60,9 @@ export class Archives {
     if (await exists(path)) return path;
     let pending = this.#building.get(id);
     if (!pending) {
-      pending = buildArchive(specOf(ref.ckpt), path, this.#store.tmpDir).then(async () => {
+      pending = buildStoredArchive(this.#store, ref.ckpt).then(async () => {
         // A delete that raced the build already dropped the record: leave no orphan.
-        if (!this.#store.hasObject(id)) await rm(path, { force: true });
+        if (!this.#store.hasObject(id)) await this.#store.removeObjectFiles(id);
       }).finally(() => this.#building.delete(id));
       this.#building.set(id, pending);
     }
@@ -74,6 +85,22 @@ export class Archives {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The RFC 9530 `Repr-Digest` of the archive open as `handle` (stored with it; computed once
+   * and stored for an archive built by an older server), or undefined when it has none stored
+   * and its checkpoint went away meanwhile.
+   */
+  async reprDigest(objectId: string, handle: FileHandle): Promise<string | undefined> {
+    const store = this.#store;
+    return await this.#digests.reprDigest(handle, await handle.stat(), {
+      objectId,
+      archivePath: store.objectPath(objectId),
+      digestPath: store.digestPath(objectId),
+      tmpDir: store.tmpDir,
+      isStored: () => store.hasObject(objectId),
+    });
   }
 
   /** Wait for builds in progress (used on close). */

@@ -2,13 +2,17 @@
  * Checkpoint archives: a plain tar with `adapter_config.json`, `adapter_model.safetensors`
  * (LoRA tensors shaped by the rank), `optimizer_state.safetensors` for training checkpoints,
  * and the empty `checkpoint_complete` marker. Built streaming to a temp file, then renamed, so
- * a 1 GiB archive never sits in memory. Sizes are computed up front and exact.
+ * a 1 GiB archive never sits in memory. Sizes are computed up front and exact. The SHA-256 is
+ * computed from the bytes as they are written and stored beside the archive (its digest file),
+ * so serving it never needs a second pass over the file.
  * @module
  */
 import { createTarPacker } from "modern-tar";
+import { createHash } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import type { CheckpointKind } from "../../protocol/paths.ts";
 import { FILE_MODE, tempPath } from "../store/atomic_fs.ts";
+import { type FileVersion, writeDigestFile } from "./digest_file.ts";
 import type { LoraSettings } from "../store/records.ts";
 import {
   int64Bytes,
@@ -69,14 +73,24 @@ export function archiveSize(spec: ArchiveSpec): number {
   );
 }
 
-/** Write the archive of `spec` to `target` (via a temp file in `tmpDir`); returns its size. */
-export async function buildArchive(
-  spec: ArchiveSpec,
-  target: string,
-  tmpDir: string,
-): Promise<number> {
-  const tmp = tempPath(tmpDir, "archive");
-  let written = 0;
+/** Where an archive is written: the archive, its digest file, and the temp directory. */
+export interface ArchivePaths {
+  archive: string;
+  digest: string;
+  tmpDir: string;
+}
+
+/**
+ * Write the archive of `spec` to `paths.archive` (via a temp file) and its digest file; returns
+ * its size. The digest file is in place before the archive is renamed into place: a crash in
+ * between leaves a digest file without an archive (removed at start-up), never an archive
+ * whose digest file describes other bytes.
+ */
+export async function buildArchive(spec: ArchiveSpec, paths: ArchivePaths): Promise<number> {
+  const tmp = tempPath(paths.tmpDir, "archive");
+  const hash = createHash("sha256");
+  let version: FileVersion;
+  let digestWritten = false;
   try {
     const handle = await open(tmp, "w", FILE_MODE);
     try {
@@ -84,7 +98,7 @@ export async function buildArchive(
       const drain = (async () => {
         for await (const chunk of readable) {
           await handle.write(chunk);
-          written += chunk.length;
+          hash.update(chunk);
         }
       })();
       // A failed write (a full disk) must stop the packing, which would otherwise wait forever.
@@ -109,17 +123,21 @@ export async function buildArchive(
         await drain; // rethrows the write error, the cause of any packing error
       }
       await handle.datasync();
+      version = await handle.stat(); // final: nothing writes to it after this
     } finally {
       await handle.close();
     }
     const expected = archiveSize(spec);
-    if (written !== expected) {
-      throw new Error(`archive size ${written} differs from the computed ${expected}`);
+    if (version.size !== expected) {
+      throw new Error(`archive size ${version.size} differs from the computed ${expected}`);
     }
-    await rename(tmp, target);
-    return written;
+    await writeDigestFile(paths.tmpDir, paths.digest, version, hash.digest("base64"));
+    digestWritten = true;
+    await rename(tmp, paths.archive);
+    return version.size;
   } catch (e) {
     await rm(tmp, { force: true });
+    if (digestWritten) await rm(paths.digest, { force: true });
     throw e;
   }
 }

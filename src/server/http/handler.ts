@@ -76,7 +76,10 @@ export interface TinkerHandler {
  * ```
  */
 export interface StartupReport {
-  /** Removed at start-up: archive objects no record named, temp files, and their bytes. */
+  /**
+   * Removed at start-up: archive objects no record named (with their digest files), temp files
+   * (and digest files whose archive never came), and their bytes.
+   */
   reclaimed: { objects: number; tempFiles: number; bytes: number };
   /** Warnings for the operator, each a sentence saying what to do. */
   warnings: string[];

@@ -9,7 +9,6 @@ import { canRead, findCheckpoint } from "../auth/access.ts";
 import { addressFromParams } from "./checkpoint_params.ts";
 import type { RequestContext, Route } from "../http/context.ts";
 import { objectResponse } from "../archive/serve_file.ts";
-import { reprDigest } from "../archive/digest.ts";
 import { checkSignedQuery, signedQuery } from "../auth/signed_request.ts";
 import { badRequest, HttpError, json, notFound } from "../http/responses.ts";
 import { iso } from "./wire.ts";
@@ -82,9 +81,10 @@ async function serveObject(ctx: RequestContext): Promise<Response> {
     : undefined;
   if (!ref || !handle) throw gone();
   try {
-    // RFC 9530: the whole archive's SHA-256 (also on a 206), for clients to record and compare.
-    const info = await handle.stat();
-    const digest = await reprDigest(handle, objectId, info.size, info.mtimeMs);
+    // RFC 9530: the whole archive's SHA-256 (also on a 206), for clients to record and compare;
+    // stored with the archive when it was built, so the first byte does not wait for a hash.
+    const digest = await archives.reprDigest(objectId, handle);
+    if (digest === undefined) throw gone();
     const res = await objectResponse(ctx.request, handle, {
       objectId,
       contentType: "application/x-tar",

@@ -11,8 +11,10 @@ import { ORG_NAME } from "../auth/accounts.ts";
 
 async function clientConfig(ctx: RequestContext): Promise<Response> {
   await readJsonBody(ctx.request, false);
+  const { jwtAuth, credentialDefaultSource } = ctx.server.options;
   // Every flag has a default (pjwt_auth_enabled: false), so `{}` is the answer with JWT auth off.
-  return json(ctx.server.options.jwtAuth === "off" ? {} : { pjwt_auth_enabled: true });
+  if (jwtAuth === "off") return json({});
+  return json({ pjwt_auth_enabled: true, credential_default_source: credentialDefaultSource });
 }
 
 async function authToken(ctx: RequestContext): Promise<Response> {

@@ -61,11 +61,11 @@ async function copyWeights(ctx: RequestContext): Promise<Response> {
     expires_at: ttl === null ? null : now + ttl * 1000,
   };
   const created = await store.createRun(run).catch(async (e) => {
-    await removeStoredForm(store, objectId);
+    await store.removeObjectFiles(objectId);
     throw e;
   });
   if (!created) {
-    await removeStoredForm(store, objectId);
+    await store.removeObjectFiles(objectId);
     throw new HttpError(409, `Model ${runId} already exists: use another model_seq_id`);
   }
   const tinkerPath = formatTinkerPath({
@@ -98,7 +98,7 @@ async function linkSource(
         await linkStoredForm(store, source, objectId);
         return source;
       } catch (e) {
-        await removeStoredForm(store, objectId);
+        await store.removeObjectFiles(objectId);
         // Replaced by a checkpoint whose archive is still to be built: build it, then retry.
         if (isMissing(e) && attempt === 0) return undefined;
         throw e;
@@ -114,6 +114,12 @@ async function linkStoredForm(
   objectId: string,
 ): Promise<void> {
   if (!source.ckpt.files) {
+    // The digest file first, as a build writes it: the same bytes, so the same digest (a copy
+    // of the bytes is another file version: its digest is then computed once, on first use).
+    await linkOrCopy(store.digestPath(source.ckpt.object_id), store.digestPath(objectId))
+      .catch((e) => {
+        if (!isMissing(e)) throw e; // none yet: the archive of an older server
+      });
     await linkOrCopy(store.objectPath(source.ckpt.object_id), store.objectPath(objectId));
     return;
   }
@@ -144,9 +150,4 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
 
 function isMissing(e: unknown): boolean {
   return (e as { code?: string }).code === "ENOENT";
-}
-
-async function removeStoredForm(store: Store, objectId: string): Promise<void> {
-  await rm(store.objectPath(objectId), { force: true });
-  await rm(store.objectDir(objectId), { recursive: true, force: true });
 }

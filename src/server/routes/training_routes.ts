@@ -6,11 +6,10 @@
  * category `user`.
  * @module
  */
-import { rm } from "node:fs/promises";
 import { type CheckpointKind, formatTinkerPath } from "../../protocol/paths.ts";
 import { findCheckpoint } from "../auth/access.ts";
-import { buildArchive, DEFAULT_HIDDEN } from "../archive/build_archive.ts";
-import { specOf } from "../archive/archive_store.ts";
+import { DEFAULT_HIDDEN } from "../archive/build_archive.ts";
+import { buildStoredArchive } from "../archive/archive_store.ts";
 import { addressFromPath } from "./checkpoint_params.ts";
 import type { RequestContext, Route, ServerContext } from "../http/context.ts";
 import {
@@ -193,7 +192,7 @@ export async function saveCheckpoint(
   });
   if (req.userMetadata) ckpt.user_metadata = req.userMetadata;
   const materialize = req.materialize ?? (async (c: CheckpointRecord) => {
-    c.size_bytes = await buildArchive(specOf(c), store.objectPath(c.object_id), store.tmpDir);
+    c.size_bytes = await buildStoredArchive(store, c);
   });
   try {
     await materialize(ckpt);
@@ -208,8 +207,7 @@ export async function saveCheckpoint(
       touch(draft, req.seqId, now);
     });
   } catch (e) {
-    await rm(store.objectPath(ckpt.object_id), { force: true });
-    await rm(store.objectDir(ckpt.object_id), { recursive: true, force: true });
+    await store.removeObjectFiles(ckpt.object_id);
     throw e;
   }
   return { path, size_bytes: ckpt.size_bytes };

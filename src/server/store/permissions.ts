@@ -8,7 +8,7 @@ import process from "node:process";
 import { join } from "node:path";
 
 /** What is checked: the directory, its subdirectories, and the URL-signing secret. */
-const CHECKED = ["", "sessions", "runs", "objects", "tmp", "secret.key"];
+const CHECKED = ["", "sessions", "runs", "objects", "digests", "tmp", "secret.key"];
 
 /** A warning when `dir` (if it exists) or its parts give group or others any access. */
 export async function looseModeWarning(dir: string): Promise<string | undefined> {

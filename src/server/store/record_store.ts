@@ -4,7 +4,7 @@
  * copy first, so a failing mutation changes nothing, in memory or on disk.
  * @module
  */
-import { rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   ensureDirs,
@@ -19,9 +19,9 @@ import { type CheckpointRecord, isLive, type RunRecord, type SessionRecord } fro
 
 /** What opening a store removed. */
 export interface ReclaimReport {
-  /** Archive objects no record referred to. */
+  /** Archive objects no record referred to (an archive with its digest file counts once). */
   objects: number;
-  /** Temp files of interrupted writes. */
+  /** Temp files of interrupted writes, and digest files whose archive never came. */
   tempFiles: number;
   /** Bytes freed by both. */
   bytes: number;
@@ -41,6 +41,8 @@ export class Store {
   readonly tmpDir: string;
   /** Directory of archive objects. */
   readonly objectsDir: string;
+  /** Directory of the archives' digest files. */
+  readonly digestsDir: string;
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #runs = new Map<string, RunRecord>();
   readonly #objects = new Map<string, { runId: string; key: string }>();
@@ -54,6 +56,7 @@ export class Store {
     this.dir = dir;
     this.tmpDir = join(dir, "tmp");
     this.objectsDir = join(dir, "objects");
+    this.digestsDir = join(dir, "digests");
   }
 
   /** What opening reclaimed: leftovers of interrupted writes and crashes. */
@@ -65,7 +68,14 @@ export class Store {
    */
   static async open(dir: string): Promise<Store> {
     const store = new Store(dir);
-    await ensureDirs(dir, join(dir, "sessions"), join(dir, "runs"), store.objectsDir, store.tmpDir);
+    await ensureDirs(
+      dir,
+      join(dir, "sessions"),
+      join(dir, "runs"),
+      store.objectsDir,
+      store.digestsDir,
+      store.tmpDir,
+    );
     const temps = await removeFilesIn(store.tmpDir);
     for (const s of await readJsonDir<SessionRecord>(join(dir, "sessions"))) {
       store.#sessions.set(s.id, s);
@@ -84,14 +94,25 @@ export class Store {
     // An object is written before the record naming it, and removed after the record that
     // drops it: a crash in between leaves it unreferenced. Nothing is being built yet.
     // Archives are `<id>.tar`; an external checkpoint's files are the directory `<id>/`.
+    const listed = new Set(await readdir(store.objectsDir));
     const orphans = await removeFilesIn(
       store.objectsDir,
       (name) => store.#objects.has(name.replace(/\.tar$/, "")),
     );
+    const kept = new Set(await readdir(store.objectsDir));
+    // A digest file (`digests/<id>.json`) is written just before its archive is renamed into
+    // place and removed with it: one whose archive is not kept goes, with its orphan (part of
+    // that object) or alone (the leftover of an interrupted build).
+    const archiveOf = (digestFile: string): string => digestFile.replace(/\.json$/, ".tar");
+    const withOrphans = await removeFilesIn(
+      store.digestsDir,
+      (name) => !listed.has(archiveOf(name)) || kept.has(archiveOf(name)),
+    );
+    const alone = await removeFilesIn(store.digestsDir, (name) => kept.has(archiveOf(name)));
     store.reclaimed = {
       objects: orphans.files,
-      tempFiles: temps.files,
-      bytes: orphans.bytes + temps.bytes,
+      tempFiles: temps.files + alone.files,
+      bytes: orphans.bytes + temps.bytes + withOrphans.bytes + alone.bytes,
     };
     return store;
   }
@@ -137,6 +158,19 @@ export class Store {
   /** Path of an archive object on disk. */
   objectPath(objectId: string): string {
     return join(this.objectsDir, `${objectId}.tar`);
+  }
+
+  /** Path of an archive object's digest file. */
+  digestPath(objectId: string): string {
+    return join(this.digestsDir, `${objectId}.json`);
+  }
+
+  /** Remove every file of an object (best effort by the callers: none may exist). */
+  async removeObjectFiles(objectId: string): Promise<void> {
+    await rm(this.objectPath(objectId), { force: true });
+    await rm(this.digestPath(objectId), { force: true });
+    // The files of an external checkpoint (a directory; absent for archives).
+    await rm(this.objectDir(objectId), { recursive: true, force: true });
   }
 
   /** Directory of an external checkpoint's files (`objects/<id>/`). */
@@ -262,11 +296,7 @@ export class Store {
       .map((c) => c.object_id).filter((id) => !kept.has(id));
     const removeDropped = async (): Promise<void> => {
       // Best effort: an object left behind is reclaimed at the next start.
-      for (const id of dropped) {
-        await rm(this.objectPath(id), { force: true }).catch(() => {});
-        // The files of an external checkpoint (a directory; absent for archives).
-        await rm(this.objectDir(id), { recursive: true, force: true }).catch(() => {});
-      }
+      for (const id of dropped) await this.removeObjectFiles(id).catch(() => {});
     };
     const text = JSON.stringify(after);
     try {
