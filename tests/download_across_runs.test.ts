@@ -258,8 +258,12 @@ Deno.test("an invalid class in a pattern is a RangeError before any request", as
   });
 });
 
-/** A download() in a child process, killed (-9) once its journal has 16 MiB of a member. */
-async function killedMidMember(fx: Fixture, out: string): Promise<Record<string, unknown>> {
+/** A download() in a child process, killed (-9) once its journal has `atLeast` of a member. */
+async function killedMidMember(
+  fx: Fixture,
+  out: string,
+  atLeast = 16 * MiB,
+): Promise<Record<string, unknown>> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -275,7 +279,7 @@ async function killedMidMember(fx: Fixture, out: string): Promise<Record<string,
   }).spawn();
   const j = await journalReaches(out, (j) => {
     const current = j.current as { written: number } | undefined;
-    return (current?.written ?? 0) >= 16 * MiB;
+    return (current?.written ?? 0) >= atLeast;
   });
   child.kill("SIGKILL");
   await child.status;
@@ -309,18 +313,25 @@ Deno.test("kill -9 mid-download, then download() again: continues from the journ
   });
 });
 
-Deno.test("kill -9 right after a journal save inside a member: the journal never claims bytes not on disk", async () => {
+Deno.test("kill -9 right after a journal save inside a member, twice: the journal never claims bytes not on disk", async () => {
   // The store stops a little past 16 MiB of the big member: the journal has just been saved, and
   // the bytes after it are the last ones the run got (a writer that gathers writes holds them).
-  await withFixture({ stallAfter: [BIG_DATA_START + 16 * MiB + 256 * 1024] }, async (fx, out) => {
-    const j = await killedMidMember(fx, out);
-    const current = j.current as { path: string; dataStart: number; written: number };
-    assert.equal(current.dataStart, BIG_DATA_START);
-    const onDisk = (await Deno.stat(`${out}/${PARTIAL}/${current.path}`)).size;
-    assert.ok(onDisk >= current.written, `journal says ${current.written}, disk has ${onDisk}`);
+  // The second run continues the member (a resumed file) and is killed the same way past 32 MiB.
+  const stallAfter = [BIG_DATA_START + 16 * MiB + 256 * 1024, 16 * MiB + 200 * 1024];
+  await withFixture({ stallAfter }, async (fx, out) => {
+    let current: { path: string; dataStart: number; written: number } | undefined;
+    for (const atLeast of [16 * MiB, 32 * MiB]) {
+      const j = await killedMidMember(fx, out, atLeast);
+      current = j.current as { path: string; dataStart: number; written: number };
+      assert.equal(current.dataStart, BIG_DATA_START);
+      const onDisk = (await Deno.stat(`${out}/${PARTIAL}/${current.path}`)).size;
+      assert.ok(onDisk >= current.written, `journal says ${current.written}, disk has ${onDisk}`);
+    }
+    // The second run continued the first (a Range past its 16 MiB), not the start.
+    assert.ok(Number(fx.blobRequests[1].range?.slice(6, -1)) > BIG_DATA_START + 16 * MiB);
 
     const r = await download(fx.config, TINKER_PATH, { outputDir: out });
-    assert.equal(r.resumedFrom, current.dataStart + current.written, "continued, not restarted");
+    assert.equal(r.resumedFrom, current!.dataStart + current!.written, "continued, not restarted");
     await assertFiles(r.destination);
     assert.equal((await verifyDownload(r.destination)).ok, true);
   });
