@@ -2,11 +2,16 @@
 // the destination rules (exists, force, outputDir), progress, and no key sent to the store.
 import assert from "node:assert/strict";
 import {
+  AbortError,
+  AuthenticationError,
   ConfigError,
   DestinationExistsError,
   download,
+  type DownloadOptions,
   type DownloadProgress,
   InvalidTinkerPathError,
+  NotFoundError,
+  TimeoutError,
 } from "../mod.ts";
 import { DIR_NAME, type Fixture, startFixture, TINKER_PATH } from "./_download_fixture.ts";
 import { gzip, noise, tar, TYPE } from "./_tar_bytes.ts";
@@ -164,4 +169,55 @@ Deno.test("bad path or config fails before touching the disk or the network", as
     assert.deepEqual(listDir(out), []);
     assert.equal(fx.archiveRequests, 0);
   });
+});
+
+/** An API whose archive endpoint answers `status`, or one that takes connections and never answers. */
+function archiveApi(status: number | "never"): { baseUrl: string; close: () => Promise<void> } {
+  if (status !== "never") {
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => Response.json({ detail: "nope" }, { status }),
+    );
+    return { baseUrl: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) conns.push(conn); // read nothing, answer nothing
+  })().catch(() => {});
+  return {
+    baseUrl: `http://127.0.0.1:${listener.addr.port}`,
+    close: async () => {
+      listener.close();
+      for (const conn of conns) conn.close();
+      await accepting;
+    },
+  };
+}
+
+Deno.test("the archive URL, asked for while the disk is set up: its failure, an abort or the deadline while it hangs is the call's typed error; nothing left", async () => {
+  const cases: [number | "never", () => DownloadOptions, new (...a: never[]) => Error][] = [
+    [404, () => ({}), NotFoundError],
+    [401, () => ({}), AuthenticationError],
+    ["never", () => ({ signal: AbortSignal.timeout(200) }), AbortError],
+    ["never", () => ({ deadlineMs: 200 }), TimeoutError],
+  ];
+  for (const [status, opts, type] of cases) {
+    for (const resume of [true, false]) {
+      const api = archiveApi(status);
+      const out = await Deno.makeTempDir({ prefix: "tinkex-dl-" });
+      try {
+        const config = { apiKey: "tml-early-url-secret", baseUrl: api.baseUrl, maxRetries: 0 };
+        await assert.rejects(
+          download(config, TINKER_PATH, { outputDir: `${out}/dl`, resume, ...opts() }),
+          (e: unknown) => e instanceof type && !String(e).includes("tml-early-url-secret"),
+          `${status} resume=${resume}`,
+        );
+        assert.deepEqual(listDir(out), [], `${status} resume=${resume}: nothing left`);
+      } finally {
+        await api.close();
+        await Deno.remove(out, { recursive: true });
+      }
+    }
+  }
 });
