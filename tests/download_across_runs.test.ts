@@ -259,10 +259,22 @@ Deno.test("an invalid class in a pattern is a RangeError before any request", as
 });
 
 /** A download() in a child process, killed (-9) once its journal has `atLeast` of a member. */
-async function killedMidMember(
+function killedMidMember(
   fx: Fixture,
   out: string,
   atLeast = 16 * MiB,
+): Promise<Record<string, unknown>> {
+  return killedOnceJournal(fx, out, (j) => {
+    const current = j.current as { written: number } | undefined;
+    return (current?.written ?? 0) >= atLeast;
+  });
+}
+
+/** A download() in a child process, killed (-9) once its journal passes `check`. */
+async function killedOnceJournal(
+  fx: Fixture,
+  out: string,
+  check: (j: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -277,10 +289,7 @@ async function killedMidMember(
     stdout: "null",
     stderr: "null",
   }).spawn();
-  const j = await journalReaches(out, (j) => {
-    const current = j.current as { written: number } | undefined;
-    return (current?.written ?? 0) >= atLeast;
-  });
+  const j = await journalReaches(out, check);
   child.kill("SIGKILL");
   await child.status;
   assert.deepEqual(names(out), [PARTIAL], "the killed run left its partial state only");
@@ -335,6 +344,31 @@ Deno.test("kill -9 right after a journal save inside a member, twice: the journa
     await assertFiles(r.destination);
     assert.equal((await verifyDownload(r.destination)).ok, true);
   });
+});
+
+Deno.test("many small files: the journal is saved after a share of them, not after each; kill -9, then a resume ends byte-identical", async () => {
+  const many = Array.from({ length: 2000 }, (_, i) => ({ name: `s/f${i}`, body: noise(100, i) }));
+  const archive = tar(many);
+  // The first connection stops near the end and stays open: the run is killed before that.
+  const fx = startFixture({ archive, stallAfter: [Math.floor(archive.length * 0.95)] });
+  const out = await Deno.makeTempDir({ prefix: "tinkex-runs-" });
+  try {
+    const j = await killedOnceJournal(fx, out, (j) => (j.files as unknown[]).length >= 1500);
+    // Each save rewrites the whole list of files: after every one of 1,500 it was quadratic.
+    const saves = j.seq as number;
+    const journaled = (j.files as unknown[]).length;
+    assert.ok(saves < journaled / 3, `${saves} journal saves for ${journaled} files`);
+
+    const r = await download(fx.config, TINKER_PATH, { outputDir: out });
+    assert.ok(r.resumedFrom !== undefined && r.resumedFrom >= journaled * 1024);
+    for (const m of many) {
+      assert.deepEqual(await Deno.readFile(`${r.destination}/${m.name}`), m.body, m.name);
+    }
+    assert.deepEqual(names(out), [DIR_NAME]);
+  } finally {
+    await fx.close();
+    await Deno.remove(out, { recursive: true });
+  }
 });
 
 Deno.test("a symlink in the partial directory's place is not followed: nothing is written where it points", async () => {

@@ -450,6 +450,8 @@ interface ResumeState {
 
 /** A file's progress is journaled at most this often (bytes written). */
 const JOURNAL_EVERY_BYTES = 16 * 2 ** 20;
+/** Member ends journaled per length of the list of files (at least every member's end). */
+const JOURNAL_SAVES_PER_LIST = 64;
 /** Zeros standing in for the part of a member already on disk, when a resume replays it. */
 const ZEROS = new Uint8Array(2 ** 20);
 
@@ -527,6 +529,8 @@ async function extract(
   const selected = memberSelector(state.selection);
   let journaling = partial !== undefined;
   let first = true;
+  /** Members ended since the journal was last saved at a member's end. */
+  let unsaved = 0;
   const save = async (offset: number, writing?: Journal["current"]): Promise<void> => {
     if (!journaling || offsets?.failed || object.validator === undefined) return;
     await partial!.save({
@@ -579,7 +583,12 @@ async function extract(
       files.push({ path: member.path, size: member.size });
       extracted += member.size;
     }
-    if (span !== undefined) await save(spanEnd(span));
+    // Each save writes the whole list of files: after every member while it is short, after
+    // every 1/64th of it once long (saving after each of 5,000 small files doubled the time).
+    if (span !== undefined && ++unsaved >= files.length / JOURNAL_SAVES_PER_LIST) {
+      await save(spanEnd(span));
+      unsaved = 0;
+    }
   }
   return { files, bytes: counted.bytes(), object };
 }
