@@ -212,3 +212,22 @@ Deno.test("start-up: a digest file without its archive goes; an archive without 
     });
   });
 });
+
+Deno.test("server: an archive built again (its file gone, its record kept) has another ETag: a resume against the old one gets the whole new archive", async () => {
+  await withTempDir((dataDir) =>
+    withServer({ dataDir }, async (s) => {
+      const { url, objectId } = await saved(s);
+      const first = await fetch(url, { method: "HEAD" });
+      const etag = first.headers.get("etag")!;
+      // As a delete on a full disk that freed the archive before failing leaves it.
+      Deno.removeSync(`${dataDir}/objects/${objectId}.tar`);
+      Deno.removeSync(digestFile(dataDir, objectId));
+      await new Promise((r) => setTimeout(r, 5)); // another millisecond: another file version
+      const resumed = await fetch(url, { headers: { range: "bytes=1000-", "if-range": etag } });
+      assert.equal(resumed.status, 200, "not a 206 of other bytes");
+      assert.notEqual(resumed.headers.get("etag"), etag);
+      const bytes = new Uint8Array(await resumed.arrayBuffer());
+      assert.equal(resumed.headers.get("repr-digest"), `sha-256=:${await sha256(bytes)}:`);
+    })
+  );
+});

@@ -51,8 +51,8 @@ export class Archives {
 
   /**
    * Build the archive if it is not on disk yet (a cheap record, or one whose archive a delete on
-   * a full disk freed before failing: the bytes are a pure function of the record); resolves to
-   * its path.
+   * a full disk freed before failing: its contents follow from the record, its headers' times
+   * do not, so it is a new file version with a new ETag); resolves to its path.
    */
   async ensure(ref: CheckpointRef): Promise<string> {
     const id = ref.ckpt.object_id;

@@ -12,7 +12,7 @@ import { HttpError } from "../http/responses.ts";
 
 /** How to describe the object. */
 export interface ServedObject {
-  /** A stable id of its content (the ETag is made of it and the size). */
+  /** A stable id of its content (the ETag is made of it, the size and the file's version). */
   objectId: string;
   /** Its media type. */
   contentType: string;
@@ -30,7 +30,9 @@ export async function objectResponse(
 ): Promise<Response> {
   const info = await handle.stat();
   const size = info.size;
-  const etag = `"${object.objectId}-${size}"`;
+  // The file's mtime too: an archive built again (its file freed, its record kept) may differ in
+  // its headers' times, and a resume (`If-Range`) must not splice it onto the old bytes.
+  const etag = `"${object.objectId}-${size}-${Math.trunc(info.mtime.getTime()).toString(36)}"`;
   const lastModified = info.mtime.toUTCString();
   const headers: Record<string, string> = {
     "accept-ranges": "bytes",
