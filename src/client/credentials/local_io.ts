@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { localSystem } from "../local/system.ts";
+import { codeOf, localSystem } from "../local/system.ts";
 import { builtinModule } from "../runtime.ts";
 
 /** The part of a spawned child process used here. */
@@ -44,8 +44,8 @@ export async function readCredentialsFile(path: string): Promise<CredentialsFile
   try {
     info = await fs.stat(path);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return undefined;
-    throw new ConfigError(`Cannot read the credentials file ${path}: ${codeOf(e)}`);
+    if (codeOf(e) === "ENOENT") return undefined;
+    throw new ConfigError(`Cannot read the credentials file ${path}: ${codeOrIoError(e)}`);
   }
   if (!info.isFile()) throw new ConfigError(`Cannot read the credentials file ${path}: not a file`);
   if (info.size > MAX_FILE_BYTES) {
@@ -55,7 +55,7 @@ export async function readCredentialsFile(path: string): Promise<CredentialsFile
   try {
     text = await fs.readFile(path, "utf8");
   } catch (e) {
-    throw new ConfigError(`Cannot read the credentials file ${path}: ${codeOf(e)}`);
+    throw new ConfigError(`Cannot read the credentials file ${path}: ${codeOrIoError(e)}`);
   }
   const dir = path.replace(/[\\/][^\\/]*$/, "") || "/";
   const dirMode = await fs.stat(dir).then((d) => d.mode, () => 0);
@@ -109,7 +109,10 @@ export async function runCredentialCommand(
       if (size > MAX_CMD_OUTPUT_BYTES) finish(failed("it printed more than 64 KiB"));
       else text += decoder.decode(chunk, { stream: true });
     });
-    child.on("error", (e: unknown) => finish(failed(`it could not be started (${codeOf(e)})`)));
+    child.on(
+      "error",
+      (e: unknown) => finish(failed(`it could not be started (${codeOrIoError(e)})`)),
+    );
     child.on("close", (code: number | null, signal: string | null) => {
       if (code !== 0) {
         return finish(
@@ -124,7 +127,7 @@ export async function runCredentialCommand(
   });
 }
 
-function codeOf(e: unknown): string {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === "string" ? code : "an I/O error";
+/** The error's system code, for a message. */
+function codeOrIoError(e: unknown): string {
+  return codeOf(e) ?? "an I/O error";
 }

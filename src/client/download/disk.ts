@@ -6,7 +6,13 @@
  * @module
  */
 import { FileSystemError, type FileSystemOperation } from "../errors.ts";
-import { type LocalFs, type LocalPath, type LocalSystem, localSystem } from "../local/system.ts";
+import {
+  codeOf,
+  type LocalFs,
+  type LocalPath,
+  type LocalSystem,
+  localSystem,
+} from "../local/system.ts";
 
 /** An open file being written. */
 export interface DiskFile {
@@ -16,12 +22,6 @@ export interface DiskFile {
   flush(): Promise<void>;
   /** Close the file. */
   close(): Promise<void>;
-}
-
-/** The system error code of a failed file-system call (`ENOENT`, …), if it has one. */
-export function codeOf(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 /** A file-system failure as a typed error (errors without a code are passed on unchanged). */

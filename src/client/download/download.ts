@@ -25,11 +25,11 @@ import {
   UnverifiableResumeError,
 } from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { codeOf, Disk, type DiskFile, fsError } from "./disk.ts";
+import { Disk, type DiskFile, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
-import { type LocalFs, localSystem } from "../local/system.ts";
+import { codeOf, type LocalFs, localSystem } from "../local/system.ts";
 import {
   type Journal,
   JOURNAL_FILES,

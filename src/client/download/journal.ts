@@ -8,7 +8,7 @@
  * @module
  */
 import type { DownloadedFile } from "./download.ts";
-import { type LocalFs, localSystem } from "../local/system.ts";
+import { codeOf, type LocalFs, localSystem } from "../local/system.ts";
 import { shortHash } from "./names.ts";
 
 /** What a partial directory's `journal.json` holds. */
@@ -97,7 +97,7 @@ export async function takePartialDir(
       await fs.mkdir(dir);
       created = true;
     } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw e;
+      if (codeOf(e) !== "EEXIST") throw e;
     }
     // Not a directory (a symlink to one elsewhere, a file): not ours, and never written through.
     if (!created && !(await fs.lstat(dir)).isDirectory()) {
@@ -251,7 +251,7 @@ export async function cleanPartialDownloads(
   try {
     names = await fs.readdir(root);
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return [];
+    if (codeOf(e) === "ENOENT") return [];
     throw e;
   }
   const found: PartialDownload[] = [];

@@ -6,7 +6,13 @@
  * The namespace is typed locally (no `Deno` types in the npm build).
  * @module
  */
-import type { LocalDirEntry, LocalFileHandle, LocalFs, LocalStat } from "./system.ts";
+import {
+  codeOf,
+  type LocalDirEntry,
+  type LocalFileHandle,
+  type LocalFs,
+  type LocalStat,
+} from "./system.ts";
 
 /** What Deno's `FileInfo` tells. */
 interface DenoFileInfo {
@@ -69,11 +75,6 @@ class CodedError extends Error {
     super(`${code}: ${syscall} '${path}'`);
     this.code = code;
   }
-}
-
-function codeOf(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 function asStat(info: DenoFileInfo): LocalStat {

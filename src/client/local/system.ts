@@ -114,6 +114,12 @@ export interface LocalSystem {
   isAlive(pid: number): boolean;
 }
 
+/** The system error code of a failed call (`ENOENT`, `EEXIST`, …), if it has one. */
+export function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 /** The globals the backends are chosen by (and the Deno backend is built from). */
 export interface SystemGlobals {
   /** Deno's namespace, when this is Deno. */
@@ -188,6 +194,6 @@ function nodeProcessAlive(pid: number): boolean {
     proc.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as { code?: unknown } | null)?.code !== "ESRCH";
+    return codeOf(e) !== "ESRCH";
   }
 }
