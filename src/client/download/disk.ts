@@ -36,7 +36,8 @@ export function fsError(operation: FileSystemOperation, path: string, e: unknown
 export class Disk {
   readonly #fs: LocalFs;
   readonly #path: LocalPath;
-  readonly #system: LocalSystem;
+  /** The machine this is on (its raw file system for the manifest, the journal, resumed files). */
+  readonly system: LocalSystem;
   /** This process's id. */
   readonly pid: number;
   /** This machine's host name. */
@@ -45,7 +46,7 @@ export class Disk {
   private constructor(system: LocalSystem) {
     this.#fs = system.fs;
     this.#path = system.path;
-    this.#system = system;
+    this.system = system;
     this.pid = system.pid;
     this.host = system.hostname();
   }
@@ -151,6 +152,6 @@ export class Disk {
 
   /** Whether process `pid` of this machine is alive (a process we may not signal is). */
   isAlive(pid: number): boolean {
-    return this.#system.isAlive(pid);
+    return this.system.isAlive(pid);
   }
 }

@@ -29,7 +29,7 @@ import { Disk, type DiskFile, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
-import { codeOf, type LocalFs, localSystem } from "../local/system.ts";
+import { codeOf, type LocalFs } from "../local/system.ts";
 import {
   type Journal,
   JOURNAL_FILES,
@@ -164,7 +164,7 @@ export async function downloadWith(
   const selection: MemberSelection = { include: opts.include, exclude: opts.exclude };
   memberSelector(selection); // an invalid pattern is a RangeError before any request
   if (!opts.force && await disk.exists(destination)) {
-    const done = await completed(localFs(), destination, path, selection);
+    const done = await completed(disk.system.fs, destination, path, selection);
     if (done === undefined) throw new DestinationExistsError(destination);
     new ProgressThrottle(opts.onProgress).report({ phase: "done", transferredBytes: 0 });
     return { destination, files: done.files, bytes: 0, skipped: true };
@@ -182,7 +182,10 @@ export async function downloadWith(
     const resumable = opts.resume !== false && parseTinkerPath(path).kind !== "external_weights";
     try {
       partial = resumable
-        ? await takePartialDir(localFs(), disk.join(outputDir, `${prefix}partial`), owner.host)
+        ? await takePartialDir(
+          { ...disk.system, host: owner.host },
+          disk.join(outputDir, `${prefix}partial`),
+        )
         : undefined;
     } catch (e) {
       throw fsError("create a temporary directory in", outputDir, e);
@@ -202,10 +205,6 @@ export async function downloadWith(
     // An output directory this call created goes again when nothing was placed in it.
     if (!placed && created !== undefined) await disk.removeEmptyDirs(outputDir, created);
   }
-}
-
-function localFs(): LocalFs {
-  return localSystem().fs;
 }
 
 /** Where one download goes. */
@@ -238,7 +237,7 @@ async function downloadOnce(
   const deadlineAt = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs;
   const maxRestarts = opts.maxResumeAttempts ?? DEFAULT_MAX_RESUME_ATTEMPTS;
   const { partial, selection } = target;
-  const fs = localFs();
+  const fs = disk.system.fs;
   let url: UrlInAdvance | undefined;
   try {
     for (let restart = 0;; restart++) {

@@ -8,7 +8,7 @@
  * @module
  */
 import type { DownloadedFile } from "./download.ts";
-import { codeOf, type LocalFs, localSystem } from "../local/system.ts";
+import { codeOf, type LocalFs, type LocalSystem, localSystem } from "../local/system.ts";
 import { shortHash } from "./names.ts";
 
 /** What a partial directory's `journal.json` holds. */
@@ -58,6 +58,17 @@ export type JournalFs = Pick<
   "mkdir" | "lstat" | "readFile" | "writeFile" | "rm" | "readdir"
 >;
 
+/**
+ * What the journal needs of the machine: its file system, this process, whether another one is
+ * alive, and `host`, the short hash of this machine's name that owner markers carry.
+ */
+export interface JournalMachine extends Pick<LocalSystem, "pid" | "isAlive"> {
+  /** The file system. */
+  fs: JournalFs;
+  /** This machine, as owner markers and temporary names name it. */
+  host: string;
+}
+
 const OWNER = "owner";
 /** The journal is written to these in turn; the one with the higher `seq` that parses wins. */
 const JOURNAL_NAMES = ["journal-a.json", "journal-b.json"] as const;
@@ -82,13 +93,13 @@ export interface PartialDir {
 
 /**
  * Take the partial directory `dir`: create it, or take over one whose owner is gone (returning
- * its journal). Undefined when a live download is using it. `host` names this machine.
+ * its journal). Undefined when a live download is using it.
  */
 export async function takePartialDir(
-  fs: JournalFs,
+  machine: JournalMachine,
   dir: string,
-  host: string,
 ): Promise<PartialDir | undefined> {
+  const { fs, pid, host } = machine;
   if (inUse.has(dir)) return undefined;
   inUse.add(dir); // reserved at once: a concurrent call in this process sees it
   let created = false;
@@ -105,11 +116,11 @@ export async function takePartialDir(
       await fs.mkdir(dir);
       created = true;
     }
-    if (!created && await ownerAlive(fs, dir, host, true)) {
+    if (!created && await ownerAlive(machine, dir, true)) {
       inUse.delete(dir);
       return undefined;
     }
-    await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
+    await fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
   } catch (e) {
     // A directory made here but not marked ours (the disk is full) is nobody's: not left behind.
     if (created) await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
@@ -128,7 +139,7 @@ export async function takePartialDir(
         await fs.rm(dir, { recursive: true, force: true });
       }
       await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(`${dir}/${OWNER}`, `${pid()} ${host}`);
+      await fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
       return dir;
     },
     async save(j: Journal): Promise<void> {
@@ -144,10 +155,6 @@ export async function takePartialDir(
       inUse.delete(dir);
     },
   };
-}
-
-function pid(): number {
-  return localSystem().pid;
 }
 
 /** The name of the owner marker inside a download's working directory (not a member). */
@@ -176,32 +183,30 @@ async function readJournal(fs: JournalFs, dir: string): Promise<Journal | undefi
  * using count (not with `ignoreOwn`: the caller has just reserved it itself).
  */
 async function ownerAlive(
-  fs: JournalFs,
+  machine: JournalMachine,
   dir: string,
-  host: string,
   ignoreOwn = false,
 ): Promise<boolean> {
   let owner: string[];
   try {
-    owner = (await fs.readFile(`${dir}/${OWNER}`, "utf8")).trim().split(" ");
+    owner = (await machine.fs.readFile(`${dir}/${OWNER}`, "utf8")).trim().split(" ");
   } catch {
     return false;
   }
-  return processAlive(Number(owner[0]), owner[1] ?? host, host, dir, ignoreOwn);
+  return processAlive(machine, Number(owner[0]), owner[1] ?? machine.host, dir, ignoreOwn);
 }
 
 function processAlive(
+  machine: JournalMachine,
   id: number,
   ownerHost: string,
-  host: string,
   dir: string,
   ignoreOwn = false,
 ): boolean {
   if (!Number.isSafeInteger(id) || id <= 0) return false;
-  if (ownerHost !== host) return true;
-  const system = localSystem();
-  if (id === system.pid) return !ignoreOwn && inUse.has(dir);
-  return system.isAlive(id);
+  if (ownerHost !== machine.host) return true;
+  if (id === machine.pid) return !ignoreOwn && inUse.has(dir);
+  return machine.isAlive(id);
 }
 
 /** One partial download found by {@link cleanPartialDownloads}. */
@@ -244,9 +249,10 @@ export async function cleanPartialDownloads(
   outputDir: string,
   opts: CleanPartialsOptions = {},
 ): Promise<PartialDownload[]> {
-  const { fs, path: paths, hostname } = localSystem();
-  const host = await shortHash(hostname(), 6);
-  const root = paths.resolve(outputDir);
+  const system = localSystem();
+  const { fs } = system;
+  const machine: JournalMachine = { ...system, host: await shortHash(system.hostname(), 6) };
+  const root = system.path.resolve(outputDir);
   let names: string[];
   try {
     names = await fs.readdir(root);
@@ -263,8 +269,8 @@ export async function cleanPartialDownloads(
     const path = `${root}/${name}`;
     const journal = await readJournal(fs, path);
     const busy = m[1] === undefined
-      ? await ownerAlive(fs, path, host)
-      : processAlive(Number(m[1]), m[2], host, path);
+      ? await ownerAlive(machine, path)
+      : processAlive(machine, Number(m[1]), m[2], path);
     if (!busy && !opts.dryRun) await fs.rm(path, { recursive: true, force: true });
     found.push({
       path,
