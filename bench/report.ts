@@ -318,19 +318,22 @@ export function markdownReport(r: BenchResults): string {
   return out.join("\n") + "\n";
 }
 
+/** A download table's row: size, method, time, rate, peak RSS, and time against `curl | tar`. */
+function downloadRow(figures: DownloadFigure[], f: DownloadFigure): string[] {
+  const ct = figure(figures, "curl | tar -x", f.bytes)!;
+  return [
+    formatBytes(f.bytes),
+    f.method,
+    s3(f.seconds),
+    s0(f.mbps),
+    s1(f.rssMB),
+    `${(f.seconds.median / ct.seconds.median).toFixed(2)}×`,
+  ];
+}
+
 function downloadSection(downloads: DownloadFigure[], stages?: StageFigure[]): string[] {
   const sizes = sizesOf(downloads);
-  const rows = downloads.map((f) => {
-    const ct = figure(downloads, "curl | tar -x", f.bytes)!;
-    return [
-      formatBytes(f.bytes),
-      f.method,
-      s3(f.seconds),
-      s0(f.mbps),
-      s1(f.rssMB),
-      `${(f.seconds.median / ct.seconds.median).toFixed(2)}×`,
-    ];
-  });
+  const rows = downloads.map((f) => downloadRow(downloads, f));
   const out = [
     "## 1. Download and extract a checkpoint",
     "",
@@ -435,17 +438,7 @@ function cappedSection(capped: DownloadFigure[]): string[] {
     "",
     markdownTable([
       ["Size", "Method", "Time s", "MB/s", "Peak RSS MB", "vs curl | tar"],
-      ...capped.map((f) => {
-        const ct = figure(capped, "curl | tar -x", f.bytes)!;
-        return [
-          formatBytes(f.bytes),
-          f.method,
-          s3(f.seconds),
-          s0(f.mbps),
-          s1(f.rssMB),
-          `${(f.seconds.median / ct.seconds.median).toFixed(2)}×`,
-        ];
-      }),
+      ...capped.map((f) => downloadRow(capped, f)),
     ]),
     "",
   ];
@@ -543,8 +536,8 @@ function serverSection(list: ListLoadFigure, d: ConcurrentDownloadFigure): strin
 const CHANGES = [
   "## Changes made for performance",
   "",
-  "- **`download()` recycles its read buffers** (`src/download/buffer_pool.ts`, new; " +
-  "`src/download/archive_stream.ts`, `src/download/download.ts`). Before, every network chunk " +
+  "- **`download()` recycles its read buffers** (`src/client/download/buffer_pool.ts`; " +
+  "`archive_stream.ts`, `download.ts` beside it). Before, every network chunk " +
   "(mostly 64 KiB) was a fresh `ArrayBuffer`; V8 collects such external memory only after " +
   "tens of MB accumulate, so peak RSS grew with the archive (77 MB at 256 MiB, 96–111 MB at " +
   "1 GiB, up to 121 MB at 2 GiB: over the 100 MB target), and every fresh buffer cost page " +
@@ -563,7 +556,10 @@ const CHANGES = [
 ];
 
 function fixed(r: BenchResults, method: string): string {
-  const f = r.downloads ? fitMethods(r.downloads).find((x) => x.method === method) : undefined;
+  // Loopback only: the capped store's times are those of its rate cap, not of the method.
+  const f = r.downloads
+    ? fitMethods(ofStore(r.downloads, "loopback")).find((x) => x.method === method)
+    : undefined;
   return f ? `~${Math.round(f.fixedMs)}` : "n/a";
 }
 
@@ -599,15 +595,13 @@ function limits(r: BenchResults): string[] {
     `- **Deno's HTTP client**: \`fetch\` alone, body discarded, reaches ${stage("Deno fetch,")}` +
     "; the tar decoding and checks of `archiveEntries` cost little on top " +
     `(${stage("openArchiveStream")}).`,
-    "- **Disk writes on the JavaScript thread**: under Deno, `node:fs/promises` " +
-    "`FileHandle.write` runs the `write(2)` on the main thread (`op_node_fs_write_deferred`, " +
-    "about 0.65 s of a 1.5 s CPU profile of a 1 GiB `download()`, `deno run --cpu-prof`), so " +
-    "reading the next chunk and writing the last one alternate instead of overlapping. Fetch " +
-    `→ one file, no tar: ${
-      stageRange("Deno fetch →")
-    }. Writing through \`Deno.FsFile\` (a thread ` +
-    "pool) would overlap them but ties `download()` to Deno; the design keeps it on " +
-    "`node:fs/promises` for Bun and Node.",
+    "- **Disk writes**: under Deno, `node:fs/promises` `FileHandle.write` runs the `write(2)` " +
+    "on the JavaScript thread (one 256 MiB write blocks the event loop for all of it), so " +
+    "reading the next chunk and writing the last one alternate. The stage below uses it: fetch " +
+    `→ one file, no tar: ${stageRange("Deno fetch →")}. \`download()\` under Deno writes ` +
+    "through `Deno.FsFile` instead (`src/client/local/deno_fs.ts`: writes gathered into ones of " +
+    "up to 1 MiB, written on Deno's thread pool while the next fills); Bun and Node keep " +
+    "`node:fs/promises`, whose writes run on libuv's pool.",
     "- **The VM's memory**: writing into the page cache (or tmpfs) on this VM costs much system " +
     "time when pages are fresh, and that varies from run to run (the same 1 GiB write took " +
     "0.4 to 2.2 s of system time in back-to-back runs; the kernel's DAMON reclaim, `kdamond`, " +
@@ -622,12 +616,13 @@ function limits(r: BenchResults): string[] {
     "run (`Dirty` in /proc/meminfo reached ~2 GB in a sampled run; the kernel starts background " +
     "writeback at 10% of RAM here) and a second pass over pages that were only just written.",
     `- **Fixed cost per download**: ${fixed(r, "download()")} ms for \`download()\` in a fresh ` +
-    "process (line fit above): loading `node:fs/promises` on first use (Deno initialises its " +
-    "Node compatibility layer, ~22 ms), the first connection and the archive URL request " +
-    "(~8 ms), creating, renaming and removing the temporary directory. It is why 64 MiB " +
-    "archives come out slower than `curl | tar -x` (a few ms of fixed cost) and why the time " +
-    "targets are judged from 256 MiB up; the CLI adds its own start-up " +
-    `(${fixed(r, "tinkex CLI")} ms in all).`,
+    "process (line fit above; traced: Deno's first `fetch()`, 10–14 ms of synchronous work; " +
+    "~7 ms of setup, which the archive URL request overlaps; ~15 ms of warm-up over the first " +
+    "8 MiB). Under Deno the file system is reached without Deno's Node layer, whose first use " +
+    "costs ~30 ms. It is why 64 MiB archives come out about " +
+    "even with `curl | tar -x`, which pays its own process start-up. (A line through three " +
+    "noisy medians is rough: the CLI's, which adds start-up, can come out lower; section 3 " +
+    "times start-up alone.)",
     "- **Local server request rate** (no target): a CPU profile of the server under the " +
     "32-client load (`deno run --cpu-prof`) puts ~40% of its time in `listUserCheckpoints` " +
     "filtering all 10,000 records for liveness on every request (`isLive`), ~12% formatting " +
