@@ -11,6 +11,8 @@
  * @module
  */
 import { runMeasured } from "./proc.ts";
+// The tests' ustar writer (headers with checksums, PAX records), not a second one here.
+import { END, header, memberBytes, paxMember } from "../tests/_tar_bytes.ts";
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -18,50 +20,12 @@ const QUICK = Deno.args.includes("--quick");
 const CHILD = new URL("./hostile_child.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
-// --- tar bytes (ustar headers written here, so the bench needs no test helper) ---
 const enc = new TextEncoder();
-function header(name: string, size: number, type = "0"): Uint8Array {
-  const b = new Uint8Array(512);
-  const put = (at: number, text: string) => b.set(enc.encode(text), at);
-  put(0, name);
-  put(100, "0000644\0");
-  put(108, "0000000\0");
-  put(116, "0000000\0");
-  put(124, size.toString(8).padStart(11, "0") + "\0");
-  put(136, "14000000000\0");
-  b.fill(0x20, 148, 156);
-  put(156, type);
-  put(257, "ustar\0");
-  put(263, "00");
-  let sum = 0;
-  for (const x of b) sum += x;
-  put(148, sum.toString(8).padStart(6, "0") + "\0 ");
-  return b;
-}
-function padded(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(Math.ceil(body.length / 512) * 512);
-  out.set(body);
-  return out;
-}
+/** A PAX header of about `bytes` bytes (one long comment record). */
 function paxBlock(bytes: number): Uint8Array {
-  const value = "x".repeat(bytes - 40);
-  const rec = ` comment=${value}\n`;
-  let len = rec.length + 1;
-  while (String(len).length + rec.length !== len) len = String(len).length + rec.length;
-  const body = enc.encode(`${len}${rec}`);
-  return concat([header("PaxHeader", body.length, "x"), padded(body)]);
+  return paxMember({ comment: "x".repeat(bytes - 40) });
 }
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-const END = new Uint8Array(1024);
-const SMALL = concat([header("ok.txt", 4), padded(enc.encode("fine"))]);
+const SMALL = memberBytes({ name: "ok.txt", body: "fine" });
 
 /** A stream of `parts()` produced one at a time (never the whole archive in memory). */
 function lazy(parts: () => Generator<Uint8Array>): () => ReadableStream<Uint8Array> {
@@ -92,7 +56,7 @@ function* zeros(total: number): Generator<Uint8Array> {
 }
 
 function* member(name: string, size: number, fill: Uint8Array): Generator<Uint8Array> {
-  yield header(name, size);
+  yield header({ name, size });
   for (let left = size; left > 0; left -= fill.length) {
     yield fill.subarray(0, Math.min(left, fill.length));
   }
@@ -123,7 +87,7 @@ async function cases(): Promise<Case[]> {
     yield SMALL;
     for (let i = 0; i < 64; i++) {
       yield pax;
-      yield header(`f${i}`, 0);
+      yield header({ name: `f${i}`, size: 0 });
     }
     yield END;
   });
