@@ -173,3 +173,22 @@ Deno.test("the header budget counts headers only: many small members and skipped
   }
   assert.deepEqual(seen, ["big", "ok.txt"]);
 });
+
+Deno.test("header bytes that share a chunk with the end of a body are counted", async () => {
+  // One chunk holds a body's end, a 12 KiB PAX header and the next member: the PAX bytes are
+  // headers, whichever chunk brings them, and exceed an 8 KiB budget.
+  const pax = paxMember({ comment: "x".repeat(12 * 1024) });
+  const archive = concat([memberBytes({ name: "a.bin", body: noise(100_000) }), pax, tar([OK])]);
+  const read = async () => {
+    for await (
+      const e of archiveEntries(streamOf(archive, archive.length), { maxHeaderBytes: 8192 })
+    ) {
+      await new Response(e.body).arrayBuffer();
+    }
+  };
+  await assert.rejects(read, (e: unknown) => {
+    assert.ok(e instanceof UnsafeArchiveError, String(e));
+    assert.match(e.message, /a\.bin/);
+    return true;
+  });
+});

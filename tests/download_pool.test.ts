@@ -3,7 +3,7 @@
 // resumes and for gzip (where the pool steps aside). Plus the pool's own rules.
 import assert from "node:assert/strict";
 import { createTarDecoder } from "modern-tar";
-import { download } from "../mod.ts";
+import { archiveEntries, download } from "../mod.ts";
 import { BufferPool } from "../src/client/download/buffer_pool.ts";
 import { downloadWith } from "../src/client/download/download.ts";
 import { DIR_NAME, startFixture, TINKER_PATH } from "./_download_fixture.ts";
@@ -79,6 +79,26 @@ Deno.test("modern-tar (pinned) hands member bodies out as views of the chunks wr
   }
   await writing;
   assert.equal(checked, FILES.reduce((n, [, b]) => n + b.length, 0));
+});
+
+Deno.test("archiveEntries hands a body out in the chunks it came in: views, not cut smaller", async () => {
+  // Each piece costs a trip through the streams and a write: a 3 MiB body read in 1 MiB chunks
+  // comes out in at most 5 pieces (its span of the input), each a view of an input chunk.
+  const archive = tar([{ name: "big.bin", body: noise(3 * 2 ** 20, 9) }, { name: "b", body: "x" }]);
+  const input = Array.from(
+    { length: Math.ceil(archive.length / 2 ** 20) },
+    (_, i) => archive.slice(i * 2 ** 20, (i + 1) * 2 ** 20),
+  );
+  const buffers = new Set<ArrayBufferLike>(input.map((c) => c.buffer));
+  const pieces: Record<string, number> = {};
+  for await (const entry of archiveEntries(ReadableStream.from(input))) {
+    for await (const chunk of entry.body) {
+      assert.ok(buffers.has(chunk.buffer), `a body chunk of ${entry.path} was copied`);
+      pieces[entry.path] = (pieces[entry.path] ?? 0) + 1;
+    }
+  }
+  assert.ok(pieces["big.bin"] <= 5, `big.bin came out in ${pieces["big.bin"]} pieces`);
+  assert.equal(pieces["b"], 1);
 });
 
 Deno.test("BufferPool: buffers come back only once everything after them was released", () => {

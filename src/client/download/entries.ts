@@ -74,7 +74,7 @@ export async function* archiveEntries(
         throw asArchiveError(e);
       }
       if (next.done) return;
-      budget.header(next.value.header.name);
+      budget.header(next.value.header.name, next.value.header.size);
       let entry: CheckedEntry | null;
       try {
         entry = guard.check(next.value.header);
@@ -149,8 +149,6 @@ class MemberBody {
   async skipRest(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
-    // The decoder reads past the rest of the body while the next header is awaited.
-    this.#budget.skipping(this.#entry.size - this.#received);
     this.#controller?.error(
       new TinkerError("This entry's body was not read before the next entry was requested"),
     );
@@ -170,23 +168,23 @@ class MemberBody {
   }
 }
 
-/** Most bytes handed to the tar decoder at once while a body is read. */
-const HEADER_BUDGET_SLICE_BYTES = 64 * 1024;
-/** Bytes handed to the tar decoder at once while a header is awaited. */
+/** Bytes handed to the tar decoder at once while they count as header bytes. */
 const TAR_BLOCK_BYTES = 512;
 
 /**
  * Bounds the tar bytes that are not member data. Input reaches the decoder only on demand —
- * while the next header is awaited or a body is read — so it never reads far ahead, and the
- * bytes it takes while a header is awaited are headers (PAX records, long names), padding, or
- * what follows the end-of-archive marker. More than `limit` of them before one member is
- * refused, before the decoder can buffer a giant header or spend forever on an endless trailer.
+ * while the next header is awaited or a body is read — so it never reads far ahead. The bytes
+ * of the current member's body (and its padding) go to the decoder in views as large as they
+ * come; every other byte — headers (PAX records, long names), padding between members, what
+ * follows the end-of-archive marker — goes one tar block at a time and is counted. More than
+ * `limit` of them before one member is refused, before the decoder can buffer a giant header or
+ * spend forever on an endless trailer.
  */
 class HeaderBudget {
   readonly #limit: number;
   #bytes = 0;
-  /** Body bytes the decoder will skip (an unread body) while the next header is awaited. */
-  #allowance = 0;
+  /** Bytes of the current member's body, padding included, not yet handed to the decoder. */
+  #bodyLeft = 0;
   #after = "";
   #awaitingHeader = false;
   #bodyReads = 0;
@@ -196,7 +194,7 @@ class HeaderBudget {
     this.#limit = limit;
   }
 
-  /** Await the next header: input flows and counts against the budget meanwhile. */
+  /** Await the next header: input flows meanwhile (a skipped body's rest, then counted bytes). */
   async awaitingHeader<T>(read: () => Promise<T>): Promise<T> {
     this.#awaitingHeader = true;
     this.#open();
@@ -207,14 +205,14 @@ class HeaderBudget {
     }
   }
 
-  /** A member's header was handed out: the next member starts a fresh budget. */
-  header(name: string): void {
+  /** A member's header was handed out: its body follows, and the next member starts afresh. */
+  header(name: string, size: number): void {
     this.#after = name;
     this.#bytes = 0;
-    this.#allowance = 0;
+    this.#bodyLeft = Math.ceil(size / TAR_BLOCK_BYTES) * TAR_BLOCK_BYTES;
   }
 
-  /** Read from a member's body: input flows, not counted (it is member data). */
+  /** Read from a member's body: input flows. */
   async readingBody<T>(read: () => Promise<T>): Promise<T> {
     this.#bodyReads++;
     this.#open();
@@ -225,14 +223,9 @@ class HeaderBudget {
     }
   }
 
-  /** The current member's unread `bytes` will be skipped by the decoder. */
-  skipping(bytes: number): void {
-    this.#allowance += Math.max(0, bytes);
-  }
-
   /**
    * `source` cut into views (no copies: pooled buffers keep their identity), handed to the
-   * decoder only on demand, and counted while a header is awaited.
+   * decoder only on demand: the current body's bytes whole, the rest a block at a time, counted.
    */
   watch(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
     const reader = source.getReader();
@@ -247,14 +240,13 @@ class HeaderBudget {
           if (done) return controller.close();
           rest = value;
         }
-        // While a header is awaited, the decoder gets one tar block at a time: it never holds
-        // a member's body bytes that would be counted as header bytes.
-        const counted = this.#awaitingHeader && this.#bodyReads === 0;
-        const value = rest.subarray(0, counted ? TAR_BLOCK_BYTES : HEADER_BUDGET_SLICE_BYTES);
+        const body = this.#bodyLeft > 0;
+        const value = rest.subarray(0, body ? this.#bodyLeft : TAR_BLOCK_BYTES);
         rest = rest.subarray(value.length);
-        if (counted) {
+        if (body) this.#bodyLeft -= value.length;
+        else {
           this.#bytes += value.length;
-          if (this.#bytes > this.#limit + this.#allowance) {
+          if (this.#bytes > this.#limit) {
             const error = this.#refusal();
             await reader.cancel(error).catch(() => {});
             throw error;
