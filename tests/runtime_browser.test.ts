@@ -33,7 +33,11 @@ const NODE_IMPORT = /(?:from\s*|import\s*\(\s*)["']node:/;
 Deno.test("browser: esbuild bundles mod.ts for the browser with no error and no warning", async () => {
   const bundle = await esbuild(join(ROOT, "mod.ts"), join(out, "mod.js"));
   assert.doesNotMatch(bundle, NODE_IMPORT);
-  assert.match(bundle, /function download\(/, "download() is in the bundle, not cut out");
+  assert.match(
+    bundle,
+    /function download\(/,
+    "download() is in the bundle, not cut out",
+  );
   assert.match(bundle, /getBuiltinModule/);
   await esbuild(join(BROWSER, "page.ts"), join(out, "esbuild", "page.js"));
   await Deno.writeTextFile(
@@ -43,7 +47,11 @@ Deno.test("browser: esbuild bundles mod.ts for the browser with no error and no 
 });
 
 Deno.test("browser: Vite builds a page importing the module with no warning", async () => {
-  const r = await run(tool("vite"), ["build", "--config", join(BROWSER, "vite.config.mjs")], {
+  const r = await run(tool("vite"), [
+    "build",
+    "--config",
+    join(BROWSER, "vite.config.mjs"),
+  ], {
     env: { TINKEX_VITE_OUT: join(out, "vite") },
   });
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -58,26 +66,73 @@ Deno.test("browser: Vite builds a page importing the module with no warning", as
 });
 
 Deno.test("browser: headless Chromium runs both bundles against tinkex serve --cors: lists checkpoints, streams an archive's members", async () => {
-  const pages = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    try {
-      const body = await Deno.readFile(join(out, decodeURIComponent(path)));
-      const type = path.endsWith(".html") ? "text/html" : "text/javascript";
-      return new Response(body, { headers: { "content-type": type } });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
+  const pages = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const path = new URL(req.url).pathname;
+      try {
+        const body = await Deno.readFile(join(out, decodeURIComponent(path)));
+        const type = path.endsWith(".html") ? "text/html" : "text/javascript";
+        return new Response(body, { headers: { "content-type": type } });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
   const origin = `http://127.0.0.1:${pages.addr.port}`;
   const api = await startServeProcess(["--cors", origin]);
   const noCors = await serve({ seed: true });
+  // A storage origin whose CORS lets any header through, recording the API keys it is sent, and
+  // a service that answers the archive request with a redirect to it.
+  const keysAtStorage: string[] = [];
+  const storage = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) => {
+      const key = req.headers.get("x-api-key");
+      if (key !== null) keysAtStorage.push(key);
+      const cors = {
+        "access-control-allow-origin": "*",
+        "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "*",
+      };
+      return new Response(req.method === "OPTIONS" ? null : "archive", {
+        headers: cors,
+      });
+    },
+  );
+  const blobUrl = `http://127.0.0.1:${storage.addr.port}/blob.tar?sig=1`;
+  const redirecting = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen() {},
+  }, (req) => {
+    const cors = {
+      "access-control-allow-origin": origin,
+      "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "",
+    };
+    if (req.method === "OPTIONS") {
+      return new Response(null, { status: 204, headers: cors });
+    }
+    return new Response(null, {
+      status: 302,
+      headers: { ...cors, location: blobUrl },
+    });
+  });
   try {
     const listed = await (await fetch(`${api.baseUrl}/api/v1/checkpoints?limit=100`, {
       headers: { "X-API-Key": api.apiKey },
     })).json();
-    const q = new URLSearchParams({ base: api.baseUrl, key: api.apiKey, nocors: noCors.baseUrl });
+    const q = new URLSearchParams({
+      base: api.baseUrl,
+      key: api.apiKey,
+      nocors: noCors.baseUrl,
+      redirecting: `http://127.0.0.1:${redirecting.addr.port}`,
+    });
     const urls = ["esbuild", "vite"].map((b) => `${origin}/${b}/index.html?${q}`);
-    const stdout = await runOk("node", [join(BROWSER, "drive.mjs"), chromium(), ...urls]);
+    const stdout = await runOk("node", [
+      join(BROWSER, "drive.mjs"),
+      chromium(),
+      ...urls,
+    ]);
     const outcomes = stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.equal(outcomes.length, 2);
     for (const o of outcomes) {
@@ -89,17 +144,49 @@ Deno.test("browser: headless Chromium runs both bundles against tinkex serve --c
         r.paths,
         listed.checkpoints.map((c: { tinker_path: string }) => c.tinker_path),
       );
-      assert.ok(r.archiveUrl.startsWith(`${api.baseUrl}/archives/`), r.archiveUrl);
+      assert.ok(
+        r.archiveUrl.startsWith(`${api.baseUrl}/archives/`),
+        r.archiveUrl,
+      );
       const names = r.members.map((m: { path: string }) => m.path);
-      for (const n of ["adapter_config.json", "adapter_model.safetensors", "checkpoint_complete"]) {
+      for (
+        const n of [
+          "adapter_config.json",
+          "adapter_model.safetensors",
+          "checkpoint_complete",
+        ]
+      ) {
         assert.ok(names.includes(n), `${o.url}: ${names}`);
       }
       assert.equal(typeof r.adapterRank, "number");
-      assert.equal(r.withoutCors, "ConnectionError", "a server without --cors is unreadable");
-      assert.match(r.noDisk, /^TinkerError: Cannot download to disk: .*openArchiveStream/);
+      assert.equal(
+        r.withoutCors,
+        "ConnectionError",
+        "a server without --cors is unreadable",
+      );
+      assert.match(
+        r.noDisk,
+        /^TinkerError: Cannot download to disk: .*openArchiveStream/,
+      );
       assert.equal(r.noDiskRequests, 0, "download() made no request");
+      assert.match(
+        r.hidden,
+        /^UnsafeUrlError: .*redirect this runtime hides.*followHiddenRedirect/,
+      );
+      assert.equal(r.followed, blobUrl, "followed when asked");
+      assert.equal(
+        r.streamedFollowing,
+        "archive",
+        "openArchiveStream passes the option on",
+      );
     }
+    // The browser really forwards the key when it follows: twice per page (getArchiveUrl, then
+    // openArchiveStream asking for its URL; the archive itself is fetched without it), for the
+    // asked-for follows only: the default sent nothing there.
+    assert.deepEqual(keysAtStorage, Array(4).fill(api.apiKey));
   } finally {
+    await storage.shutdown();
+    await redirecting.shutdown();
     await noCors.close();
     await api.close();
     await pages.shutdown();

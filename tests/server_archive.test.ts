@@ -13,6 +13,26 @@ import {
   withServer,
 } from "./_server_helpers.ts";
 
+Deno.test("server: a browser (a request with Origin) gets the archive URL as 200 JSON, not a redirect it cannot read", async () => {
+  await withServer({ signedUrlTtlSeconds: 600 }, async (s) => {
+    const { modelId } = await createModel(s, { baseModel: "Qwen/Qwen3-8B", rank: 4 });
+    const path = (await save(s, modelId, "0001")).body.path;
+    const res = await api(s, "GET", ckptPath(path, "/archive"), {
+      headers: { origin: "http://127.0.0.1:1" },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("location"), null);
+    assert.ok(res.body.url.startsWith(`${s.baseUrl}/archives/`), res.body.url);
+    const expires = Date.parse(res.body.expires);
+    assert.ok(expires > Date.now() + 500_000 && expires <= Date.now() + 601_000);
+    const archive = await fetch(res.body.url);
+    assert.equal(archive.status, 200);
+    assert.ok(
+      (await readTar(new Uint8Array(await archive.arrayBuffer()))).has("checkpoint_complete"),
+    );
+  });
+});
+
 Deno.test("server: archive is a 302 to a signed URL with Expires; the tar holds a valid LoRA adapter", async () => {
   await withServer({ signedUrlTtlSeconds: 600 }, async (s) => {
     const { modelId } = await createModel(s, { baseModel: "Qwen/Qwen3-8B", rank: 4 });

@@ -25,6 +25,13 @@ export interface ArchiveUrlOptions extends RequestOptions {
   buildWaitMs?: number;
   /** Told each time the archive is still being built, before the wait. */
   onBuilding?: (info: { attempt: number; waitMs: number }) => void;
+  /**
+   * Where a redirect is hidden (browsers: an opaque redirect shows no status and no `Location`),
+   * let the platform follow it anyway (default false: {@link UnsafeUrlError}). The browser then
+   * sends `X-API-Key` on to wherever the redirect leads, if that origin's CORS preflight allows
+   * the header — a storage origin, not the API's — and tinkex cannot check where that is.
+   */
+  followHiddenRedirect?: boolean;
 }
 
 /**
@@ -40,6 +47,8 @@ export interface ArchiveUrlOptions extends RequestOptions {
  * console.log(url, expires);
  * ```
  * @throws {InternalServerError} when it is still being built after every attempt.
+ * @throws {UnsafeUrlError} when the URL is not one tinkex fetches, or when a browser hides the
+ *   redirect and `followHiddenRedirect` is not set.
  */
 export async function getArchiveUrl(
   config: TinkerConfig,
@@ -63,6 +72,7 @@ export async function getArchiveUrl(
       readAnswer,
     );
     if (res.type === "opaqueredirect") {
+      if (opts.followHiddenRedirect !== true) throw hiddenRedirect(joinUrl(resolved.baseUrl, path));
       const followed = await followedArchiveUrl(resolved, path, opts, redactor);
       checkArchiveUrl(followed.url, resolved.baseUrl);
       return followed;
@@ -126,11 +136,26 @@ export function checkArchiveUrl(url: string | URL, apiBaseUrl: string): URL {
 }
 
 /**
- * Where a manual redirect is opaque (browsers: no status, no `Location`), let the browser follow
- * it and take the URL the answer came from; its body, the archive itself, is not read. A browser
- * forwards `X-API-Key` to another origin only if that origin's CORS preflight (which carries no
- * key) allows the header. The signed URL's expiry is not visible, so the default lifetime
- * applies (an archive stream replaces an expired URL on its 403).
+ * The archive endpoint redirected where this runtime hides the target: following would send the
+ * API key to an origin nobody checked, so it is refused unless the caller accepts that.
+ */
+function hiddenRedirect(url: string): UnsafeUrlError {
+  return new UnsafeUrlError(
+    url,
+    `The service answered GET ${url} with a redirect this runtime hides (a browser shows no ` +
+      "Location): following it would send the API key to wherever it leads, which cannot be " +
+      "checked. Ask the service for the JSON form of the archive URL (tinkex serve gives " +
+      "browsers that), or pass followHiddenRedirect: true to accept the risk",
+  );
+}
+
+/**
+ * Where a manual redirect is opaque (browsers: no status, no `Location`) and the caller said
+ * `followHiddenRedirect`, let the browser follow it and take the URL the answer came from; its
+ * body, the archive itself, is not read. A browser forwards `X-API-Key` to another origin if
+ * that origin's CORS preflight (which carries no key) allows the header. The signed URL's expiry
+ * is not visible, so the default lifetime applies (an archive stream replaces an expired URL on
+ * its 403).
  */
 async function followedArchiveUrl(
   config: ResolvedConfig,

@@ -155,6 +155,7 @@ export function fetchArchiveUrl(
     buildAttempts: opts.buildAttempts,
     buildWaitMs: opts.buildWaitMs,
     onBuilding: opts.onBuilding,
+    followHiddenRedirect: opts.followHiddenRedirect,
   });
 }
 

@@ -1,7 +1,8 @@
 /**
- * The archive endpoint (302 to a signed URL with `Expires`, or 503 while "building") and the
- * signed object route: the tar streamed from disk with `Content-Length`, `ETag`, `Repr-Digest`,
- * `Accept-Ranges`, `Range` / `If-Range` (206, 416) and HEAD. Bad or expired signatures are 403.
+ * The archive endpoint (302 to a signed URL with `Expires`, the same as 200 JSON to browsers, or
+ * 503 while "building") and the signed object route: the tar streamed from disk with
+ * `Content-Length`, `ETag`, `Repr-Digest`, `Accept-Ranges`, `Range` / `If-Range` (206, 416) and
+ * HEAD. Bad or expired signatures are 403.
  * @module
  */
 import type { CheckpointArchiveUrlResponse } from "../../protocol/types.ts";
@@ -57,6 +58,9 @@ async function archiveUrl(ctx: RequestContext): Promise<Response> {
   const base = `${options.publicUrl ?? ctx.url.origin}${ctx.prefix}`;
   const url = `${base}/archives/${objectId}.tar?${query}`;
   const body: CheckpointArchiveUrlResponse = { url, expires: iso(expires * 1000) };
+  // A browser (its requests carry Origin) cannot read a redirect's Location: it gets the JSON
+  // form of the answer (protocol §4), and so never has to follow blindly with the key.
+  if (ctx.request.headers.has("origin")) return json(body, 200, { "cache-control": "no-store" });
   return json(body, 302, {
     location: url,
     expires: new Date(expires * 1000).toUTCString(),

@@ -1,9 +1,10 @@
 /**
  * The browser test's page script, bundled by esbuild and by Vite: lists checkpoints from
- * `tinkex serve` (another origin, allowed with `--cors`), gets an archive URL where the redirect
- * is opaque, streams the archive's member list and reads one member, and finds that `download()`
- * refuses at once (there is no file system). The outcome lands in
- * `globalThis.tinkexResult` for the driver to read.
+ * `tinkex serve` (another origin, allowed with `--cors`), gets an archive URL (the JSON form:
+ * a browser cannot read a redirect), streams the archive's member list and reads one member, and
+ * finds that `download()` refuses at once (there is no file system). Against a service that
+ * redirects (the test's stub), it finds the hidden redirect refused, and followed only when asked.
+ * The outcome lands in `globalThis.tinkexResult` for the driver to read.
  * @module
  */
 import {
@@ -20,14 +21,26 @@ const query = new URLSearchParams(location.search);
 async function runPage(): Promise<unknown> {
   const apiKey = query.get("key") ?? "";
   // The global fetch passed explicitly, and left to the default: both must work unbound.
-  const config: TinkerConfig = { apiKey, baseUrl: query.get("base") ?? "", fetch, maxRetries: 0 };
-  const defaultFetch: TinkerConfig = { apiKey, baseUrl: config.baseUrl, maxRetries: 0 };
+  const config: TinkerConfig = {
+    apiKey,
+    baseUrl: query.get("base") ?? "",
+    fetch,
+    maxRetries: 0,
+  };
+  const defaultFetch: TinkerConfig = {
+    apiKey,
+    baseUrl: config.baseUrl,
+    maxRetries: 0,
+  };
   const { checkpoints, cursor } = await listCheckpoints(config, { limit: 100 });
-  const target = checkpoints.find((c) => c.checkpoint_type === "sampler") ?? checkpoints[0];
+  const target = checkpoints.find((c) => c.checkpoint_type === "sampler") ??
+    checkpoints[0];
   const { url } = await getArchiveUrl(defaultFetch, target.tinker_path);
   const members: { path: string; size: number; type: string }[] = [];
   let adapterRank: unknown;
-  for await (const entry of archiveEntries(openArchiveStream(config, target.tinker_path))) {
+  for await (
+    const entry of archiveEntries(openArchiveStream(config, target.tinker_path))
+  ) {
     members.push({ path: entry.path, size: entry.size, type: entry.type });
     if (entry.path === "adapter_config.json") {
       adapterRank = JSON.parse(await new Response(entry.body).text()).r;
@@ -39,7 +52,11 @@ async function runPage(): Promise<unknown> {
   let withoutCors: string | undefined;
   const other = query.get("nocors");
   if (other) {
-    withoutCors = await listCheckpoints({ apiKey, baseUrl: other, maxRetries: 0 })
+    withoutCors = await listCheckpoints({
+      apiKey,
+      baseUrl: other,
+      maxRetries: 0,
+    })
       .then(() => "readable", (e: Error) => e.name);
   }
   // No file system here: download() says so, before any request.
@@ -55,7 +72,36 @@ async function runPage(): Promise<unknown> {
     () => "downloaded",
     (e: Error) => `${e.name}: ${e.message}`,
   );
+  // A service that answers with a redirect, which a browser hides: refused unless asked for.
+  let hidden: string | undefined;
+  let followed: string | undefined;
+  let streamedFollowing: string | undefined;
+  const redirecting = query.get("redirecting");
+  if (redirecting) {
+    const stub: TinkerConfig = {
+      apiKey,
+      baseUrl: redirecting,
+      maxRetries: 0,
+      auth: "api-key",
+    };
+    const shown = (e: Error) => `${e.name}: ${e.message}`;
+    hidden = await getArchiveUrl(stub, target.tinker_path).then(
+      (r) => `got ${r.url}`,
+      shown,
+    );
+    followed = await getArchiveUrl(stub, target.tinker_path, {
+      followHiddenRedirect: true,
+    })
+      .then((r) => r.url, shown);
+    const stream = openArchiveStream(stub, target.tinker_path, {
+      followHiddenRedirect: true,
+    });
+    streamedFollowing = await new Response(stream).text().catch(shown);
+  }
   return {
+    hidden,
+    followed,
+    streamedFollowing,
     noDisk,
     noDiskRequests,
     total: cursor?.total_count,
@@ -71,5 +117,9 @@ async function runPage(): Promise<unknown> {
 const g = globalThis as { tinkexResult?: unknown };
 runPage().then(
   (result) => g.tinkexResult = { ok: true, result },
-  (e: Error) => g.tinkexResult = { ok: false, error: `${e.name}: ${e.message}\n${e.stack}` },
+  (e: Error) =>
+    g.tinkexResult = {
+      ok: false,
+      error: `${e.name}: ${e.message}\n${e.stack}`,
+    },
 );
