@@ -11,39 +11,47 @@
  */
 export const GZIP_INPUT_SLICE_BYTES = 4 * 1024;
 
+/** An archive's bytes, ready for the tar decoder: `head` (already read, if any), then `reader`. */
+export interface OpenedArchive {
+  head?: Uint8Array;
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+}
+
 /**
- * Return `stream` decompressed when it starts with the gzip magic `1f 8b`, else unchanged.
- * Reads only the first chunk(s) to decide; nothing is buffered beyond them. Compressed input is
- * fed in slices of {@link GZIP_INPUT_SLICE_BYTES}, so memory stays bounded for any input.
+ * Open `stream` for reading, decompressed when it starts with the gzip magic `1f 8b`. Reads only
+ * the first chunk(s) to decide; a plain stream is read on directly (no stream in between, as the
+ * chunks keep their identity). Compressed input is fed in slices of
+ * {@link GZIP_INPUT_SLICE_BYTES}, so memory stays bounded for any input.
  *
  * @example
  * ```ts
  * const gz = new Blob(["hello"]).stream().pipeThrough(new CompressionStream("gzip"));
- * const plain = await gunzipIfNeeded(gz);
- * console.log(await new Response(plain).text()); // "hello"
+ * const { head, reader } = await gunzipIfNeeded(gz);
+ * const { value } = await reader.read();
+ * console.log(head, new TextDecoder().decode(value)); // undefined "hello"
  * ```
  */
-export async function gunzipIfNeeded(
-  stream: ReadableStream<Uint8Array>,
-): Promise<ReadableStream<Uint8Array>> {
+export async function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): Promise<OpenedArchive> {
   const reader = stream.getReader();
-  const head: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
   let length = 0;
   try {
     while (length < 2) {
       const { done, value } = await reader.read();
       if (done) break;
-      head.push(value);
+      chunks.push(value);
       length += value.length;
     }
   } catch (e) {
     await reader.cancel(e).catch(() => {});
     throw e;
   }
-  const first = head.length === 0 ? new Uint8Array(0) : concatHead(head);
+  const head = chunks.length === 0 ? undefined : concatHead(chunks);
+  const gzipped = head !== undefined && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzipped) return { head, reader };
   const rejoined = new ReadableStream<Uint8Array>({
     start(controller) {
-      if (first.length > 0) controller.enqueue(first);
+      controller.enqueue(head);
     },
     async pull(controller) {
       const { done, value } = await reader.read();
@@ -52,12 +60,10 @@ export async function gunzipIfNeeded(
     },
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
-  const gzipped = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
-  return gzipped
-    ? sliced(rejoined, GZIP_INPUT_SLICE_BYTES).pipeThrough(
-      new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
-    )
-    : rejoined;
+  const inflated = sliced(rejoined, GZIP_INPUT_SLICE_BYTES).pipeThrough(
+    new DecompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>,
+  );
+  return { reader: inflated.getReader() };
 }
 
 /** `stream` with every chunk cut into views of at most `max` bytes (no copies). */

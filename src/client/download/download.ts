@@ -498,7 +498,14 @@ async function extract(
     },
   };
   let object: ArchiveObject = journal ? { validator: journal.validator, total: journal.total } : {};
-  const counted = countBytes(
+  // A resume inside a member replays its header, then zeros for the part already on disk.
+  const current = journal?.current;
+  const replay = current ? [base64Bytes(current.header), ...zeros(current.written)] : [];
+  const offsets = partial
+    ? new TarOffsets(current?.headerStart ?? journal?.offset ?? 0)
+    : undefined;
+  const input = decoderInput(
+    replay,
     archiveByteStream(config, path, opts, {
       pool,
       progress: fromStream,
@@ -508,15 +515,13 @@ async function extract(
         ? { offset: resumeOffset(journal), validator: journal.validator, total: journal.total }
         : undefined,
     }),
-    (bytes) => progress.report({ phase: "verifying", transferredBytes: bytes, totalBytes: bytes }),
+    {
+      see: (c) => offsets?.feed(c),
+      onEnd: (bytes) =>
+        progress.report({ phase: "verifying", transferredBytes: bytes, totalBytes: bytes }),
+    },
   );
-  // A resume inside a member replays its header, then zeros for the part already on disk.
-  const current = journal?.current;
-  const replay = current ? [base64Bytes(current.header), ...zeros(current.written)] : [];
-  const offsets = partial
-    ? new TarOffsets(current?.headerStart ?? journal?.offset ?? 0)
-    : undefined;
-  const source = observed(withPrefix(replay, counted.stream), (c) => offsets?.feed(c));
+  const source = input.stream;
   const files: DownloadedFile[] = journal?.files.slice() ?? [];
   let entries = journal?.entries ?? 0;
   let extracted = journal?.extracted ?? 0;
@@ -589,7 +594,7 @@ async function extract(
       unsaved = 0;
     }
   }
-  return { files, bytes: counted.bytes(), object };
+  return { files, bytes: input.bytes(), object };
 }
 
 /** The span of `member`: the next one, past any the member iteration skipped (the root `./`). */
@@ -605,40 +610,39 @@ function* zeros(n: number): Generator<Uint8Array> {
   }
 }
 
-/** `chunks`, then `source`. */
-function withPrefix(
-  chunks: Iterable<Uint8Array>,
+/**
+ * What the tar decoder reads: `replay` first, then `source` as it came (the same chunks, so
+ * pooled buffers keep their identity). Every chunk is shown to `see`; the source's bytes are
+ * counted, and `onEnd` hears the count once it ended. One stream, not one per job: each layer
+ * costs a trip through the streams machinery for every chunk.
+ */
+function decoderInput(
+  replay: Iterable<Uint8Array>,
   source: ReadableStream<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  const prefix = chunks[Symbol.iterator]();
+  on: { see: (chunk: Uint8Array) => void; onEnd: (bytes: number) => void },
+): { stream: ReadableStream<Uint8Array>; bytes: () => number } {
+  const prefix = replay[Symbol.iterator]();
   const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
+  let bytes = 0;
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = prefix.next();
-      if (!next.done) return controller.enqueue(next.value);
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
+      if (next.done) {
+        const { done, value } = await reader.read();
+        if (done) {
+          on.onEnd(bytes);
+          return controller.close();
+        }
+        bytes += value.length;
+        on.see(value);
+        return controller.enqueue(value);
+      }
+      on.see(next.value);
+      controller.enqueue(next.value);
     },
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
-}
-
-/** `source` unchanged, each chunk shown to `see` first. */
-function observed(
-  source: ReadableStream<Uint8Array>,
-  see: (chunk: Uint8Array) => void,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) return controller.close();
-      see(value);
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
+  return { stream, bytes: () => bytes };
 }
 
 function bytesBase64(bytes: Uint8Array): string {
@@ -659,32 +663,6 @@ function writeError(e: unknown, member: string, destination: string): unknown {
     return new UnsafeArchiveError(member, "its name is longer than the file system allows");
   }
   return e instanceof TinkerError ? e : fsError("write", destination, e);
-}
-
-/**
- * Pass `source` through unchanged (the same chunks, so pooled buffers keep their identity),
- * counting its bytes; `onEnd` hears the total once the source ended.
- */
-function countBytes(
-  source: ReadableStream<Uint8Array>,
-  onEnd: (bytes: number) => void,
-): { stream: ReadableStream<Uint8Array>; bytes: () => number } {
-  const reader = source.getReader();
-  let bytes = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        onEnd(bytes);
-        controller.close();
-        return;
-      }
-      bytes += value.length;
-      controller.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
-  return { stream, bytes: () => bytes };
 }
 
 /**

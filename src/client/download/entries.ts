@@ -8,7 +8,7 @@
 // buffer_pool.ts; tests/download_pool.test.ts fails if that changes).
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
 import { IntegrityError, TinkerError, UnsafeArchiveError } from "../errors.ts";
-import { gunzipIfNeeded } from "./decompress.ts";
+import { gunzipIfNeeded, type OpenedArchive } from "./decompress.ts";
 import {
   type ArchiveLimits,
   type CheckedEntry,
@@ -53,7 +53,7 @@ export async function* archiveEntries(
   const guard = new EntryGuard(opts);
   const decoder = createTarDecoder({ strict: true });
   const stopPipe = new AbortController();
-  let source: ReadableStream<Uint8Array>;
+  let source: OpenedArchive;
   try {
     source = await gunzipIfNeeded(stream);
   } catch (e) {
@@ -227,9 +227,9 @@ class HeaderBudget {
    * `source` cut into views (no copies: pooled buffers keep their identity), handed to the
    * decoder only on demand: the current body's bytes whole, the rest a block at a time, counted.
    */
-  watch(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-    const reader = source.getReader();
-    let rest: Uint8Array = new Uint8Array(0);
+  watch(source: OpenedArchive): ReadableStream<Uint8Array> {
+    const reader = source.reader;
+    let rest: Uint8Array = source.head ?? new Uint8Array(0);
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         while (!this.#awaitingHeader && this.#bodyReads === 0) {
