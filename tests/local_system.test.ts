@@ -4,7 +4,7 @@
 // node:path.
 import assert from "node:assert/strict";
 import posix from "node:path/posix";
-import { type LocalSystem, systemFor } from "../src/client/local/system.ts";
+import { type LocalSystem, systemFor, UNKNOWN_HOST } from "../src/client/local/system.ts";
 import { dirnamePath, joinPath, resolvePath } from "../src/client/local/posix_path.ts";
 
 const BACKENDS: [string, () => LocalSystem][] = [
@@ -165,4 +165,18 @@ Deno.test("local system: where there is none, a TinkerError that names the way o
     () => systemFor({ process: {} }, "Cannot verify ./x"),
     (e: Error) => /^Cannot verify \.\/x: this runtime has no node:fs\/promises/.test(e.message),
   );
+});
+
+Deno.test("local system: a host name Deno may not tell is UNKNOWN_HOST, asked without a prompt", () => {
+  const asked: unknown[] = [];
+  const denoWith = (state: string) =>
+    Object.create(Deno, {
+      permissions: {
+        value: { querySync: (d: unknown) => (asked.push(d), { state }) },
+      },
+    });
+  assert.equal(systemFor({ Deno: denoWith("prompt") }).hostname(), UNKNOWN_HOST);
+  assert.equal(systemFor({ Deno: denoWith("denied") }).hostname(), UNKNOWN_HOST);
+  assert.equal(systemFor({ Deno: denoWith("granted") }).hostname(), Deno.hostname());
+  assert.deepEqual(asked, Array(3).fill({ name: "sys", kind: "hostname" }));
 });

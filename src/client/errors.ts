@@ -375,6 +375,8 @@ export class FileSystemError extends TinkerError {
       `Cannot ${operation} ${path}: ${FS_CODES[code] ?? "the operation failed"} (${code}); ${
         code === "ENOSPC" || code === "EDQUOT"
           ? "free some space or choose another output directory"
+          : code === "ERR_ACCESS_DENIED"
+          ? "grant that, or choose another output directory"
           : "choose another output directory"
       }`,
       { cause, category: "user" },
@@ -386,6 +388,8 @@ export class FileSystemError extends TinkerError {
 }
 
 const FS_CODES: Record<string, string> = {
+  ERR_ACCESS_DENIED: "the runtime's permissions do not allow it (Deno: --allow-read and " +
+    "--allow-write for it)",
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   EROFS: "the file system is read-only",

@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { codeOf, localSystem } from "../local/system.ts";
+import { codeOf, localSystem, NOT_PERMITTED } from "../local/system.ts";
 import { builtinModule } from "../runtime.ts";
 
 /** The part of a spawned child process used here. */
@@ -86,7 +86,13 @@ export async function runCredentialCommand(
       `Cannot get a credential from TINKER_CREDENTIAL_CMD: ${how}. Run the command yourself to see why (its output is never shown here)`,
     );
   return await new Promise<string>((resolve, reject) => {
-    const child = spawn(command, { shell: true, stdio: ["ignore", "pipe", "ignore"] });
+    let child: Child;
+    try {
+      child = spawn(command, { shell: true, stdio: ["ignore", "pipe", "ignore"] });
+    } catch (e) {
+      // Deno refuses before starting anything when --allow-run is missing.
+      return reject(failed(`it could not be started (${codeOrIoError(e, "--allow-run")})`));
+    }
     const decoder = new TextDecoder();
     let text = "";
     let size = 0;
@@ -111,7 +117,8 @@ export async function runCredentialCommand(
     });
     child.on(
       "error",
-      (e: unknown) => finish(failed(`it could not be started (${codeOrIoError(e)})`)),
+      (e: unknown) =>
+        finish(failed(`it could not be started (${codeOrIoError(e, "--allow-run")})`)),
     );
     child.on("close", (code: number | null, signal: string | null) => {
       if (code !== 0) {
@@ -128,6 +135,10 @@ export async function runCredentialCommand(
 }
 
 /** The error's system code, for a message. */
-function codeOrIoError(e: unknown): string {
-  return codeOf(e) ?? "an I/O error";
+function codeOrIoError(e: unknown, denoFlag = "--allow-read for it"): string {
+  const code = codeOf(e);
+  if (code === NOT_PERMITTED) {
+    return `the runtime's permissions do not allow it (Deno: ${denoFlag}; or set TINKER_API_KEY)`;
+  }
+  return code ?? "an I/O error";
 }

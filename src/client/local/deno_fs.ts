@@ -37,8 +37,10 @@ export interface DenoFileSystem {
   pid: number;
   /** The current directory. */
   cwd(): string;
-  /** The host name. */
+  /** The host name (needs `--allow-sys=hostname`). */
   hostname(): string;
+  /** Deno's permission state, to ask without prompting. */
+  permissions?: { querySync?(d: { name: "sys"; kind: "hostname" }): { state: string } };
   /** Open a file. */
   open(
     path: string,

@@ -108,16 +108,35 @@ export interface LocalSystem {
   path: LocalPath;
   /** This process's id. */
   pid: number;
-  /** This machine's host name. */
+  /**
+   * This machine's host name, or {@link UNKNOWN_HOST} where the runtime may not tell (Deno
+   * without `--allow-sys=hostname`: asked without a prompt).
+   */
   hostname(): string;
   /** Whether process `pid` of this machine is alive (one we may not signal is). */
   isAlive(pid: number): boolean;
 }
 
-/** The system error code of a failed call (`ENOENT`, `EEXIST`, …), if it has one. */
+/**
+ * The host name where the runtime may not tell it. Then temporary directories of other machines
+ * sharing the file system cannot be told from this machine's: see the README's permissions.
+ */
+export const UNKNOWN_HOST = "unknown-host";
+
+/**
+ * What {@link codeOf} says of a call the runtime's permissions refused (Deno's `NotCapable`;
+ * Node's permission model uses the same code).
+ */
+export const NOT_PERMITTED = "ERR_ACCESS_DENIED";
+
+/**
+ * The system error code of a failed call (`ENOENT`, `EEXIST`, …), if it has one; a call the
+ * runtime's permissions refused is {@link NOT_PERMITTED}.
+ */
 export function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
+  if (typeof code === "string") return code;
+  return (e as { name?: unknown } | null)?.name === "NotCapable" ? NOT_PERMITTED : undefined;
 }
 
 /** The globals the backends are chosen by (and the Deno backend is built from). */
@@ -165,7 +184,10 @@ export function systemFor(g: SystemGlobals, cannot?: string): LocalSystem {
         dirname: dirnamePath,
       },
       pid: deno.pid,
-      hostname: () => deno.hostname(),
+      hostname: () =>
+        deno.permissions?.querySync?.({ name: "sys", kind: "hostname" }).state === "granted"
+          ? deno.hostname()
+          : UNKNOWN_HOST,
       // Rare (a stale temporary directory was found), so the Node layer's cost is paid only then.
       isAlive: (pid) => nodeProcessAlive(pid),
     };
