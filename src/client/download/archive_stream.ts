@@ -7,6 +7,7 @@
  * (403) is replaced by a fresh one. The byte count is checked against `Content-Length`.
  * @module
  */
+import { onTimeout } from "../http/timeouts.ts";
 import { resolveConfig, type ResolvedConfig, type TinkerConfig } from "../config.ts";
 import {
   AbortError,
@@ -262,7 +263,7 @@ class ArchiveFetcher {
   readonly #pool?: BufferPool;
   readonly #urlSource?: (signal: AbortSignal) => Promise<SignedUrl>;
   #redactor: Redactor;
-  #deadlineTimer?: ReturnType<typeof setTimeout>;
+  #cancelDeadline?: () => void;
   #url?: string;
   #expiresAt = 0;
   #urlIsFresh = false;
@@ -369,17 +370,17 @@ class ArchiveFetcher {
 
   /** The stream is over: stop the deadline and stop listening to the caller's signal. */
   #release(): void {
-    clearTimeout(this.#deadlineTimer);
+    this.#cancelDeadline?.();
     this.#opts.signal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
   #startDeadline(): void {
     const ms = this.#opts.deadlineMs;
     if (ms === undefined || !Number.isFinite(ms)) return;
-    this.#deadlineTimer = setTimeout(() => {
+    this.#cancelDeadline = onTimeout(ms, () => {
       this.#deadlineHit = true;
       this.#abort.abort(new DOMException("deadline passed", "TimeoutError"));
-    }, Math.max(0, ms));
+    });
   }
 
   /** The next bytes past the offset (possibly empty), or undefined at the verified end. */

@@ -3,6 +3,7 @@
  * bytes. "Any byte resets the timer" would let a body trickling one byte a second run forever.
  * @module
  */
+import { onTimeout } from "../http/timeouts.ts";
 
 /** Default minimum throughput of an archive response, in bytes per second (1 KiB/s). */
 export const DEFAULT_MIN_BYTES_PER_SECOND = 1024;
@@ -16,7 +17,7 @@ export class ThroughputWatch {
   readonly #minBytes: number;
   readonly #parent: AbortSignal;
   readonly #onParentAbort = () => this.#controller.abort(this.#parent.reason);
-  #timer?: ReturnType<typeof setTimeout>;
+  #cancel?: () => void;
   #bytes = 0;
   #tripped?: string;
 
@@ -46,12 +47,12 @@ export class ThroughputWatch {
 
   /** Stop watching. */
   dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancel?.();
     this.#parent.removeEventListener("abort", this.#onParentAbort);
   }
 
   #arm(): void {
-    this.#timer = setTimeout(() => {
+    this.#cancel = onTimeout(this.#windowMs, () => {
       const got = this.#bytes;
       this.#bytes = 0;
       if (got >= this.#minBytes) return this.#arm();
@@ -59,6 +60,6 @@ export class ThroughputWatch {
         ? `no data for ${this.#windowMs} ms`
         : `only ${got} bytes in ${this.#windowMs} ms (the minimum is ${this.#minBytes})`;
       this.#controller.abort(new DOMException(this.#tripped, "TimeoutError"));
-    }, this.#windowMs);
+    });
   }
 }

@@ -3,8 +3,12 @@
  * @module
  */
 import { AbortError } from "../errors.ts";
+import { onTimeout } from "./timeouts.ts";
 
-/** Wait `ms`, rejecting with {@link AbortError} at once when `signal` aborts. */
+/**
+ * Wait `ms`, rejecting with {@link AbortError} at once when `signal` aborts. A real `setTimeout`:
+ * a wait must keep the process alive (timeouts.ts's timers do not).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortError(signal.reason));
@@ -37,32 +41,38 @@ export interface LinkedAbort {
   dispose(): void;
 }
 
-/** Link a caller's signal with a timeout of `timeoutMs` (no timeout when Infinity). */
+/**
+ * Link a caller's signal with a timeout of `timeoutMs` (no timeout when Infinity). A `reset`
+ * only notes the time: the timer, when it fires, waits on for what is left, so resetting after
+ * every chunk costs no timer.
+ */
 export function linkAbort(parent: AbortSignal | undefined, timeoutMs: number): LinkedAbort {
   const controller = new AbortController();
   let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    if (Number.isFinite(timeoutMs)) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new DOMException("timed out", "TimeoutError"));
-      }, timeoutMs);
-    }
+  let cancel: (() => void) | undefined;
+  let since = performance.now();
+  const wait = (ms: number) => {
+    cancel = onTimeout(ms, () => {
+      const left = since + timeoutMs - performance.now();
+      if (left > 1) return wait(left);
+      timedOut = true;
+      controller.abort(new DOMException("timed out", "TimeoutError"));
+    });
   };
   const onParentAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener("abort", onParentAbort, { once: true });
-  arm();
+  if (Number.isFinite(timeoutMs)) wait(timeoutMs);
   return {
     signal: controller.signal,
     get timedOut() {
       return timedOut;
     },
-    reset: arm,
+    reset: () => {
+      since = performance.now();
+    },
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
+      cancel?.();
       parent?.removeEventListener("abort", onParentAbort);
     },
   };
