@@ -13,7 +13,7 @@ import {
 import { renderPairs, renderTable } from "../src/cli/table.ts";
 import { createProgress, formatEta, progressLine } from "../src/cli/progress.ts";
 import { takeListing } from "../src/cli/paging.ts";
-import { walkArray, walkPages } from "../src/client/pagination.ts";
+import { pagesOf, walkArray } from "../src/client/pagination.ts";
 import { type IterateOptions, selectPrunable } from "../mod.ts";
 import type { Checkpoint } from "../mod.ts";
 import { captureIo } from "./_cli_helpers.ts";
@@ -157,7 +157,7 @@ Deno.test("one pagination engine: offset/limit windows follow capped pages and k
   const all = Array.from({ length: 45 }, (_, i) => i);
   const calls: string[] = [];
   const capped = (withTotal: boolean) => (opts: IterateOptions) =>
-    walkPages(
+    itemsOf(pagesOf(
       (offset, limit) => {
         calls.push(`${offset}+${limit}`);
         const items = all.slice(offset, offset + Math.min(limit, 10));
@@ -168,7 +168,7 @@ Deno.test("one pagination engine: offset/limit windows follow capped pages and k
       },
       opts,
       20,
-    );
+    ));
   const a = await takeListing({ offset: 5, limit: 25 }, capped(true));
   assert.deepEqual(calls, ["5+25", "15+10", "25+5"], "the service's cap sets the page size");
   assert.deepEqual(a.items, all.slice(5, 30));
@@ -188,6 +188,10 @@ Deno.test("one pagination engine: offset/limit windows follow capped pages and k
   const e = await takeListing({ offset: 0, limit: 10 }, (opts) => walkArray(all, opts));
   assert.equal(e.hasMore, true);
 });
+
+async function* itemsOf<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
+}
 
 function ckpt(run: string, kind: string, name: string, time: string): Checkpoint {
   return {

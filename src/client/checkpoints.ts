@@ -5,7 +5,7 @@
 import type { TinkerConfig } from "./config.ts";
 import { NotFoundError } from "./errors.ts";
 import { requestJson, type RequestOptions, sendRequest } from "./http/request.ts";
-import { type IterateOptions, walkArray, walkPages } from "./pagination.ts";
+import { type IterateOptions, pagesOf, walkArray } from "./pagination.ts";
 import { checkpointApiPath, parseTinkerPath } from "../protocol/paths.ts";
 import { checkTtl } from "./ttl.ts";
 import type { Checkpoint, CheckpointsListResponse } from "../protocol/types.ts";
@@ -95,7 +95,7 @@ export async function* iterateCheckpoints(
   }
   // Offsets shift if checkpoints are created mid-walk: never yield one twice.
   const seen = new Set<string>();
-  const pages = walkPages(
+  const pages = pagesOf(
     async (offset, limit) => {
       const page = await listUserCheckpoints(config, { ...opts, offset, limit });
       return { items: page.checkpoints, cursor: page.cursor };
@@ -103,10 +103,12 @@ export async function* iterateCheckpoints(
     opts,
     100,
   );
-  for await (const c of pages) {
-    if (seen.has(c.tinker_path)) continue;
-    seen.add(c.tinker_path);
-    yield c;
+  for await (const page of pages) {
+    for (const c of page) {
+      if (seen.has(c.tinker_path)) continue;
+      seen.add(c.tinker_path);
+      yield c;
+    }
   }
 }
 

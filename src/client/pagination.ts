@@ -35,16 +35,18 @@ export const DEFAULT_ITERATE_PAGE_SIZE = 1000;
 export const DEFAULT_ITERATE_CONCURRENCY = 4;
 
 /**
- * Yield the items of an offset-paginated listing from `opts.offset`, at most `opts.limit` of
- * them. With a cursor, the pages after the first are fetched `concurrency` at a time; without
- * one, pages are read until a short page. A service that answers fewer items than asked (it caps
- * page sizes) sets the page size for the rest of the walk.
+ * The items of an offset-paginated listing from `opts.offset`, at most `opts.limit` of them, a
+ * page at a time (callers iterate items with a plain loop: each step of an async generator costs
+ * about a microsecond, and a listing can be 100,000 items). With a cursor, the pages after the
+ * first are fetched `concurrency` at a time; without one, pages are read until a short page. A
+ * service that answers fewer items than asked (it caps page sizes) sets the page size for the
+ * rest of the walk.
  */
-export async function* walkPages<T>(
+export async function* pagesOf<T>(
   fetchPage: (offset: number, limit: number) => Promise<Page<T>>,
   opts: IterateOptions,
   fallbackPageSize: number,
-): AsyncGenerator<T, void, undefined> {
+): AsyncGenerator<T[], void, undefined> {
   const start = Math.max(0, Math.floor(opts.offset ?? 0));
   const end = start + Math.max(0, opts.limit ?? Infinity);
   if (end <= start) return;
@@ -65,7 +67,7 @@ export async function* walkPages<T>(
   }
   const total = first.cursor?.total_count;
   if (typeof total === "number") opts.onTotal?.(total);
-  yield* first.items.slice(0, end - start);
+  yield first.items.slice(0, end - start);
   let offset = start + first.items.length;
   if (first.items.length === 0 || offset >= end) return;
   if (first.items.length < asked) {
@@ -78,7 +80,7 @@ export async function* walkPages<T>(
     for (;;) {
       const want = sizeAt(offset);
       const page = await fetchPage(offset, want);
-      yield* page.items.slice(0, end - offset);
+      yield page.items.slice(0, end - offset);
       offset += page.items.length;
       if (page.items.length < want || page.items.length === 0 || offset >= end) return;
     }
@@ -100,7 +102,7 @@ export async function* walkPages<T>(
   while (inFlight.length > 0) {
     const page = await inFlight.shift()!;
     fill();
-    yield* page.items;
+    yield page.items;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { TinkerConfig } from "./config.ts";
 import { requestJson, type RequestOptions } from "./http/request.ts";
-import { type IterateOptions, walkPages } from "./pagination.ts";
+import { type IterateOptions, pagesOf } from "./pagination.ts";
 import { parseTinkerPath } from "../protocol/paths.ts";
 import type { AccessScope, TrainingRun, TrainingRunsResponse } from "../protocol/types.ts";
 import { idSegment } from "./id_segment.ts";
@@ -69,7 +69,7 @@ export async function* iterateTrainingRuns(
   config: TinkerConfig,
   opts: IterateTrainingRunsOptions = {},
 ): AsyncGenerator<TrainingRun, void, undefined> {
-  yield* walkPages(
+  const pages = pagesOf(
     async (offset, limit) => {
       const page = await listTrainingRuns(config, { ...opts, offset, limit });
       return { items: page.training_runs, cursor: page.cursor };
@@ -77,6 +77,7 @@ export async function* iterateTrainingRuns(
     opts,
     20,
   );
+  for await (const page of pages) for (const run of page) yield run;
 }
 
 /**

@@ -6,7 +6,7 @@ import { resolveConfig, type ResolvedConfig, type TinkerConfig } from "./config.
 import { requestJson, type RequestOptions, sendRequest } from "./http/request.ts";
 import { type FutureOptions, submitAndWait } from "./training/futures.ts";
 import { TINKER_SDK_VERSION } from "../protocol/version.ts";
-import { type IterateOptions, walkPages } from "./pagination.ts";
+import { type IterateOptions, pagesOf } from "./pagination.ts";
 import type { AccessScope, SessionResponse, SessionsListResponse } from "../protocol/types.ts";
 import { idSegment } from "./id_segment.ts";
 
@@ -53,7 +53,7 @@ export async function* iterateSessions(
   config: TinkerConfig,
   opts: IterateOptions & { accessScope?: AccessScope } = {},
 ): AsyncGenerator<string, void, undefined> {
-  yield* walkPages(
+  const pages = pagesOf(
     async (offset, limit) => {
       const page = await listSessions(config, { ...opts, offset, limit });
       return { items: page.sessions };
@@ -61,6 +61,7 @@ export async function* iterateSessions(
     opts,
     20,
   );
+  for await (const page of pages) for (const id of page) yield id;
 }
 
 /**
