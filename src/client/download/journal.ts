@@ -81,7 +81,10 @@ export interface PartialDir {
   dir: string;
   /** The journal an earlier, interrupted run left, if any. */
   journal?: Journal;
-  /** Make sure it exists (emptied first with `reset`) and is marked ours; returns its path. */
+  /**
+   * Its path, to work in: as taken (it exists and is marked ours), or with `reset` emptied and
+   * made again.
+   */
   open(reset: boolean): Promise<string>;
   /** Save the journal (to the older of its two files). */
   save(journal: Journal): Promise<void>;
@@ -134,10 +137,9 @@ export async function takePartialDir(
     dir,
     journal,
     async open(reset: boolean): Promise<string> {
-      if (reset) {
-        hasJournal = false;
-        await fs.rm(dir, { recursive: true, force: true });
-      }
+      if (!reset) return dir;
+      hasJournal = false;
+      await fs.rm(dir, { recursive: true, force: true });
       await fs.mkdir(dir, { recursive: true });
       await fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
       return dir;
