@@ -192,3 +192,30 @@ Deno.test("header bytes that share a chunk with the end of a body are counted", 
     return true;
   });
 });
+
+Deno.test("header bytes after many small members are still counted: the decoder is never fed ahead", async () => {
+  // 2000 empty files read to their end, a 2 MiB file, then a 900 KiB PAX header: each body read
+  // once let one more block through, so the budget fell ~1 MiB behind and took the PAX for data.
+  const archive = concat([
+    tar([
+      ...Array.from({ length: 2000 }, (_, i) => ({ name: `e${i}` })),
+      { name: "F.bin", body: noise(2 * MIB) },
+    ], { end: false }),
+    paxMember({ comment: "x".repeat(900 * 1024) }),
+    tar([OK]),
+  ]);
+  const read = async () => {
+    for await (const e of archiveEntries(streamOf(archive, 65536), { maxHeaderBytes: 8192 })) {
+      await new Response(e.body).arrayBuffer();
+    }
+  };
+  await assert.rejects(read, (e: unknown) => {
+    assert.ok(e instanceof UnsafeArchiveError, String(e));
+    assert.match(e.message, /"F\.bin": more than 8192 bytes of headers/);
+    return true;
+  });
+  const r = await attempt({ body: once(archive) }, { maxHeaderBytes: 8192 });
+  assert.ok(r.error instanceof UnsafeArchiveError, String(r.error));
+  assert.match(r.error.message, /"F\.bin"/);
+  assert.deepEqual(r.left, [], "nothing left behind");
+});

@@ -52,16 +52,17 @@ export async function* archiveEntries(
 ): AsyncGenerator<ArchiveEntry, void, undefined> {
   const guard = new EntryGuard(opts);
   const decoder = createTarDecoder({ strict: true });
-  const stopPipe = new AbortController();
   let source: OpenedArchive;
   try {
     source = await gunzipIfNeeded(stream);
   } catch (e) {
     throw asArchiveError(e);
   }
-  const budget = new HeaderBudget(opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
-  const piping = budget.watch(source).pipeTo(decoder.writable, { signal: stopPipe.signal });
-  piping.catch(() => {}); // its failure also errors the decoder, which is where we see it
+  const budget = new HeaderBudget(
+    opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    source,
+    decoder.writable,
+  );
   const reader = decoder.readable.getReader();
   let body: MemberBody | undefined;
   try {
@@ -92,7 +93,7 @@ export async function* archiveEntries(
   } finally {
     // Normal end, an error or the consumer leaving early: stop reading the source.
     body?.stop();
-    stopPipe.abort(new TinkerError("Stopped reading the archive"));
+    budget.stop(new TinkerError("Stopped reading the archive"));
     await reader.cancel().catch(() => {});
   }
 }
@@ -172,13 +173,16 @@ class MemberBody {
 const TAR_BLOCK_BYTES = 512;
 
 /**
- * Bounds the tar bytes that are not member data. Input reaches the decoder only on demand —
- * while the next header is awaited or a body is read — so it never reads far ahead. The bytes
- * of the current member's body (and its padding) go to the decoder in views as large as they
- * come; every other byte — headers (PAX records, long names), padding between members, what
- * follows the end-of-archive marker — goes one tar block at a time and is counted. More than
- * `limit` of them before one member is refused, before the decoder can buffer a giant header or
- * spend forever on an endless trailer.
+ * Feeds the tar decoder and bounds the tar bytes that are not member data. Nothing runs ahead:
+ * input reaches the decoder only while the next header is awaited or a body is read, one piece
+ * at a time, and after each piece the wait is over if the decoder answered (it answers within
+ * the write, so no piece goes past what it needed). The current member's body (and its padding)
+ * goes in views as large as they came; every other byte — headers (PAX records, long names),
+ * padding between members, what follows the end-of-archive marker — goes one tar block at a time
+ * and is counted. More than `limit` of them before one member is refused, before the decoder can
+ * buffer a giant header or spend forever on an endless trailer. The accounting never depends on
+ * timing: a header ends on a block boundary, so when it is handed out the decoder holds none of
+ * the body that follows.
  */
 class HeaderBudget {
   readonly #limit: number;
@@ -186,23 +190,23 @@ class HeaderBudget {
   /** Bytes of the current member's body, padding included, not yet handed to the decoder. */
   #bodyLeft = 0;
   #after = "";
-  #awaitingHeader = false;
-  #bodyReads = 0;
-  #wake?: () => void;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** What is left of the source chunk being fed. */
+  #rest: Uint8Array;
+  /** The source ended and the decoder was told so. */
+  #closed = false;
 
-  constructor(limit: number) {
+  constructor(limit: number, source: OpenedArchive, decoder: WritableStream<Uint8Array>) {
     this.#limit = limit;
+    this.#reader = source.reader;
+    this.#rest = source.head ?? new Uint8Array(0);
+    this.#writer = decoder.getWriter();
   }
 
-  /** Await the next header: input flows meanwhile (a skipped body's rest, then counted bytes). */
-  async awaitingHeader<T>(read: () => Promise<T>): Promise<T> {
-    this.#awaitingHeader = true;
-    this.#open();
-    try {
-      return await read();
-    } finally {
-      this.#awaitingHeader = false;
-    }
+  /** Await the next header, feeding meanwhile: a skipped body's rest, then counted blocks. */
+  awaitingHeader<T>(read: () => Promise<T>): Promise<T> {
+    return this.#feedUntil(read());
   }
 
   /** A member's header was handed out: its body follows, and the next member starts afresh. */
@@ -212,56 +216,56 @@ class HeaderBudget {
     this.#bodyLeft = Math.ceil(size / TAR_BLOCK_BYTES) * TAR_BLOCK_BYTES;
   }
 
-  /** Read from a member's body: input flows. */
-  async readingBody<T>(read: () => Promise<T>): Promise<T> {
-    this.#bodyReads++;
-    this.#open();
-    try {
-      return await read();
-    } finally {
-      this.#bodyReads--;
+  /** Read from a member's body, feeding it meanwhile. */
+  readingBody<T>(read: () => Promise<T>): Promise<T> {
+    return this.#feedUntil(read());
+  }
+
+  /** Stop: the source is cancelled and the decoder aborted. */
+  stop(reason: unknown): void {
+    this.#closed = true;
+    this.#reader.cancel(reason).catch(() => {});
+    this.#writer.abort(reason).catch(() => {});
+  }
+
+  /** Feed the decoder, a piece at a time, until `answer` settles. */
+  async #feedUntil<T>(answer: Promise<T>): Promise<T> {
+    let settled = false;
+    answer.then(() => settled = true, () => settled = true);
+    // An answer already there (a queued header, a body read to its end) needs no more input.
+    await undefined;
+    while (!settled && !this.#closed) {
+      try {
+        await this.#feedPiece();
+      } catch (e) {
+        // A decoder that failed has failed its readable too: that answer says more.
+        if (settled) break;
+        this.stop(e);
+        throw e;
+      }
     }
+    return await answer;
   }
 
-  /**
-   * `source` cut into views (no copies: pooled buffers keep their identity), handed to the
-   * decoder only on demand: the current body's bytes whole, the rest a block at a time, counted.
-   */
-  watch(source: OpenedArchive): ReadableStream<Uint8Array> {
-    const reader = source.reader;
-    let rest: Uint8Array = source.head ?? new Uint8Array(0);
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        while (!this.#awaitingHeader && this.#bodyReads === 0) {
-          await new Promise<void>((resolve) => this.#wake = resolve);
-        }
-        while (rest.length === 0) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          rest = value;
-        }
-        const body = this.#bodyLeft > 0;
-        const value = rest.subarray(0, body ? this.#bodyLeft : TAR_BLOCK_BYTES);
-        rest = rest.subarray(value.length);
-        if (body) this.#bodyLeft -= value.length;
-        else {
-          this.#bytes += value.length;
-          if (this.#bytes > this.#limit) {
-            const error = this.#refusal();
-            await reader.cancel(error).catch(() => {});
-            throw error;
-          }
-        }
-        controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    }, { highWaterMark: 0 });
-  }
-
-  #open(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+  /** One piece: a view of the current body's bytes, or one counted block, or the end. */
+  async #feedPiece(): Promise<void> {
+    while (this.#rest.length === 0) {
+      const { done, value } = await this.#reader.read();
+      if (done) {
+        this.#closed = true;
+        return await this.#writer.close();
+      }
+      this.#rest = value;
+    }
+    const body = this.#bodyLeft > 0;
+    const piece = this.#rest.subarray(0, body ? this.#bodyLeft : TAR_BLOCK_BYTES);
+    this.#rest = this.#rest.subarray(piece.length);
+    if (body) this.#bodyLeft -= piece.length;
+    else {
+      this.#bytes += piece.length;
+      if (this.#bytes > this.#limit) throw this.#refusal();
+    }
+    await this.#writer.write(piece);
   }
 
   #refusal(): UnsafeArchiveError {
