@@ -21,6 +21,27 @@ Deno.test("timeouts fire in order of their deadlines; a cancelled one never fire
   assert.deepEqual(fired, ["0", "20", "60"]);
 });
 
+Deno.test("timeouts due together fire by deadline, and one cancelled by an earlier one does not", async () => {
+  const fired: string[] = [];
+  const done = Promise.withResolvers<void>();
+  let cancelB = () => {};
+  onTimeout(60, () => {
+    fired.push("D");
+    done.resolve();
+  });
+  cancelB = onTimeout(30, () => fired.push("B"));
+  onTimeout(20, () => {
+    fired.push("A");
+    cancelB();
+  });
+  onTimeout(40, () => fired.push("C"));
+  // Hold the event loop past every deadline, so that all of them are due at once.
+  const until = performance.now() + 80;
+  while (performance.now() < until) { /* busy */ }
+  await done.promise;
+  assert.deepEqual(fired, ["A", "C", "D"]);
+});
+
 Deno.test("a timeout set from a firing one fires too (re-armed windows)", async () => {
   const done = Promise.withResolvers<number>();
   let rounds = 0;
