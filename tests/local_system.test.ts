@@ -180,3 +180,16 @@ Deno.test("local system: a host name Deno may not tell is UNKNOWN_HOST, asked wi
   assert.equal(systemFor({ Deno: denoWith("granted") }).hostname(), Deno.hostname());
   assert.deepEqual(asked, Array(3).fill({ name: "sys", kind: "hostname" }));
 });
+
+Deno.test("local system: without --allow-run every owner is alive (asked without a prompt); with it, a dead pid is dead", () => {
+  const asked: unknown[] = [];
+  const denoWith = (state: string) =>
+    Object.create(Deno, {
+      permissions: { value: { querySync: (d: unknown) => (asked.push(d), { state }) } },
+    });
+  const dead = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+  assert.equal(systemFor({ Deno: denoWith("prompt") }).isAlive(dead), true);
+  assert.equal(systemFor({ Deno: denoWith("granted") }).isAlive(dead), false);
+  assert.equal(systemFor({ Deno: denoWith("granted") }).isAlive(Deno.pid), true);
+  assert.deepEqual(asked, Array(3).fill({ name: "run" }));
+});

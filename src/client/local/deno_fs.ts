@@ -40,7 +40,9 @@ export interface DenoFileSystem {
   /** The host name (needs `--allow-sys=hostname`). */
   hostname(): string;
   /** Deno's permission state, to ask without prompting. */
-  permissions?: { querySync?(d: { name: "sys"; kind: "hostname" }): { state: string } };
+  permissions?: {
+    querySync?(d: { name: "sys"; kind: "hostname" } | { name: "run" }): { state: string };
+  };
   /** Open a file. */
   open(
     path: string,

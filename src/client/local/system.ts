@@ -113,7 +113,10 @@ export interface LocalSystem {
    * without `--allow-sys=hostname`: asked without a prompt).
    */
   hostname(): string;
-  /** Whether process `pid` of this machine is alive (one we may not signal is). */
+  /**
+   * Whether process `pid` of this machine is alive (one we may not signal is, as is any under
+   * Deno without `--allow-run`: asked without a prompt).
+   */
   isAlive(pid: number): boolean;
 }
 
@@ -175,6 +178,8 @@ export function localSystem(cannot?: string): LocalSystem {
  */
 export function systemFor(g: SystemGlobals, cannot?: string): LocalSystem {
   const deno = g.Deno;
+  const granted = (d: { name: "sys"; kind: "hostname" } | { name: "run" }): boolean =>
+    deno?.permissions?.querySync?.(d).state === "granted";
   if (deno?.open && deno.build?.os !== "windows") {
     return {
       fs: denoLocalFs(deno),
@@ -184,12 +189,11 @@ export function systemFor(g: SystemGlobals, cannot?: string): LocalSystem {
         dirname: dirnamePath,
       },
       pid: deno.pid,
-      hostname: () =>
-        deno.permissions?.querySync?.({ name: "sys", kind: "hostname" }).state === "granted"
-          ? deno.hostname()
-          : UNKNOWN_HOST,
+      hostname: () => granted({ name: "sys", kind: "hostname" }) ? deno.hostname() : UNKNOWN_HOST,
       // Rare (a stale temporary directory was found), so the Node layer's cost is paid only then.
-      isAlive: (pid) => nodeProcessAlive(pid),
+      // Signalling needs --allow-run: without it, asked without a prompt, every owner is alive
+      // (its directories are left alone, never taken).
+      isAlive: (pid) => !granted({ name: "run" }) || nodeProcessAlive(pid),
     };
   }
   return nodeSystem(g, cannot);
