@@ -112,6 +112,13 @@ Deno.test("browser: headless Chromium runs both bundles against tinkex serve --c
     if (req.method === "OPTIONS") {
       return new Response(null, { status: 204, headers: cors });
     }
+    // Under /asks/, the JSON form when asked for it, as tinkex serve gives it.
+    const url = new URL(req.url);
+    if (url.pathname.startsWith("/asks/") && url.searchParams.get("format") === "json") {
+      return Response.json({ url: blobUrl, expires: new Date(Date.now() + 60_000).toISOString() }, {
+        headers: cors,
+      });
+    }
     return new Response(null, {
       status: 302,
       headers: { ...cors, location: blobUrl },
@@ -174,6 +181,7 @@ Deno.test("browser: headless Chromium runs both bundles against tinkex serve --c
         /^UnsafeUrlError: .*redirect this runtime hides.*followHiddenRedirect/,
       );
       assert.equal(r.followed, blobUrl, "followed when asked");
+      assert.equal(r.askedJson, blobUrl, "a hidden redirect, then the JSON form when asked for");
       assert.equal(
         r.streamedFollowing,
         "archive",

@@ -13,7 +13,7 @@ import {
   withServer,
 } from "./_server_helpers.ts";
 
-Deno.test("server: a browser (a request with Origin) gets the archive URL as 200 JSON, not a redirect it cannot read", async () => {
+Deno.test("server: a browser (a request with Origin, or asking with format=json) gets the archive URL as 200 JSON, not a redirect it cannot read", async () => {
   await withServer({ signedUrlTtlSeconds: 600 }, async (s) => {
     const { modelId } = await createModel(s, { baseModel: "Qwen/Qwen3-8B", rank: 4 });
     const path = (await save(s, modelId, "0001")).body.path;
@@ -29,6 +29,16 @@ Deno.test("server: a browser (a request with Origin) gets the archive URL as 200
     assert.equal(archive.status, 200);
     assert.ok(
       (await readTar(new Uint8Array(await archive.arrayBuffer()))).has("checkpoint_complete"),
+    );
+    // A page on the API's own origin sends no Origin: it asks (tinkex does after a hidden redirect).
+    const asked = await api(s, "GET", ckptPath(path, "/archive?format=json"));
+    assert.equal(asked.status, 200);
+    assert.equal(asked.headers.get("location"), null);
+    assert.ok(asked.body.url.startsWith(`${s.baseUrl}/archives/`), asked.body.url);
+    assert.equal(
+      (await api(s, "GET", ckptPath(path, "/archive"))).status,
+      302,
+      "others: as before",
     );
   });
 });

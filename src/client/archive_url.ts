@@ -59,12 +59,15 @@ export async function getArchiveUrl(
   const path = `${checkpointApiPath(parseTinkerPath(tinkerPath))}/archive`;
   const attempts = Math.max(1, opts.buildAttempts ?? 6);
   const redactor = new Redactor([resolved.apiKey, ...secretHeaderValues(resolved.headers)]);
+  /** Set once a redirect came back hidden: the JSON form is asked for (`format=json`). */
+  let askJson = false;
   for (let attempt = 1;; attempt++) {
     const { res, text } = await requestReading(
       resolved,
       {
         method: "GET",
         path,
+        query: askJson ? { format: "json" } : undefined,
         // 0: an opaque redirect (browsers hide a manual redirect's status and Location).
         passStatus: (s) => isRedirect(s) || s === 503 || s === 0,
       },
@@ -72,6 +75,13 @@ export async function getArchiveUrl(
       readAnswer,
     );
     if (res.type === "opaqueredirect") {
+      // Asked once more for the JSON form (tinkex serve gives it; a page on the API's own origin
+      // sends no Origin to be recognised by): only a service that redirects anyway is refused.
+      if (!askJson) {
+        askJson = true;
+        attempt--;
+        continue;
+      }
       if (opts.followHiddenRedirect !== true) throw hiddenRedirect(joinUrl(resolved.baseUrl, path));
       const followed = await followedArchiveUrl(resolved, path, opts, redactor);
       checkArchiveUrl(followed.url, resolved.baseUrl);
@@ -143,9 +153,9 @@ function hiddenRedirect(url: string): UnsafeUrlError {
   return new UnsafeUrlError(
     url,
     `The service answered GET ${url} with a redirect this runtime hides (a browser shows no ` +
-      "Location): following it would send the API key to wherever it leads, which cannot be " +
-      "checked. Ask the service for the JSON form of the archive URL (tinkex serve gives " +
-      "browsers that), or pass followHiddenRedirect: true to accept the risk",
+      "Location), also when asked for the JSON form (format=json): following it would send " +
+      "the API key to wherever it leads, which cannot be checked. Use a service that answers " +
+      "with JSON (tinkex serve does), or pass followHiddenRedirect: true to accept the risk",
   );
 }
 

@@ -76,6 +76,7 @@ async function runPage(): Promise<unknown> {
   let hidden: string | undefined;
   let followed: string | undefined;
   let streamedFollowing: string | undefined;
+  let askedJson: string | undefined;
   const redirecting = query.get("redirecting");
   if (redirecting) {
     const stub: TinkerConfig = {
@@ -93,6 +94,8 @@ async function runPage(): Promise<unknown> {
       followHiddenRedirect: true,
     })
       .then((r) => r.url, shown);
+    const asking: TinkerConfig = { ...stub, baseUrl: `${redirecting}/asks` };
+    askedJson = await getArchiveUrl(asking, target.tinker_path).then((r) => r.url, shown);
     const stream = openArchiveStream(stub, target.tinker_path, {
       followHiddenRedirect: true,
     });
@@ -102,6 +105,7 @@ async function runPage(): Promise<unknown> {
     hidden,
     followed,
     streamedFollowing,
+    askedJson,
     noDisk,
     noDiskRequests,
     total: cursor?.total_count,
