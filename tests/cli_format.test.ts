@@ -187,6 +187,19 @@ Deno.test("one pagination engine: offset/limit windows follow capped pages and k
   assert.equal(d.total, 45);
   const e = await takeListing({ offset: 0, limit: 10 }, (opts) => walkArray(all, opts));
   assert.equal(e.hasMore, true);
+  // A service that sends more than asked (5 extra per page) does not stretch the window.
+  const generous = itemsOf(pagesOf(
+    (offset, limit) =>
+      Promise.resolve({
+        items: all.slice(offset, offset + limit + 5),
+        cursor: { offset, limit, total_count: all.length },
+      }),
+    { limit: 25, pageSize: 10 },
+    20,
+  ));
+  const got: number[] = [];
+  for await (const i of generous) got.push(i);
+  assert.deepEqual(got, all.slice(0, 25));
 });
 
 async function* itemsOf<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {

@@ -105,6 +105,6 @@ Deno.test("Deno: a credentials file it may not read is a ConfigError naming the 
     assert.equal(r.ok, false);
     assert.equal(r.name, "ConfigError");
     assert.match(r.message!, /credentials\.json: the runtime's permissions do not allow it/);
-    assert.match(r.message!, /--allow-read for it; or set TINKER_API_KEY/);
+    assert.match(r.message!, /under Deno grant --allow-read for it, or set TINKER_API_KEY/);
   });
 });

@@ -88,21 +88,24 @@ export async function* pagesOf<T>(
   const stop = Math.min(total, end);
   const offsets: number[] = [];
   for (let o = offset; o < stop; o += pageSize) offsets.push(o);
-  const inFlight: Promise<Page<T>>[] = [];
+  const inFlight: { want: number; page: Promise<Page<T>> }[] = [];
   let next = 0;
   const fill = () => {
     while (inFlight.length < concurrency && next < offsets.length) {
       const o = offsets[next++];
-      const p = fetchPage(o, sizeAt(o));
-      p.catch(() => {}); // surfaced when awaited, in order
-      inFlight.push(p);
+      const want = sizeAt(o);
+      const page = fetchPage(o, want);
+      page.catch(() => {}); // surfaced when awaited, in order
+      inFlight.push({ want, page });
     }
   };
   fill();
   while (inFlight.length > 0) {
-    const page = await inFlight.shift()!;
+    const { want, page } = inFlight.shift()!;
+    const items = (await page).items;
     fill();
-    yield page.items;
+    // A service that sends more than asked does not stretch the window.
+    yield items.length > want ? items.slice(0, want) : items;
   }
 }
 

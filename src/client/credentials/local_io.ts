@@ -138,7 +138,8 @@ export async function runCredentialCommand(
 function codeOrIoError(e: unknown, denoFlag = "--allow-read for it"): string {
   const code = codeOf(e);
   if (code === NOT_PERMITTED) {
-    return `the runtime's permissions do not allow it (Deno: ${denoFlag}; or set TINKER_API_KEY)`;
+    return `the runtime's permissions do not allow it: under Deno grant ${denoFlag}, or set ` +
+      "TINKER_API_KEY";
   }
   return code ?? "an I/O error";
 }
