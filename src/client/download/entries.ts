@@ -196,6 +196,8 @@ class HeaderBudget {
   #rest: Uint8Array;
   /** The source ended and the decoder was told so. */
   #closed = false;
+  /** The piece being fed: one at a time, whoever asks (a body read left pending, the next header). */
+  #feeding: Promise<void> = Promise.resolve();
 
   constructor(limit: number, source: OpenedArchive, decoder: WritableStream<Uint8Array>) {
     this.#limit = limit;
@@ -247,8 +249,15 @@ class HeaderBudget {
     return await answer;
   }
 
+  /** The next piece, after the one being fed (two feeders at once would split the source). */
+  #feedPiece(): Promise<void> {
+    const piece = this.#feeding.then(() => this.#closed ? undefined : this.#feedOnePiece());
+    this.#feeding = piece.catch(() => {});
+    return piece;
+  }
+
   /** One piece: a view of the current body's bytes, or one counted block, or the end. */
-  async #feedPiece(): Promise<void> {
+  async #feedOnePiece(): Promise<void> {
     while (this.#rest.length === 0) {
       const { done, value } = await this.#reader.read();
       if (done) {
