@@ -143,6 +143,29 @@ Deno.test("hostile archive: too many entries (maxEntries)", async () => {
   await assertUnsafe(tar(members), "f5", /more than 5 entries/, { maxEntries: 5 });
 });
 
+Deno.test("hostile archive: the directories paths imply count as entries, and so do roots", async () => {
+  // a/b/c/f creates a, a/b and a/b/c too: 4 entries.
+  await assertUnsafe(tar([{ name: "a/b/c/f", body: "x" }]), "a/b/c/f", /more than 3 entries/, {
+    maxEntries: 3,
+  });
+  const within = new EntryGuard({ maxEntries: 4 });
+  assert.equal(within.check({ name: "a/b/c/f", size: 1, type: "file" })?.path, "a/b/c/f");
+  // An endless run of root entries (`./`, nothing to create) is an endless archive.
+  const roots = Array.from({ length: 20 }, () => ({ name: "./", type: TYPE.directory }));
+  await assertUnsafe(tar(roots), "./", /more than 10 entries/, { maxEntries: 10 });
+});
+
+Deno.test("hostile archive: a path of 64,000 parts is refused at once, its message kept short", async () => {
+  // 130 KB of PAX: within the header budget, but each part's prefixes once cost memory squared.
+  const deep = "a/".repeat(64_000) + "f";
+  const { error, left } = await failingDownload(tar([paxMember({ path: deep }), OK]));
+  assert.ok(error instanceof UnsafeArchiveError, String(error));
+  assert.equal(error.entry, deep);
+  assert.match(error.message, /its path is 128001 bytes long, longer than file systems allow/);
+  assert.ok(error.message.length < 500, `a ${error.message.length}-character message`);
+  assert.deepEqual(left, []);
+});
+
 Deno.test("hostile archive: too many bytes (maxBytes)", async () => {
   const archive = tar([OK, { name: "big.bin", body: noise(2_000_000) }]);
   await assertUnsafe(archive, "big.bin", /more than 1000000 bytes/, { maxBytes: 1_000_000 });

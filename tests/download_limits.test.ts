@@ -219,3 +219,27 @@ Deno.test("header bytes after many small members are still counted: the decoder 
   assert.match(r.error.message, /"F\.bin"/);
   assert.deepEqual(r.left, [], "nothing left behind");
 });
+
+Deno.test("the header count follows the tar's blocks, whatever the chunks", async () => {
+  // 1536 bytes of headers before T.bin (a PAX block, its data block, T.bin's own header): at a
+  // limit of 1536 it passes and at 1535 it does not, in 512-byte chunks and in misaligned ones.
+  const archive = tar([paxMember({ comment: "x".repeat(400) }), { name: "T.bin", body: "t" }]);
+  const outcome = async (limit: number, chunk: number) => {
+    try {
+      for await (const e of archiveEntries(streamOf(archive, chunk), { maxHeaderBytes: limit })) {
+        await new Response(e.body).arrayBuffer();
+      }
+      return "ok";
+    } catch (e) {
+      return (e as Error).name;
+    }
+  };
+  for (const chunk of [512, 513, 1000, 480]) {
+    assert.equal(await outcome(1536, chunk), "ok", `limit 1536, chunks of ${chunk}`);
+    assert.equal(
+      await outcome(1535, chunk),
+      "UnsafeArchiveError",
+      `limit 1535, chunks of ${chunk}`,
+    );
+  }
+});

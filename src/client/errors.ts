@@ -298,7 +298,9 @@ export class UnsafeArchiveError extends TinkerError {
   readonly entry: string;
   /** Build from the member name and the reason. */
   constructor(entry: string, reason: string) {
-    super(`Unsafe archive entry ${JSON.stringify(entry)}: ${reason}`, { category: "server" });
+    // A hostile name can be megabytes long: the message shows its start (`entry` has it all).
+    const shown = entry.length > 300 ? `${entry.slice(0, 300)}…` : entry;
+    super(`Unsafe archive entry ${JSON.stringify(shown)}: ${reason}`, { category: "server" });
     this.entry = entry;
   }
 }

@@ -194,6 +194,8 @@ class HeaderBudget {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   /** What is left of the source chunk being fed. */
   #rest: Uint8Array;
+  /** Bytes handed to the decoder so far. */
+  #fed = 0;
   /** The source ended and the decoder was told so. */
   #closed = false;
   /** The piece being fed: one at a time, whoever asks (a body read left pending, the next header). */
@@ -267,8 +269,12 @@ class HeaderBudget {
       this.#rest = value;
     }
     const body = this.#bodyLeft > 0;
-    const piece = this.#rest.subarray(0, body ? this.#bodyLeft : TAR_BLOCK_BYTES);
+    // A counted piece ends on the tar's block grid, whatever the chunks: a header's last piece
+    // then holds nothing of what follows.
+    const toGrid = TAR_BLOCK_BYTES - (this.#fed % TAR_BLOCK_BYTES);
+    const piece = this.#rest.subarray(0, body ? this.#bodyLeft : toGrid);
     this.#rest = this.#rest.subarray(piece.length);
+    this.#fed += piece.length;
     if (body) this.#bodyLeft -= piece.length;
     else {
       this.#bytes += piece.length;

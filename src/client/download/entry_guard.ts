@@ -4,7 +4,7 @@
  * @module
  */
 import { UnsafeArchiveError } from "../errors.ts";
-import { byteLength, MAX_NAME_BYTES } from "./names.ts";
+import { byteLength, MAX_NAME_BYTES, MAX_PATH_BYTES } from "./names.ts";
 
 /** Most bytes an archive may extract, summed over its members (default 64 GiB). */
 export const DEFAULT_MAX_BYTES = 64 * 1024 ** 3;
@@ -20,7 +20,10 @@ export const DEFAULT_MAX_HEADER_BYTES = 1024 ** 2;
 export interface ArchiveLimits {
   /** Most bytes extracted, summed over members (default 64 GiB). */
   maxBytes?: number;
-  /** Most members, directories included (default 100 000). */
+  /**
+   * Most entries (default 100 000): members, directories included, and the directories their
+   * paths imply (`a/b/c` implies `a` and `a/b`), which are created too.
+   */
   maxEntries?: number;
   /**
    * Most bytes of headers (PAX records, GNU long names) and padding before a member, and of
@@ -79,8 +82,12 @@ export class EntryGuard {
   readonly #maxEntries: number;
   #bytes = 0;
   #entries = 0;
-  /** Case-folded path → kind, for every member and every implied parent directory. */
-  readonly #seen = new Map<string, { path: string; type: ArchiveEntryType; explicit: boolean }>();
+  /**
+   * Every member and implied parent directory, as a tree: keyed by its parent's id and its
+   * case-folded name, so a path of k parts costs k entries, not k prefixes of it.
+   */
+  readonly #seen = new Map<string, SeenNode>();
+  #ids = 0;
 
   /** Start checking one archive with the given limits. */
   constructor(limits: ArchiveLimits = {}) {
@@ -96,15 +103,12 @@ export class EntryGuard {
     const name = header.name;
     const type = this.#type(header);
     const path = normalize(name);
+    // Counted even when it is the root (`./`), which has nothing to create: an endless run of
+    // roots is an endless archive.
+    this.#count(name);
     if (path === "") {
       if (type === "directory") return null;
       throw new UnsafeArchiveError(name, "a file without a name");
-    }
-    if (++this.#entries > this.#maxEntries) {
-      throw new UnsafeArchiveError(
-        name,
-        `the archive has more than ${this.#maxEntries} entries (raise maxEntries if you trust it)`,
-      );
     }
     const size = type === "directory" ? 0 : header.size;
     if (!Number.isSafeInteger(size) || size < 0) {
@@ -121,6 +125,17 @@ export class EntryGuard {
     return { path, type, size };
   }
 
+  /** One more entry (a member, or a directory a member implies): within `maxEntries`. */
+  #count(name: string): void {
+    if (++this.#entries > this.#maxEntries) {
+      throw new UnsafeArchiveError(
+        name,
+        `the archive has more than ${this.#maxEntries} entries, counting the directories its ` +
+          "paths imply (raise maxEntries if you trust it)",
+      );
+    }
+  }
+
   #type(header: EntryHeader): ArchiveEntryType {
     const t = header.type ?? "file";
     if (t === "file" || t === "directory") return t;
@@ -133,30 +148,64 @@ export class EntryGuard {
   /** Record the member and its parents; refuse duplicates and file/directory clashes. */
   #claim(name: string, path: string, type: ArchiveEntryType): void {
     const parts = path.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join("/");
-      const prior = this.#seen.get(fold(parent));
-      if (prior === undefined) {
-        this.#seen.set(fold(parent), { path: parent, type: "directory", explicit: false });
-      } else if (prior.type === "file" || prior.path !== parent) {
-        throw new UnsafeArchiveError(name, clash(prior.path, prior.type));
+    let parent: SeenNode | undefined;
+    for (const [i, part] of parts.entries()) {
+      const key = `${parent?.id ?? 0}/${fold(part)}`;
+      const prior = this.#seen.get(key);
+      if (i < parts.length - 1) {
+        // A parent directory: implied if new; a file there, or another case of it, clashes.
+        if (prior !== undefined && (prior.type === "file" || prior.name !== part)) {
+          throw new UnsafeArchiveError(name, clash(pathOf(prior), prior.type));
+        }
+        if (prior === undefined) this.#count(name); // created on disk too
+        parent = prior ?? this.#add(key, parent, part, "directory", false);
+        continue;
       }
-    }
-    const key = fold(path);
-    const prior = this.#seen.get(key);
-    if (prior !== undefined) {
-      const implicitDir = !prior.explicit && type === "directory" && prior.path === path;
+      if (prior === undefined) {
+        this.#add(key, parent, part, type, true);
+        return;
+      }
+      const implicitDir = !prior.explicit && type === "directory" && prior.name === part;
       if (!implicitDir) {
         throw new UnsafeArchiveError(
           name,
-          prior.explicit && prior.path === path && prior.type === type
+          prior.explicit && prior.name === part && prior.type === type
             ? "it appears twice in the archive (duplicate entry)"
-            : clash(prior.path, prior.type),
+            : clash(pathOf(prior), prior.type),
         );
       }
+      prior.explicit = true;
     }
-    this.#seen.set(key, { path, type, explicit: true });
   }
+
+  #add(
+    key: string,
+    parent: SeenNode | undefined,
+    name: string,
+    type: ArchiveEntryType,
+    explicit: boolean,
+  ): SeenNode {
+    const node: SeenNode = { id: ++this.#ids, parent, name, type, explicit };
+    this.#seen.set(key, node);
+    return node;
+  }
+}
+
+/** A member or an implied directory, under its parent. */
+interface SeenNode {
+  id: number;
+  parent?: SeenNode;
+  /** Its own name, as the archive spells it. */
+  name: string;
+  type: ArchiveEntryType;
+  /** A member of the archive, not only implied by one below it. */
+  explicit: boolean;
+}
+
+function pathOf(node: SeenNode): string {
+  const parts: string[] = [];
+  for (let n: SeenNode | undefined = node; n; n = n.parent) parts.push(n.name);
+  return parts.reverse().join("/");
 }
 
 /**
@@ -176,6 +225,14 @@ function normalize(name: string): string {
   if (parts.includes("..")) {
     throw new UnsafeArchiveError(name, "'..' would leave the destination directory");
   }
+  const joined = parts.join("/");
+  if (byteLength(joined) > MAX_PATH_BYTES) {
+    throw new UnsafeArchiveError(
+      name,
+      `its path is ${byteLength(joined)} bytes long, longer than file systems allow ` +
+        `(${MAX_PATH_BYTES})`,
+    );
+  }
   const long = parts.find((p) => byteLength(p) > MAX_NAME_BYTES);
   if (long !== undefined) {
     throw new UnsafeArchiveError(
@@ -184,7 +241,7 @@ function normalize(name: string): string {
         `(${MAX_NAME_BYTES})`,
     );
   }
-  return parts.join("/");
+  return joined;
 }
 
 function fold(path: string): string {

@@ -7,6 +7,8 @@
 
 /** Most bytes in one file name on the common file systems (ext4, XFS, APFS, NTFS in UTF-16). */
 export const MAX_NAME_BYTES = 255;
+/** Most bytes of a member's whole path (Linux's PATH_MAX): longer ones no file system opens. */
+export const MAX_PATH_BYTES = 4096;
 /** Hex digits of the SHA-256 that end a shortened name. */
 const NAME_HASH_DIGITS = 12;
 /** What every temporary directory name starts with. */
