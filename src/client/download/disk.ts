@@ -8,6 +8,7 @@
 import { FileSystemError, type FileSystemOperation } from "../errors.ts";
 import {
   codeOf,
+  type LocalFileHandle,
   type LocalFs,
   type LocalPath,
   type LocalSystem,
@@ -117,18 +118,17 @@ export class Disk {
 
   /** Open a new file for writing; never follows or replaces what is there (`wx`). */
   async create(path: string): Promise<DiskFile> {
-    const handle = await this.#fs.open(path, "wx", 0o666); // 0666 before the umask
-    return {
-      async write(chunk) {
-        let written = 0;
-        while (written < chunk.length) {
-          const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
-          written += bytesWritten;
-        }
-      },
-      flush: async () => await handle.flush?.(),
-      close: () => handle.close(),
-    };
+    return writerOf(await this.#fs.open(path, "wx", 0o666)); // 0666 before the umask
+  }
+
+  /**
+   * Open one of our own files again (a member an interrupted run was writing), cut back to
+   * `length` bytes, to write on from there.
+   */
+  async reopen(path: string, length: number): Promise<DiskFile> {
+    const handle = await this.#fs.open(path, "r+");
+    await handle.truncate(length);
+    return writerOf(handle, length);
   }
 
   /** The names in `dir` (empty when it cannot be read). */
@@ -154,4 +154,20 @@ export class Disk {
   isAlive(pid: number): boolean {
     return this.system.isAlive(pid);
   }
+}
+
+/** Whole writes to `handle`: from `position` on when given, else where the last write ended. */
+function writerOf(handle: LocalFileHandle, position?: number): DiskFile {
+  let at = position;
+  return {
+    async write(chunk) {
+      for (let written = 0; written < chunk.length;) {
+        const to = at === undefined ? undefined : at + written;
+        written += (await handle.write(chunk, written, chunk.length - written, to)).bytesWritten;
+      }
+      if (at !== undefined) at += chunk.length;
+    },
+    flush: async () => await handle.flush?.(),
+    close: () => handle.close(),
+  };
 }

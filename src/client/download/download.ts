@@ -25,7 +25,7 @@ import {
   UnverifiableResumeError,
 } from "./archive_stream.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { Disk, type DiskFile, fsError } from "./disk.ts";
+import { Disk, fsError } from "./disk.ts";
 import { archiveEntries, type ArchiveEntry } from "./entries.ts";
 import { extractExternal } from "./external_files.ts";
 import { type ArchiveLimits, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from "./entry_guard.ts";
@@ -267,7 +267,6 @@ async function downloadOnce(
               journal,
               partial,
               selection,
-              fs,
               url,
             },
           );
@@ -441,8 +440,6 @@ interface ResumeState {
   partial?: PartialDir;
   /** Which members to write. */
   selection: MemberSelection;
-  /** The file system, for the journal and resumed members. */
-  fs: LocalFs;
   /** The archive's signed URL, asked for in advance. */
   url?: UrlInAdvance;
 }
@@ -479,7 +476,7 @@ async function extract(
     onWritten?: OnWritten,
   ): Promise<void> => {
     try {
-      await write(disk, root, member, memberPool, dirs, state.fs, resumeAt, onWritten);
+      await write(disk, root, member, memberPool, dirs, resumeAt, onWritten);
     } catch (e) {
       throw writeError(e, member.path, destination);
     }
@@ -676,7 +673,6 @@ async function write(
   member: ArchiveEntry,
   pool: BufferPool,
   dirs: Set<string>,
-  fs?: LocalFs,
   resumeAt = 0,
   onWritten?: OnWritten,
 ): Promise<void> {
@@ -692,9 +688,7 @@ async function write(
   }
   // A resumed file is our own, from the partial directory: cut back to what the journal vouches
   // for, then written on from there; replayed zeros stand for its bytes already on disk.
-  const file = resumeAt > 0 && fs
-    ? await resumedFile(fs, target, resumeAt)
-    : await disk.create(target);
+  const file = resumeAt > 0 ? await disk.reopen(target, resumeAt) : await disk.create(target);
   try {
     let position = 0;
     for await (const chunk of member.body) {
@@ -708,30 +702,6 @@ async function write(
   } finally {
     await file.close();
   }
-}
-
-/** A member's file from an interrupted run, cut to `length` bytes and written on from there. */
-async function resumedFile(fs: LocalFs, path: string, length: number): Promise<DiskFile> {
-  const handle = await fs.open(path, "r+");
-  await handle.truncate(length);
-  let position = length;
-  return {
-    async write(chunk) {
-      let written = 0;
-      while (written < chunk.length) {
-        const { bytesWritten } = await handle.write(
-          chunk,
-          written,
-          chunk.length - written,
-          position + written,
-        );
-        written += bytesWritten;
-      }
-      position += chunk.length;
-    },
-    flush: async () => await handle.flush?.(),
-    close: () => handle.close(),
-  };
 }
 
 /** Renames that fail because the destination is (again) taken. */

@@ -70,7 +70,7 @@ export async function* archiveEntries(
       await body?.skipRest();
       let next: ReadableStreamReadResult<ParsedTarEntry>;
       try {
-        next = await budget.awaitingHeader(() => reader.read());
+        next = await budget.feedUntil(reader.read());
       } catch (e) {
         throw asArchiveError(e);
       }
@@ -106,12 +106,7 @@ class MemberBody {
   #received = 0;
   #finished = false;
 
-  readonly #entry: CheckedEntry;
-  readonly #budget: HeaderBudget;
-
   constructor(inner: ReadableStream<Uint8Array>, entry: CheckedEntry, budget: HeaderBudget) {
-    this.#entry = entry;
-    this.#budget = budget;
     this.#reader = inner.getReader();
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -120,7 +115,7 @@ class MemberBody {
       pull: async (controller) => {
         let r: ReadableStreamReadResult<Uint8Array>;
         try {
-          r = await budget.readingBody(() => this.#reader.read());
+          r = await budget.feedUntil(this.#reader.read());
         } catch (e) {
           this.#finished = true;
           throw asArchiveError(e);
@@ -208,21 +203,11 @@ class HeaderBudget {
     this.#writer = decoder.getWriter();
   }
 
-  /** Await the next header, feeding meanwhile: a skipped body's rest, then counted blocks. */
-  awaitingHeader<T>(read: () => Promise<T>): Promise<T> {
-    return this.#feedUntil(read());
-  }
-
   /** A member's header was handed out: its body follows, and the next member starts afresh. */
   header(name: string, size: number): void {
     this.#after = name;
     this.#bytes = 0;
     this.#bodyLeft = Math.ceil(size / TAR_BLOCK_BYTES) * TAR_BLOCK_BYTES;
-  }
-
-  /** Read from a member's body, feeding it meanwhile. */
-  readingBody<T>(read: () => Promise<T>): Promise<T> {
-    return this.#feedUntil(read());
   }
 
   /** Stop: the source is cancelled and the decoder aborted. */
@@ -232,8 +217,11 @@ class HeaderBudget {
     this.#writer.abort(reason).catch(() => {});
   }
 
-  /** Feed the decoder, a piece at a time, until `answer` settles. */
-  async #feedUntil<T>(answer: Promise<T>): Promise<T> {
+  /**
+   * Feed the decoder, a piece at a time, until `answer` (the next header, or a body's next
+   * bytes) settles: the rest of the current body first, then counted blocks.
+   */
+  async feedUntil<T>(answer: Promise<T>): Promise<T> {
     let settled = false;
     answer.then(() => settled = true, () => settled = true);
     // An answer already there (a queued header, a body read to its end) needs no more input.

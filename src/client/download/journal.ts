@@ -103,6 +103,7 @@ export async function takePartialDir(
   dir: string,
 ): Promise<PartialDir | undefined> {
   const { fs, pid, host } = machine;
+  const markOurs = () => fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
   if (inUse.has(dir)) return undefined;
   inUse.add(dir); // reserved at once: a concurrent call in this process sees it
   let created = false;
@@ -123,7 +124,7 @@ export async function takePartialDir(
       inUse.delete(dir);
       return undefined;
     }
-    await fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
+    await markOurs();
   } catch (e) {
     // A directory made here but not marked ours (the disk is full) is nobody's: not left behind.
     if (created) await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
@@ -141,7 +142,7 @@ export async function takePartialDir(
       hasJournal = false;
       await fs.rm(dir, { recursive: true, force: true });
       await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(`${dir}/${OWNER}`, `${pid} ${host}`);
+      await markOurs();
       return dir;
     },
     async save(j: Journal): Promise<void> {

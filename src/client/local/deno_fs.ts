@@ -100,6 +100,11 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  */
 const FIRST_BUFFER_BYTES = 64 * 1024;
 
+/** All of `bytes` to `file` (a write may take fewer). */
+async function writeAll(file: DenoFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
 /**
  * A file handle over a Deno file that gathers small writes into 1 MiB ones, written while the
  * next one fills: each of Deno's async writes costs a trip to its blocking pool (~50 µs), so
@@ -116,9 +121,6 @@ function bufferedHandle(file: DenoFile): LocalFileHandle {
   let position = 0;
   let pending: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
-  const writeAll = async (bytes: Uint8Array): Promise<void> => {
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
-  };
   /** Start writing what is gathered (after the write before it), and gather into the other buffer. */
   const flush = async (): Promise<void> => {
     await settled();
@@ -126,7 +128,7 @@ function bufferedHandle(file: DenoFile): LocalFileHandle {
     const full = buffer.subarray(0, used);
     [buffer, spare] = [spare, buffer];
     used = 0;
-    pending = writeAll(full).catch((error) => {
+    pending = writeAll(file, full).catch((error) => {
       failure = { error };
     });
   };
@@ -252,8 +254,7 @@ export function denoLocalFs(deno: DenoFileSystem): LocalFs {
         mode: options.mode,
       });
       try {
-        const bytes = new TextEncoder().encode(data);
-        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+        await writeAll(file, new TextEncoder().encode(data));
       } finally {
         file.close();
       }
