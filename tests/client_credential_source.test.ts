@@ -215,13 +215,15 @@ Deno.test("credential_cmd: a key that is a JWT is exchanged as is and the comman
   );
   try {
     const log = `${dir}/runs`;
-    const config = configFromEnv({ auth: "auto" }, {
-      env: {
-        TINKER_API_KEY: JWT_KEY,
-        TINKER_CREDENTIAL_CMD: `echo run >> ${log}; echo ${BOB}`,
-        TINKER_BASE_URL: srv.baseUrl,
-      },
-    });
+    const withKey = (key: string) =>
+      configFromEnv({ auth: "auto" }, {
+        env: {
+          TINKER_API_KEY: key,
+          TINKER_CREDENTIAL_CMD: `echo run >> ${log}; echo ${BOB}`,
+          TINKER_BASE_URL: srv.baseUrl,
+        },
+      });
+    const config = withKey(JWT_KEY);
     await listTrainingRuns(config);
     assert.deepEqual(srv.requests.map((r) => [r.path, r.headers.get("x-api-key")]), [
       ["/api/v1/client/config", JWT_KEY],
@@ -230,13 +232,7 @@ Deno.test("credential_cmd: a key that is a JWT is exchanged as is and the comman
     ]);
     await assert.rejects(Deno.stat(log), Deno.errors.NotFound);
     // A tml- key in its place does not count: the command runs and its credential is exchanged.
-    const tml = configFromEnv({ auth: "auto" }, {
-      env: {
-        TINKER_API_KEY: ALICE,
-        TINKER_CREDENTIAL_CMD: `echo run >> ${log}; echo ${BOB}`,
-        TINKER_BASE_URL: srv.baseUrl,
-      },
-    });
+    const tml = withKey(ALICE);
     await listTrainingRuns(tml);
     assert.deepEqual(srv.requests.slice(3).map((r) => [r.path, r.headers.get("x-api-key")]), [
       ["/api/v1/client/config", ALICE],
